@@ -1,0 +1,577 @@
+using System.Globalization;
+using System.Text.Json;
+using Analytics.Schemas.Serialization;
+
+namespace Analytics.Schemas.Contracts;
+
+/// <summary>
+/// Rejects contract instances that cannot describe reality: values out of their physical range,
+/// boxes outside the image, clocks in the future, missing ids. Every problem is reported, each at
+/// the JSON path it has on the wire, so a producer can fix a whole payload in one round trip.
+/// </summary>
+public static class ContractValidator
+{
+    /// <summary>
+    /// Validates any contract: an <see cref="Observation"/> (or one of its kinds), <see cref="Signal"/>,
+    /// <see cref="Incident"/>, <see cref="AnalyticsEvent"/> (including its payload),
+    /// <see cref="BoundingBox"/>, <see cref="Evidence"/>, <see cref="TraceContext"/>, or a list of
+    /// them, in which case paths start with the item index, e.g. <c>$[3].box.width</c>.
+    /// </summary>
+    /// <param name="model">The contract instance; null is reported as a problem at <c>$</c>.</param>
+    /// <param name="now">The current time; timestamps may not lie further ahead than <paramref name="maxFutureSkew"/>.</param>
+    /// <param name="maxFutureSkew">Tolerated clock skew; <see cref="ContractLimits.DefaultMaxFutureSkew"/> when null.</param>
+    /// <returns>Every problem found; empty when the model is valid.</returns>
+    /// <exception cref="ArgumentException">The model is not a contract.</exception>
+    public static IReadOnlyList<ValidationProblem> Validate<T>(T model, DateTimeOffset now, TimeSpan? maxFutureSkew = null)
+    {
+        var checker = new Checker(now, maxFutureSkew ?? ContractLimits.DefaultMaxFutureSkew);
+        checker.Any(model, Root);
+        return checker.Problems;
+    }
+
+    /// <inheritdoc cref="Validate{T}(T, DateTimeOffset, TimeSpan?)"/>
+    /// <param name="model">The contract instance; null is reported as a problem at <c>$</c>.</param>
+    /// <param name="clock">Source of the current time.</param>
+    /// <param name="maxFutureSkew">Tolerated clock skew; <see cref="ContractLimits.DefaultMaxFutureSkew"/> when null.</param>
+    public static IReadOnlyList<ValidationProblem> Validate<T>(T model, TimeProvider clock, TimeSpan? maxFutureSkew = null) =>
+        Validate(model, clock.GetUtcNow(), maxFutureSkew);
+
+    private const string Root = "$";
+
+    private sealed class Checker(DateTimeOffset now, TimeSpan maxFutureSkew)
+    {
+        private List<ValidationProblem>? _problems;
+
+        public IReadOnlyList<ValidationProblem> Problems => _problems is null ? [] : _problems;
+
+        public void Any(object? model, string path)
+        {
+            switch (model)
+            {
+                case null:
+                    Add(path, "is required");
+                    break;
+                case TrackUpdate trackUpdate:
+                    TrackUpdate(trackUpdate, path);
+                    break;
+                case ZoneHit zoneHit:
+                    ZoneHit(zoneHit, path);
+                    break;
+                case AffectTelemetry affect:
+                    AffectTelemetry(affect, path);
+                    break;
+                case Signal signal:
+                    Signal(signal, path);
+                    break;
+                case Incident incident:
+                    Incident(incident, path);
+                    break;
+                case AnalyticsEvent analyticsEvent:
+                    Event(analyticsEvent, path);
+                    break;
+                case BoundingBox box:
+                    Box(box, path);
+                    break;
+                case Evidence evidence:
+                    Evidence(evidence, path);
+                    break;
+                case TraceContext trace:
+                    Trace(trace, path);
+                    break;
+                case IEnumerable<object?> items:
+                    var index = 0;
+                    foreach (var item in items)
+                    {
+                        Any(item, Index(path, index++));
+                    }
+
+                    break;
+                default:
+                    throw new ArgumentException($"{model.GetType().Name} is not a contract that can be validated.", nameof(model));
+            }
+        }
+
+        private void ObservationCommon(Observation observation, string path, string type)
+        {
+            Version(path, type, observation.SchemaVersion);
+            Id(path, "siteId", observation.SiteId);
+            Id(path, "cameraId", observation.CameraId);
+            Timestamp(path, "occurredAt", observation.OccurredAt);
+        }
+
+        private void TrackUpdate(TrackUpdate track, string path)
+        {
+            ObservationCommon(track, path, EventTypes.TrackUpdate);
+            Id(path, "trackId", track.TrackId);
+            Id(path, "objectClass", track.ObjectClass);
+            Between(path, "confidence", track.Confidence, 0, 1);
+            if (track.Box is null)
+            {
+                Add(Member(path, "box"), "is required");
+            }
+            else
+            {
+                Box(track.Box, Member(path, "box"));
+            }
+
+            IdList(path, "attributes", track.Attributes);
+        }
+
+        private void ZoneHit(ZoneHit hit, string path)
+        {
+            ObservationCommon(hit, path, EventTypes.ZoneHit);
+            Id(path, "zoneId", hit.ZoneId);
+            Id(path, "trackId", hit.TrackId);
+            Id(path, "objectClass", hit.ObjectClass);
+            Defined(path, "transition", hit.Transition);
+        }
+
+        private void AffectTelemetry(AffectTelemetry affect, string path)
+        {
+            ObservationCommon(affect, path, EventTypes.AffectTelemetry);
+            Id(path, "zoneId", affect.ZoneId);
+            Id(path, "subjectKey", affect.SubjectKey);
+            Between(path, "engagement", affect.Engagement, 0, 1);
+            Between(path, "valence", affect.Valence, -1, 1);
+            Between(path, "arousal", affect.Arousal, 0, 1);
+            Between(path, "confidence", affect.Confidence, 0, 1);
+        }
+
+        private void Signal(Signal signal, string path)
+        {
+            Id(path, "id", signal.Id);
+            Id(path, "orgId", signal.OrgId);
+            Defined(path, "domain", signal.Domain);
+            Id(path, "kind", signal.Kind);
+            Defined(path, "severity", signal.Severity);
+            Between(path, "confidence", signal.Confidence, 0, 1);
+            Id(path, "siteId", signal.SiteId);
+            Id(path, "cameraId", signal.CameraId);
+            OptionalId(path, "zoneId", signal.ZoneId);
+            IdList(path, "trackIds", signal.TrackIds);
+            var startedAtValid = Timestamp(path, "startedAt", signal.StartedAt);
+            var endedAtValid = Timestamp(path, "endedAt", signal.EndedAt);
+            if (startedAtValid && endedAtValid)
+            {
+                NotBefore(path, "endedAt", signal.EndedAt, "startedAt", signal.StartedAt);
+            }
+
+            if (signal.Evidence is null)
+            {
+                Add(Member(path, "evidence"), "is required");
+            }
+            else
+            {
+                Evidence(signal.Evidence, Member(path, "evidence"));
+            }
+
+            Version(path, EventTypes.Signal, signal.SchemaVersion);
+        }
+
+        private void Evidence(Evidence evidence, string path)
+        {
+            if (evidence.Measurements is null)
+            {
+                Add(Member(path, "measurements"), "is required");
+            }
+            else
+            {
+                var measurementsPath = Member(path, "measurements");
+                // Sorted so the problem order does not depend on dictionary internals.
+                foreach (var (name, value) in evidence.Measurements.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+                {
+                    if (string.IsNullOrWhiteSpace(name))
+                    {
+                        Add(measurementsPath, Invariant($"must not have an empty or whitespace name, was '{name}'"));
+                    }
+                    else if (!double.IsFinite(value))
+                    {
+                        Add(Key(measurementsPath, name), Invariant($"must be a finite number, was {value}"));
+                    }
+                }
+            }
+
+            IdList(path, "observationIds", evidence.ObservationIds);
+        }
+
+        private void Incident(Incident incident, string path)
+        {
+            Id(path, "id", incident.Id);
+            Id(path, "orgId", incident.OrgId);
+            Defined(path, "domain", incident.Domain);
+            Id(path, "kind", incident.Kind);
+            Defined(path, "severity", incident.Severity);
+            Defined(path, "status", incident.Status);
+            Id(path, "siteId", incident.SiteId);
+            OptionalId(path, "cameraId", incident.CameraId);
+            OptionalId(path, "zoneId", incident.ZoneId);
+            if (IdList(path, "signalIds", incident.SignalIds) && incident.SignalIds.Count == 0)
+            {
+                Add(Member(path, "signalIds"), "must contain at least one signal id, was empty");
+            }
+
+            var openedAtValid = Timestamp(path, "openedAt", incident.OpenedAt);
+            if (Timestamp(path, "updatedAt", incident.UpdatedAt) && openedAtValid)
+            {
+                NotBefore(path, "updatedAt", incident.UpdatedAt, "openedAt", incident.OpenedAt);
+            }
+
+            if (incident.AcknowledgedAt is { } acknowledgedAt)
+            {
+                if (Timestamp(path, "acknowledgedAt", acknowledgedAt) && openedAtValid)
+                {
+                    NotBefore(path, "acknowledgedAt", acknowledgedAt, "openedAt", incident.OpenedAt);
+                }
+            }
+            else if (incident.Status == IncidentStatus.Acknowledged)
+            {
+                Add(Member(path, "acknowledgedAt"), "is required when status is acknowledged");
+            }
+
+            if (incident.ResolvedAt is { } resolvedAt)
+            {
+                if (Timestamp(path, "resolvedAt", resolvedAt) && openedAtValid)
+                {
+                    NotBefore(path, "resolvedAt", resolvedAt, "openedAt", incident.OpenedAt);
+                }
+            }
+            else if (incident.Status == IncidentStatus.Resolved)
+            {
+                Add(Member(path, "resolvedAt"), "is required when status is resolved");
+            }
+
+            Version(path, EventTypes.Incident, incident.SchemaVersion);
+        }
+
+        private void Event(AnalyticsEvent analyticsEvent, string path)
+        {
+            if (analyticsEvent.Id == Guid.Empty)
+            {
+                Add(Member(path, "id"), "must not be the empty GUID");
+            }
+
+            var typeKnown = EventTypes.IsKnown(analyticsEvent.Type);
+            if (!typeKnown)
+            {
+                Add(Member(path, "type"), Invariant($"must be one of {string.Join(", ", EventTypes.All)}, was '{analyticsEvent.Type}'"));
+            }
+            else
+            {
+                Version(path, analyticsEvent.Type, analyticsEvent.SchemaVersion);
+            }
+
+            Id(path, "orgId", analyticsEvent.OrgId);
+            Timestamp(path, "occurredAt", analyticsEvent.OccurredAt);
+            Timestamp(path, "recordedAt", analyticsEvent.RecordedAt);
+            if (analyticsEvent.Trace is not null)
+            {
+                Trace(analyticsEvent.Trace, Member(path, "trace"));
+            }
+
+            Payload(analyticsEvent, Member(path, "payload"), typeKnown);
+        }
+
+        // The payload is checked as the contract its type names, so one call covers the envelope
+        // and what it carries.
+        private void Payload(AnalyticsEvent analyticsEvent, string path, bool typeKnown)
+        {
+            var payload = analyticsEvent.Payload;
+            if (payload.ValueKind == JsonValueKind.Undefined)
+            {
+                Add(path, "is required");
+                return;
+            }
+
+            if (payload.ValueKind != JsonValueKind.Object)
+            {
+                Add(path, Invariant($"must be a JSON object, was {payload.ValueKind}"));
+                return;
+            }
+
+            if (!typeKnown)
+            {
+                return;
+            }
+
+            if (payload.TryGetProperty("type", out var discriminator)
+                && (discriminator.ValueKind != JsonValueKind.String || discriminator.GetString() != analyticsEvent.Type))
+            {
+                Add(Member(path, "type"), Invariant($"must match the envelope type '{analyticsEvent.Type}', was {discriminator.GetRawText()}"));
+                return;
+            }
+
+            int payloadVersion;
+            try
+            {
+                var context = AnalyticsJsonContext.Default;
+                switch (analyticsEvent.Type)
+                {
+                    case EventTypes.TrackUpdate:
+                        var trackUpdate = payload.Deserialize(context.TrackUpdate)!;
+                        TrackUpdate(trackUpdate, path);
+                        payloadVersion = trackUpdate.SchemaVersion;
+                        break;
+                    case EventTypes.ZoneHit:
+                        var zoneHit = payload.Deserialize(context.ZoneHit)!;
+                        ZoneHit(zoneHit, path);
+                        payloadVersion = zoneHit.SchemaVersion;
+                        break;
+                    case EventTypes.AffectTelemetry:
+                        var affect = payload.Deserialize(context.AffectTelemetry)!;
+                        AffectTelemetry(affect, path);
+                        payloadVersion = affect.SchemaVersion;
+                        break;
+                    case EventTypes.Signal:
+                        var signal = payload.Deserialize(context.Signal)!;
+                        Signal(signal, path);
+                        payloadVersion = signal.SchemaVersion;
+                        break;
+                    case EventTypes.Incident:
+                        var incident = payload.Deserialize(context.Incident)!;
+                        Incident(incident, path);
+                        payloadVersion = incident.SchemaVersion;
+                        break;
+                    default:
+                        return;
+                }
+            }
+            catch (JsonException exception)
+            {
+                var innerPath = exception.Path is { Length: > 1 } jsonPath && jsonPath[0] == '$' ? path + jsonPath[1..] : path;
+                Add(innerPath, Invariant($"is not a valid {analyticsEvent.Type}: {exception.Message}"));
+                return;
+            }
+
+            if (payloadVersion != analyticsEvent.SchemaVersion)
+            {
+                Add(Member(path, "schemaVersion"), Invariant($"must equal the envelope's schemaVersion {analyticsEvent.SchemaVersion}, was {payloadVersion}"));
+            }
+        }
+
+        private void Box(BoundingBox box, string path)
+        {
+            var horizontalValid = BoxEdge(path, "x", box.X, "width", box.Width);
+            var verticalValid = BoxEdge(path, "y", box.Y, "height", box.Height);
+            if (horizontalValid && box.X + box.Width > 1 + ContractLimits.BoxEpsilon)
+            {
+                Add(Member(path, "width"), Invariant($"must keep the box inside the image (x + width <= 1), was {box.Width} at x {box.X}"));
+            }
+
+            if (verticalValid && box.Y + box.Height > 1 + ContractLimits.BoxEpsilon)
+            {
+                Add(Member(path, "height"), Invariant($"must keep the box inside the image (y + height <= 1), was {box.Height} at y {box.Y}"));
+            }
+        }
+
+        /// <returns>Whether origin and extent are individually valid, so their sum is worth checking.</returns>
+        private bool BoxEdge(string path, string originName, double origin, string extentName, double extent)
+        {
+            var originValid = Between(path, originName, origin, 0, 1);
+            var extentValid = Finite(path, extentName, extent);
+            if (extentValid && extent <= 0)
+            {
+                Add(Member(path, extentName), Invariant($"must be greater than 0, was {extent}"));
+                extentValid = false;
+            }
+
+            return originValid && extentValid;
+        }
+
+        private void Trace(TraceContext trace, string path)
+        {
+            if (string.IsNullOrWhiteSpace(trace.TraceParent))
+            {
+                Add(Member(path, "traceParent"), Invariant($"must not be empty or whitespace, was '{trace.TraceParent}'"));
+            }
+            else if (!IsTraceParent(trace.TraceParent))
+            {
+                Add(Member(path, "traceParent"), Invariant($"must be a W3C traceparent like 00-<32 hex>-<16 hex>-<2 hex> with non-zero ids, was '{trace.TraceParent}'"));
+            }
+        }
+
+        // W3C Trace Context §3.2: lowercase hex fields, version ff forbidden, all-zero ids invalid,
+        // and later versions may append fields after the flags.
+        private static bool IsTraceParent(string value)
+        {
+            const int Version00Length = 55;
+            if (value.Length < Version00Length || value[2] != '-' || value[35] != '-' || value[52] != '-')
+            {
+                return false;
+            }
+
+            var version = value.AsSpan(0, 2);
+            var traceId = value.AsSpan(3, 32);
+            var parentId = value.AsSpan(36, 16);
+            var flags = value.AsSpan(53, 2);
+            if (!IsLowerHex(version) || !IsLowerHex(traceId) || !IsLowerHex(parentId) || !IsLowerHex(flags))
+            {
+                return false;
+            }
+
+            if (version.SequenceEqual("ff") || !traceId.ContainsAnyExcept('0') || !parentId.ContainsAnyExcept('0'))
+            {
+                return false;
+            }
+
+            return version.SequenceEqual("00") ? value.Length == Version00Length : value.Length == Version00Length || value[Version00Length] == '-';
+        }
+
+        private static bool IsLowerHex(ReadOnlySpan<char> span)
+        {
+            foreach (var character in span)
+            {
+                if (character is not (>= '0' and <= '9' or >= 'a' and <= 'f'))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private void Id(string path, string name, string? value)
+        {
+            if (value is null)
+            {
+                Add(Member(path, name), "is required");
+                return;
+            }
+
+            IdValue(Member, path, name, value);
+        }
+
+        private void OptionalId(string path, string name, string? value)
+        {
+            if (value is not null)
+            {
+                IdValue(Member, path, name, value);
+            }
+        }
+
+        /// <returns>Whether the list is present, so callers can add rules on its size.</returns>
+        private bool IdList(string path, string name, IReadOnlyList<string>? values)
+        {
+            if (values is null)
+            {
+                Add(Member(path, name), "is required");
+                return false;
+            }
+
+            var listPath = (string?)null;
+            for (var i = 0; i < values.Count; i++)
+            {
+                var value = values[i];
+                if (value is null || string.IsNullOrWhiteSpace(value) || value.Length > ContractLimits.MaxIdLength)
+                {
+                    listPath ??= Member(path, name);
+                    IdValue(Index, listPath, i, value);
+                }
+            }
+
+            return true;
+        }
+
+        private void IdValue<TName>(Func<string, TName, string> locate, string path, TName name, string? value)
+        {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                Add(locate(path, name), Invariant($"must not be empty or whitespace, was '{value}'"));
+            }
+            else if (value.Length > ContractLimits.MaxIdLength)
+            {
+                Add(locate(path, name), Invariant($"must be at most {ContractLimits.MaxIdLength} characters, was {value.Length} characters"));
+            }
+        }
+
+        private bool Finite(string path, string name, double value)
+        {
+            if (double.IsFinite(value))
+            {
+                return true;
+            }
+
+            Add(Member(path, name), Invariant($"must be a finite number, was {value}"));
+            return false;
+        }
+
+        private bool Between(string path, string name, double value, double minimum, double maximum)
+        {
+            if (!Finite(path, name, value))
+            {
+                return false;
+            }
+
+            if (value >= minimum && value <= maximum)
+            {
+                return true;
+            }
+
+            Add(Member(path, name), Invariant($"must be between {minimum} and {maximum}, was {value}"));
+            return false;
+        }
+
+        /// <returns>Whether the timestamp is valid, so callers can compare it with others.</returns>
+        private bool Timestamp(string path, string name, DateTimeOffset value)
+        {
+            if (value == default)
+            {
+                Add(Member(path, name), "is required");
+                return false;
+            }
+
+            if (value.Offset != TimeSpan.Zero)
+            {
+                Add(Member(path, name), Invariant($"must be UTC (offset +00:00), was {value:O}"));
+                return false;
+            }
+
+            if (value - now > maxFutureSkew)
+            {
+                Add(Member(path, name), Invariant($"must not be more than {maxFutureSkew.TotalSeconds} seconds in the future, was {value:O} at {now.ToUniversalTime():O}"));
+                return false;
+            }
+
+            return true;
+        }
+
+        private void NotBefore(string path, string name, DateTimeOffset value, string earlierName, DateTimeOffset earlier)
+        {
+            if (value < earlier)
+            {
+                Add(Member(path, name), Invariant($"must not be before {earlierName} {earlier:O}, was {value:O}"));
+            }
+        }
+
+        private void Defined<TEnum>(string path, string name, TEnum value)
+            where TEnum : struct, Enum
+        {
+            if (!Enum.IsDefined(value))
+            {
+                Add(Member(path, name), Invariant($"must be a defined {typeof(TEnum).Name}, was {value}"));
+            }
+        }
+
+        private void Version(string path, string type, int version)
+        {
+            if (!EventTypes.IsSupported(type, version))
+            {
+                Add(Member(path, "schemaVersion"), Invariant($"must be a supported {type} version ({string.Join(", ", EventTypes.SupportedVersions(type))}), was {version}"));
+            }
+        }
+
+        private void Add(string path, string message) => (_problems ??= []).Add(new ValidationProblem(path, message));
+    }
+
+    private static string Member(string path, string name) => string.Concat(path, ".", name);
+
+    private static string Index(string path, int index) => Invariant($"{path}[{index}]");
+
+    // Dictionary keys are written verbatim, so names that are not plain identifiers need brackets.
+    private static string Key(string path, string key)
+    {
+        var plain = (char.IsAsciiLetter(key[0]) || key[0] == '_') && key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+        return plain ? Member(path, key) : string.Concat(path, "['", key.Replace("'", "\\'", StringComparison.Ordinal), "']");
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,34 @@
+using System.Text.Json.Serialization;
+
+namespace Analytics.Schemas.Contracts;
+
+/// <summary>The analytics domain that produced a signal or owns an incident.</summary>
+public enum Domain
+{
+    [JsonStringEnumMemberName("antitheft")] Antitheft,
+    [JsonStringEnumMemberName("safety")] Safety,
+    [JsonStringEnumMemberName("education")] Education,
+}
+
+/// <summary>How urgently a human should look at a signal or incident, in ascending order.</summary>
+public enum Severity
+{
+    [JsonStringEnumMemberName("info")] Info,
+    [JsonStringEnumMemberName("low")] Low,
+    [JsonStringEnumMemberName("medium")] Medium,
+    [JsonStringEnumMemberName("high")] High,
+    [JsonStringEnumMemberName("critical")] Critical,
+}
+
+public enum IncidentStatus
+{
+    [JsonStringEnumMemberName("open")] Open,
+    [JsonStringEnumMemberName("acknowledged")] Acknowledged,
+    [JsonStringEnumMemberName("resolved")] Resolved,
+}
+
+public enum ZoneTransition
+{
+    [JsonStringEnumMemberName("enter")] Enter,
+    [JsonStringEnumMemberName("exit")] Exit,
+}

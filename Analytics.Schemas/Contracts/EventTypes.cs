@@ -1,0 +1,56 @@
+namespace Analytics.Schemas.Contracts;
+
+/// <summary>
+/// Event type names as they appear in <see cref="AnalyticsEvent.Type"/> and as the
+/// <c>type</c> discriminator of observations, with the schema versions the platform accepts.
+/// </summary>
+public static class EventTypes
+{
+    public const string TrackUpdate = "track_update";
+    public const string ZoneHit = "zone_hit";
+    public const string AffectTelemetry = "affect_telemetry";
+    public const string Signal = "signal";
+    public const string Incident = "incident";
+
+    /// <summary>The versions producers should write today.</summary>
+    public static class CurrentVersion
+    {
+        public const int TrackUpdate = 1;
+        public const int ZoneHit = 1;
+        public const int AffectTelemetry = 1;
+        public const int Signal = 1;
+        public const int Incident = 1;
+    }
+
+    public static IReadOnlyList<string> All { get; } = [TrackUpdate, ZoneHit, AffectTelemetry, Signal, Incident];
+
+    private static readonly int[] _trackUpdateVersions = [CurrentVersion.TrackUpdate];
+    private static readonly int[] _zoneHitVersions = [CurrentVersion.ZoneHit];
+    private static readonly int[] _affectTelemetryVersions = [CurrentVersion.AffectTelemetry];
+    private static readonly int[] _signalVersions = [CurrentVersion.Signal];
+    private static readonly int[] _incidentVersions = [CurrentVersion.Incident];
+
+    public static bool IsKnown(string? type) => SupportedVersions(type).Count > 0;
+
+    /// <summary>The versions the platform can read for <paramref name="type"/>; empty when the type is unknown.</summary>
+    public static IReadOnlyList<int> SupportedVersions(string? type) => type switch
+    {
+        TrackUpdate => _trackUpdateVersions,
+        ZoneHit => _zoneHitVersions,
+        AffectTelemetry => _affectTelemetryVersions,
+        Signal => _signalVersions,
+        Incident => _incidentVersions,
+        _ => [],
+    };
+
+    public static bool IsSupported(string? type, int version) => SupportedVersions(type).Contains(version);
+
+    /// <summary>The type name of an observation, the same string as its <c>type</c> discriminator.</summary>
+    public static string Of(Observation observation) => observation switch
+    {
+        Contracts.TrackUpdate => TrackUpdate,
+        Contracts.ZoneHit => ZoneHit,
+        Contracts.AffectTelemetry => AffectTelemetry,
+        _ => throw new ArgumentException($"Unknown observation type {observation.GetType().Name}.", nameof(observation)),
+    };
+}

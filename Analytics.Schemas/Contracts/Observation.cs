@@ -1,0 +1,97 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
+
+namespace Analytics.Schemas.Contracts;
+
+/// <summary>
+/// What an edge tracker saw at one instant. The concrete kind travels in the <c>type</c> property
+/// so a single batch can mix kinds.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(TrackUpdate), EventTypes.TrackUpdate)]
+[JsonDerivedType(typeof(ZoneHit), EventTypes.ZoneHit)]
+[JsonDerivedType(typeof(AffectTelemetry), EventTypes.AffectTelemetry)]
+[Description("An observation from an edge tracker; the kind is given by the type property.")]
+public abstract record Observation
+{
+    // Common fields first on the wire, so a reader sees where and when before the details.
+    [JsonPropertyOrder(-1)]
+    [Range(1, int.MaxValue), Description("Version of this observation kind's schema.")]
+    public required int SchemaVersion { get; init; }
+
+    [JsonPropertyOrder(-1)]
+    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Site (store, plant, school) the camera belongs to.")]
+    public required string SiteId { get; init; }
+
+    [JsonPropertyOrder(-1)]
+    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Camera that made the observation.")]
+    public required string CameraId { get; init; }
+
+    [JsonPropertyOrder(-1)]
+    [Description("When the frame was captured, UTC (offset +00:00).")]
+    public required DateTimeOffset OccurredAt { get; init; }
+}
+
+/// <summary>The position of one tracked object in one frame.</summary>
+[Description("Position and attributes of one tracked object in one frame.")]
+public sealed record TrackUpdate : Observation
+{
+    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Tracker-assigned id, stable while the object stays in view of this camera.")]
+    public required string TrackId { get; init; }
+
+    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Lowercase object class, e.g. person, bag, product, forklift.")]
+    public required string ObjectClass { get; init; }
+
+    [Range(0.0, 1.0), Description("Detector confidence in [0, 1].")]
+    public required double Confidence { get; init; }
+
+    [Required, Description("Where the object is in the frame.")]
+    public required BoundingBox Box { get; init; }
+
+    [Description("Lowercase flags on the object, e.g. no_helmet, no_vest, fallen.")]
+    public IReadOnlyList<string> Attributes { get; init; } = [];
+}
+
+/// <summary>A tracked object crossing the boundary of a configured zone.</summary>
+[Description("A tracked object entering or leaving a configured zone.")]
+public sealed record ZoneHit : Observation
+{
+    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Zone that was entered or left.")]
+    public required string ZoneId { get; init; }
+
+    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Tracker-assigned id of the object.")]
+    public required string TrackId { get; init; }
+
+    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Lowercase object class, e.g. person.")]
+    public required string ObjectClass { get; init; }
+
+    [Description("Whether the object entered or left the zone.")]
+    public required ZoneTransition Transition { get; init; }
+}
+
+/// <summary>Estimated affect of one anonymous subject in a classroom zone.</summary>
+[Description("Estimated affect of one anonymous subject in a classroom zone.")]
+public sealed record AffectTelemetry : Observation
+{
+    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Classroom zone the subject is in.")]
+    public required string ZoneId { get; init; }
+
+    // An ephemeral slot the edge device assigns per session so samples of one subject can be
+    // averaged; it is never an identity. The platform keeps it only in memory for the current
+    // aggregation window and never stores it, so nothing can be tracked across sessions.
+    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Ephemeral anonymous per-session slot, never an identity; used only in memory, never stored.")]
+    public required string SubjectKey { get; init; }
+
+    [Range(0.0, 1.0), Description("Engagement in [0, 1].")]
+    public required double Engagement { get; init; }
+
+    [Range(-1.0, 1.0), Description("Valence in [-1, 1]; negative is unpleasant.")]
+    public required double Valence { get; init; }
+
+    [Range(0.0, 1.0), Description("Arousal in [0, 1].")]
+    public required double Arousal { get; init; }
+
+    [Range(0.0, 1.0), Description("Model confidence in [0, 1].")]
+    public required double Confidence { get; init; }
+}

@@ -1,0 +1,195 @@
+using System.Buffers;
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Schema;
+using System.Text.Json.Serialization.Metadata;
+using Analytics.Schemas.Contracts;
+
+namespace Analytics.Schemas.Serialization;
+
+/// <summary>
+/// JSON Schemas (draft 2020-12) of the wire contracts, generated from the C# types so the
+/// published schemas cannot drift from what the services actually accept.
+/// </summary>
+public static class ContractSchemas
+{
+    public const string DraftUri = "https://json-schema.org/draft/2020-12/schema";
+    public const string BaseUri = "https://schemas.analytics.local/";
+
+    private sealed record Contract(string Name, int Version, string Title, JsonTypeInfo TypeInfo, string? Discriminator);
+
+    private static readonly Contract[] _contracts =
+    [
+        new("track-update", EventTypes.CurrentVersion.TrackUpdate, "Track update", AnalyticsJsonContext.Default.TrackUpdate, EventTypes.TrackUpdate),
+        new("zone-hit", EventTypes.CurrentVersion.ZoneHit, "Zone hit", AnalyticsJsonContext.Default.ZoneHit, EventTypes.ZoneHit),
+        new("affect-telemetry", EventTypes.CurrentVersion.AffectTelemetry, "Affect telemetry", AnalyticsJsonContext.Default.AffectTelemetry, EventTypes.AffectTelemetry),
+        new("observation", 1, "Observation", AnalyticsJsonContext.Default.Observation, null),
+        new("signal", EventTypes.CurrentVersion.Signal, "Signal", AnalyticsJsonContext.Default.Signal, null),
+        new("incident", EventTypes.CurrentVersion.Incident, "Incident", AnalyticsJsonContext.Default.Incident, null),
+        new("analytics-event", 1, "Analytics event", AnalyticsJsonContext.Default.AnalyticsEvent, null),
+    ];
+
+    /// <summary>
+    /// Generates every schema, keyed by file name (e.g. <c>track-update.v1.schema.json</c>), as
+    /// indented JSON with <c>\n</c> line endings and a trailing newline.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Generate()
+    {
+        var files = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var contract in _contracts)
+        {
+            files.Add($"{contract.Name}.v{contract.Version.ToString(CultureInfo.InvariantCulture)}.schema.json", Write(Export(contract)));
+        }
+
+        return files;
+    }
+
+    private static JsonNode Export(Contract contract)
+    {
+        var exporterOptions = new JsonSchemaExporterOptions
+        {
+            TreatNullObliviousAsNonNullable = true,
+            TransformSchemaNode = (context, schema) => context.Path.IsEmpty && context.TypeInfo == contract.TypeInfo
+                ? AddRootKeywords(contract, Annotate(context, schema))
+                : Annotate(context, schema),
+        };
+        return contract.TypeInfo.GetJsonSchemaAsNode(exporterOptions);
+    }
+
+    // A payload is raw JSON to the serializer, but the platform only accepts objects.
+    private static JsonNode Annotate(JsonSchemaExporterContext context, JsonNode schema)
+    {
+        var node = context.TypeInfo.Type == typeof(JsonElement) ? new JsonObject { ["type"] = "object" } : schema;
+        if (node is not JsonObject keywords)
+        {
+            return node;
+        }
+
+        var property = context.PropertyInfo?.AttributeProvider;
+        var description = Attribute<DescriptionAttribute>(property)?.Description
+            ?? (context.PropertyInfo is null ? context.TypeInfo.Type.GetCustomAttribute<DescriptionAttribute>(inherit: false)?.Description : null);
+        if (description is not null)
+        {
+            keywords["description"] = description;
+        }
+
+        if (property is null)
+        {
+            return keywords;
+        }
+
+        var isString = context.PropertyInfo!.PropertyType == typeof(string);
+        if (Attribute<RangeAttribute>(property) is { } range)
+        {
+            if (!IsUnbounded(range.Minimum))
+            {
+                keywords[range.MinimumIsExclusive ? "exclusiveMinimum" : "minimum"] = Number(range.Minimum);
+            }
+
+            if (!IsUnbounded(range.Maximum))
+            {
+                keywords[range.MaximumIsExclusive ? "exclusiveMaximum" : "maximum"] = Number(range.Maximum);
+            }
+        }
+
+        if (Attribute<MinLengthAttribute>(property) is { } minLength)
+        {
+            keywords[isString ? "minLength" : "minItems"] = minLength.Length;
+        }
+
+        if (Attribute<MaxLengthAttribute>(property) is { } maxLength)
+        {
+            keywords[isString ? "maxLength" : "maxItems"] = maxLength.Length;
+        }
+
+        return keywords;
+    }
+
+    private static JsonObject AddRootKeywords(Contract contract, JsonNode schema)
+    {
+        var root = new JsonObject
+        {
+            ["$schema"] = DraftUri,
+            ["$id"] = $"{BaseUri}{contract.Name}.v{contract.Version.ToString(CultureInfo.InvariantCulture)}.json",
+            ["title"] = contract.Title,
+        };
+        var keywords = schema.AsObject();
+        var existing = keywords.ToList();
+        keywords.Clear();
+        if (existing.Find(pair => pair.Key == "description").Value is { } description)
+        {
+            root["description"] = description;
+        }
+
+        foreach (var (name, value) in existing.Where(pair => pair.Key != "description"))
+        {
+            if (name == "properties" && contract.Discriminator is not null && value is JsonObject properties)
+            {
+                root[name] = WithDiscriminator(properties, contract.Discriminator);
+            }
+            else
+            {
+                root[name] = value;
+            }
+        }
+
+        return root;
+    }
+
+    // A kind serialized on its own carries no discriminator, but inside an observation batch it
+    // does; the standalone schema allows both.
+    private static JsonObject WithDiscriminator(JsonObject properties, string discriminator)
+    {
+        var existing = properties.ToList();
+        properties.Clear();
+        var result = new JsonObject
+        {
+            ["type"] = new JsonObject
+            {
+                ["const"] = discriminator,
+                ["description"] = "Observation kind; present when the object is sent as an observation.",
+            },
+        };
+        foreach (var (name, value) in existing)
+        {
+            result[name] = value;
+        }
+
+        return result;
+    }
+
+    private static TAttribute? Attribute<TAttribute>(ICustomAttributeProvider? provider)
+        where TAttribute : Attribute =>
+        provider?.GetCustomAttributes(typeof(TAttribute), inherit: true).OfType<TAttribute>().FirstOrDefault();
+
+    private static bool IsUnbounded(object bound) => bound is int.MaxValue or int.MinValue or double.MaxValue or double.MinValue;
+
+    private static JsonValue Number(object bound) => bound switch
+    {
+        int whole => JsonValue.Create(whole),
+        _ => JsonValue.Create(Convert.ToDouble(bound, CultureInfo.InvariantCulture)),
+    };
+
+    private static string Write(JsonNode schema)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions
+        {
+            Indented = true,
+            NewLine = "\n",
+            // Schemas are read by people; escaping '+' or '<' in descriptions only hurts them.
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        }))
+        {
+            schema.WriteTo(writer);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n";
+    }
+}

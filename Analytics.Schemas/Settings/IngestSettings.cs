@@ -1,0 +1,37 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Analytics.Schemas.Settings;
+
+/// <summary>The ingest service, which accepts observation batches from edge trackers.</summary>
+public sealed class IngestSettings : IValidatableObject
+{
+    public const string SectionName = "Ingest";
+
+    [Range(1024, 67108864)]
+    public int MaxBodyBytes { get; set; } = 4 * 1024 * 1024;
+
+    [Range(1, 100000)]
+    public int MaxItemsPerBatch { get; set; } = 5000;
+
+    /// <summary>Observations buffered for the database writer; when full, ingest pushes back on producers.</summary>
+    [Range(1, 1000000)]
+    public int WriteQueueCapacity { get; set; } = 200000;
+
+    /// <summary>How far ahead of the server clock an observation may be stamped.</summary>
+    [Range(0, 3600)]
+    public int MaxClockSkewSeconds { get; set; } = 300;
+
+    /// <summary>Most observations the writer puts in one database round trip.</summary>
+    [Range(1, 1000000)]
+    public int WriteBatchMaxItems { get; set; } = 20000;
+
+    /// <summary>How long the writer waits for a batch to fill; trades latency for fewer round trips.</summary>
+    [Range(0, 1000)]
+    public int WriteBatchMaxDelayMilliseconds { get; set; } = 5;
+
+    // A request batch or write batch larger than the queue could never be accepted or filled.
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        CrossFieldRules.Problems(
+            CrossFieldRules.AtMost(validationContext, nameof(MaxItemsPerBatch), MaxItemsPerBatch, nameof(WriteQueueCapacity), WriteQueueCapacity),
+            CrossFieldRules.AtMost(validationContext, nameof(WriteBatchMaxItems), WriteBatchMaxItems, nameof(WriteQueueCapacity), WriteQueueCapacity));
+}

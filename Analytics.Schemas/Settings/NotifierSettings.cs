@@ -1,0 +1,51 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Analytics.Schemas.Settings;
+
+/// <summary>Delivery of incident notifications by webhook and e-mail.</summary>
+public sealed class NotifierSettings : IValidatableObject
+{
+    public const string SectionName = "Notifier";
+
+    /// <summary>Delivery attempts, the first included, before a notification is given up.</summary>
+    [Range(1, 50)]
+    public int MaxAttempts { get; set; } = 6;
+
+    /// <summary>Delay before the first retry; later retries back off exponentially.</summary>
+    [Range(0.1, 600.0)]
+    public double InitialBackoffSeconds { get; set; } = 1;
+
+    [Range(1.0, 86400.0)]
+    public double MaxBackoffSeconds { get; set; } = 300;
+
+    /// <summary>Notifications per organization per hour, so an incident storm does not flood recipients.</summary>
+    [Range(1, 100000)]
+    public int HourlyQuotaPerOrganization { get; set; } = 100;
+
+    [Range(1, 120)]
+    public int WebhookTimeoutSeconds { get; set; } = 10;
+
+    [Required]
+    public SmtpSettings Smtp { get; set; } = new();
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
+        CrossFieldRules.Problems(
+            CrossFieldRules.AtLeast(validationContext, nameof(MaxBackoffSeconds), MaxBackoffSeconds, nameof(InitialBackoffSeconds), InitialBackoffSeconds));
+}
+
+/// <summary>The mail server the notifier sends e-mail through.</summary>
+public sealed class SmtpSettings
+{
+    public const string SectionName = NotifierSettings.SectionName + ":Smtp";
+
+    [Required]
+    public string Host { get; set; } = "localhost";
+
+    [Range(1, 65535)]
+    public int Port { get; set; } = 25;
+
+    [Required, EmailAddress]
+    public string From { get; set; } = "alerts@analytics.local";
+
+    public bool UseStartTls { get; set; }
+}
