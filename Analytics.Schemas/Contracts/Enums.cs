@@ -1,8 +1,10 @@
 using System.Text.Json.Serialization;
+using Analytics.Schemas.Serialization;
 
 namespace Analytics.Schemas.Contracts;
 
 /// <summary>The analytics domain that produced a signal or owns an incident.</summary>
+[JsonConverter(typeof(StrictEnumConverter<Domain>))]
 public enum Domain
 {
     [JsonStringEnumMemberName("antitheft")] Antitheft,
@@ -11,6 +13,7 @@ public enum Domain
 }
 
 /// <summary>How urgently a human should look at a signal or incident, in ascending order.</summary>
+[JsonConverter(typeof(StrictEnumConverter<Severity>))]
 public enum Severity
 {
     [JsonStringEnumMemberName("info")] Info,
@@ -20,6 +23,7 @@ public enum Severity
     [JsonStringEnumMemberName("critical")] Critical,
 }
 
+[JsonConverter(typeof(StrictEnumConverter<IncidentStatus>))]
 public enum IncidentStatus
 {
     [JsonStringEnumMemberName("open")] Open,
@@ -27,6 +31,7 @@ public enum IncidentStatus
     [JsonStringEnumMemberName("resolved")] Resolved,
 }
 
+[JsonConverter(typeof(StrictEnumConverter<ZoneTransition>))]
 public enum ZoneTransition
 {
     [JsonStringEnumMemberName("enter")] Enter,

@@ -49,8 +49,16 @@ public sealed record TrackUpdate : Observation
     [Required, Description("Where the object is in the frame.")]
     public required BoundingBox Box { get; init; }
 
-    [Description("Lowercase flags on the object, e.g. no_helmet, no_vest, fallen.")]
-    public IReadOnlyList<string> Attributes { get; init; } = [];
+    // The serializer assigns every init-only member, absent ones as null, so the default is
+    // restored here; an omitted list means no flags.
+    [Description("Lowercase flags on the object, e.g. no_helmet, no_vest, fallen; empty when omitted.")]
+    public IReadOnlyList<string> Attributes
+    {
+        get => _attributes;
+        init => _attributes = value ?? [];
+    }
+
+    private readonly IReadOnlyList<string> _attributes = [];
 }
 
 /// <summary>A tracked object crossing the boundary of a configured zone.</summary>

@@ -59,8 +59,16 @@ public sealed record Evidence
     [Description("Named measurements, e.g. dwellSeconds; all finite.")]
     public required IReadOnlyDictionary<string, double> Measurements { get; init; }
 
-    [Description("Ids of observations that support the signal; may be empty.")]
-    public IReadOnlyList<string> ObservationIds { get; init; } = [];
+    // The serializer assigns every init-only member, absent ones as null, so the default is
+    // restored here; an omitted list means no observation ids were kept.
+    [Description("Ids of observations that support the signal; may be empty or omitted.")]
+    public IReadOnlyList<string> ObservationIds
+    {
+        get => _observationIds;
+        init => _observationIds = value ?? [];
+    }
+
+    private readonly IReadOnlyList<string> _observationIds = [];
 
     [Description("Short human-readable explanation.")]
     public string? Summary { get; init; }

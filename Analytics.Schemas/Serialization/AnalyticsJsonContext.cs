@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Analytics.Schemas.Contracts;
 
 namespace Analytics.Schemas.Serialization;
@@ -46,4 +47,47 @@ public static class AnalyticsJson
     public static JsonSerializerOptions Options => AnalyticsJsonContext.Default.Options;
 
     public static AnalyticsJsonContext Context => AnalyticsJsonContext.Default;
+
+    // The serializer throws NotSupportedException, not JsonException, when an observation lacks its
+    // type discriminator; these overloads turn every malformed input into JsonException so callers
+    // answer it as a bad request rather than a server error.
+
+    /// <summary>Reads JSON with the contract settings; malformed input always throws <see cref="JsonException"/>.</summary>
+    public static T? Deserialize<T>(ReadOnlySpan<byte> utf8Json, JsonTypeInfo<T> typeInfo)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(utf8Json, typeInfo);
+        }
+        catch (NotSupportedException exception)
+        {
+            throw new JsonException(exception.Message, exception);
+        }
+    }
+
+    /// <inheritdoc cref="Deserialize{T}(ReadOnlySpan{byte}, JsonTypeInfo{T})"/>
+    public static T? Deserialize<T>(string json, JsonTypeInfo<T> typeInfo)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, typeInfo);
+        }
+        catch (NotSupportedException exception)
+        {
+            throw new JsonException(exception.Message, exception);
+        }
+    }
+
+    /// <inheritdoc cref="Deserialize{T}(ReadOnlySpan{byte}, JsonTypeInfo{T})"/>
+    public static async ValueTask<T?> DeserializeAsync<T>(Stream utf8Json, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await JsonSerializer.DeserializeAsync(utf8Json, typeInfo, cancellationToken);
+        }
+        catch (NotSupportedException exception)
+        {
+            throw new JsonException(exception.Message, exception);
+        }
+    }
 }
