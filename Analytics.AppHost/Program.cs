@@ -1,0 +1,42 @@
+using Analytics.AppHost;
+using Analytics.Schemas;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+// Postgres stands in for Supabase: a container, this machine's server, or an external one (Postgres:Mode).
+var database = builder.AddAnalyticsDatabase();
+
+var migrations = builder.AddProject<Projects.Analytics_Migrations>(ResourceNames.Migrations)
+    .WithReference(database)
+    .WaitFor(database);
+
+builder.AddProject<Projects.Analytics_Ingest>(ResourceNames.Ingest)
+    .WithReference(database).WaitForCompletion(migrations)
+    .WithHttpHealthCheck("/health");
+
+builder.AddProject<Projects.Analytics_Antitheft>(ResourceNames.Antitheft)
+    .WithReference(database).WaitForCompletion(migrations)
+    .WithHttpHealthCheck("/health");
+
+builder.AddProject<Projects.Analytics_Safety>(ResourceNames.Safety)
+    .WithReference(database).WaitForCompletion(migrations)
+    .WithHttpHealthCheck("/health");
+
+builder.AddProject<Projects.Analytics_Education>(ResourceNames.Education)
+    .WithReference(database).WaitForCompletion(migrations)
+    .WithHttpHealthCheck("/health");
+
+builder.AddProject<Projects.Analytics_Fusion>(ResourceNames.Fusion)
+    .WithReference(database).WaitForCompletion(migrations)
+    .WithHttpHealthCheck("/health");
+
+builder.AddProject<Projects.Analytics_Notifier>(ResourceNames.Notifier)
+    .WithReference(database).WaitForCompletion(migrations)
+    .WithHttpHealthCheck("/health");
+
+builder.AddProject<Projects.Analytics_Api>(ResourceNames.Api)
+    .WithReference(database).WaitForCompletion(migrations)
+    .WithHttpHealthCheck("/health")
+    .WithExternalHttpEndpoints();
+
+builder.Build().Run();

@@ -1,0 +1,9 @@
+using Analytics.Migrations;
+
+var builder = Host.CreateApplicationBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddAnalyticsDataSource();
+builder.Services.AddHostedService<MigrationWorker>();
+
+return await builder.Build().RunServiceAsync();

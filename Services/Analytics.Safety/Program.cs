@@ -1,0 +1,13 @@
+using Analytics.Schemas.Settings;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddAnalyticsDataSource();
+builder.AddValidatedSettings<SafetySettings>(SafetySettings.SectionName);
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+
+return await app.RunServiceAsync();
