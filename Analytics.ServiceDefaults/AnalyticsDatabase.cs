@@ -15,11 +15,9 @@ public static class AnalyticsDatabase
     {
         builder.AddValidatedSettings<SupabaseSettings>(SupabaseSettings.SectionName, ApplyInjectedConnectionString);
 
-        // The data source is configured while the host is built, before options exist; invalid
-        // values are reported by the start-up validation above before anything opens a connection.
-        var settings = new SupabaseSettings();
-        SettingsBinder.Bind(builder.Configuration.GetSection(SupabaseSettings.SectionName), settings, SupabaseSettings.SectionName, []);
-        ApplyInjectedConnectionString(settings, builder.Configuration);
+        // The data source is configured while the host is built; invalid values are reported by
+        // the start-up validation above before anything opens a connection.
+        var settings = builder.ReadBeforeValidation<SupabaseSettings>(SupabaseSettings.SectionName, ApplyInjectedConnectionString);
 
         builder.AddNpgsqlDataSource(
             ResourceNames.Database,

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -26,13 +25,12 @@ public static class Extensions
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.AddValidatedSettings<BaseServiceSettings>(BaseServiceSettings.SectionName);
-        builder.Services.AddOptions<HostOptions>()
-            .Configure<IOptions<BaseServiceSettings>>((host, service) =>
-                host.ShutdownTimeout = TimeSpan.FromSeconds(service.Value.ShutdownTimeoutSeconds));
+        var service = builder.ReadBeforeValidation<BaseServiceSettings>(BaseServiceSettings.SectionName);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(service.ShutdownTimeoutSeconds));
 
         builder.ConfigureStructuredLogging();
         builder.ConfigureOpenTelemetry();
-        builder.AddDefaultHealthChecks();
+        builder.AddDefaultHealthChecks(service);
 
         builder.Services.AddProblemDetails();
         builder.Services.AddServiceDiscovery();
@@ -92,22 +90,20 @@ public static class Extensions
         return builder;
     }
 
-    public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    private static void AddDefaultHealthChecks(this IHostApplicationBuilder builder, BaseServiceSettings service)
     {
         builder.Services.AddHealthChecks()
             .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
 
         // Every check gets the configured timeout unless it set its own, so a hung dependency
         // turns /health unhealthy quickly instead of hanging the probe.
-        builder.Services.AddOptions<HealthCheckServiceOptions>()
-            .PostConfigure<IOptions<BaseServiceSettings>>((options, service) =>
+        builder.Services.PostConfigure<HealthCheckServiceOptions>(options =>
+        {
+            foreach (var registration in options.Registrations.Where(r => r.Timeout == Timeout.InfiniteTimeSpan))
             {
-                foreach (var registration in options.Registrations.Where(r => r.Timeout == Timeout.InfiniteTimeSpan))
-                {
-                    registration.Timeout = TimeSpan.FromSeconds(service.Value.HealthCheckTimeoutSeconds);
-                }
-            });
-        return builder;
+                registration.Timeout = TimeSpan.FromSeconds(service.HealthCheckTimeoutSeconds);
+            }
+        });
     }
 
     /// <summary>

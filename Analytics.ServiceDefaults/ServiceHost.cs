@@ -19,6 +19,10 @@ public static partial class ServiceHost
         {
             try
             {
+                // Validate before StartAsync resolves hosted services and lifetimes: those may
+                // depend on settings (a data source, a shutdown timeout) and would fail first,
+                // with a stack trace instead of the list of bad keys.
+                host.Services.GetService<IStartupValidator>()?.Validate();
                 await host.StartAsync();
             }
             catch (Exception e) when (SettingsFailures(e) is { Count: > 0 } failures)

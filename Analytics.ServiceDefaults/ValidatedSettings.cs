@@ -34,6 +34,23 @@ public static class ValidatedSettings
             .ValidateOnStart();
     }
 
+    /// <summary>
+    /// The settings as configured, for code that runs while the host is built or endpoints are
+    /// mapped, before start-up validation: reading <c>IOptions</c> there would throw a stack trace
+    /// instead of the list of bad keys. Invalid settings give the defaults here; validation then
+    /// stops the process before it serves anything.
+    /// </summary>
+    public static TSettings ReadBeforeValidation<TSettings>(
+        this IHostApplicationBuilder builder, string sectionName, Action<TSettings, IConfiguration>? afterBind = null)
+        where TSettings : class, new()
+    {
+        var settings = new TSettings();
+        var problems = new List<string>();
+        SettingsBinder.Bind(builder.Configuration.GetSection(sectionName), settings, sectionName, problems);
+        afterBind?.Invoke(settings, builder.Configuration);
+        return problems.Count == 0 && SettingsValidator.Validate(settings, sectionName).Count == 0 ? settings : new TSettings();
+    }
+
     private sealed class SettingsValidation<TSettings>(string sectionName, SettingsBindingProblems bindingProblems)
         : IValidateOptions<TSettings> where TSettings : class
     {

@@ -12,7 +12,7 @@ public static class ServiceProcess
     public static string DllOf(string projectDirectory)
     {
         // Every project is built in the same configuration as this test assembly.
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name;
+        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
         var project = Path.GetFileName(projectDirectory);
         var dll = Path.Combine(RepositoryPaths.Root, projectDirectory, "bin", configuration, "net10.0", project + ".dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build {project} first", dll);

@@ -83,7 +83,23 @@ public static class LocalPostgresBuilderExtensions
             _ => connectionString ?? throw new InvalidOperationException("The connection string is not known yet"),
             name: healthCheckKey);
 
-        return server.ApplicationBuilder.AddResource(database).WithHealthCheck(healthCheckKey);
+        // Aspire hands a parent's state down to its children only for containers; for this
+        // executable the database says it runs once the server is ready and the database exists.
+        server.ApplicationBuilder.Eventing.Subscribe<ResourceReadyEvent>(server.Resource, (@event, _) =>
+            @event.Services.GetRequiredService<ResourceNotificationService>().PublishUpdateAsync(database, s => s with
+            {
+                State = KnownResourceStates.Running,
+                StartTimeStamp = DateTime.UtcNow,
+            }));
+
+        return server.ApplicationBuilder.AddResource(database)
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "PostgresDatabase",
+                State = KnownResourceStates.Waiting,
+                Properties = [new(CustomResourceKnownProperties.Source, databaseName)],
+            })
+            .WithHealthCheck(healthCheckKey);
     }
 
     private static int FreeLoopbackPort()
