@@ -7,9 +7,11 @@ public sealed class IngestSettings : IValidatableObject
 {
     public const string SectionName = "Ingest";
 
+    /// <summary>Largest request body ingest reads; a larger one is refused with 413.</summary>
     [Range(1024, 67108864)]
     public int MaxBodyBytes { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>Most observations in one request; a larger batch is refused with 413.</summary>
     [Range(1, 100000)]
     public int MaxItemsPerBatch { get; set; } = 5000;
 

@@ -15,6 +15,7 @@ public sealed class NotifierSettings : IValidatableObject
     [Range(0.1, 600.0)]
     public double InitialBackoffSeconds { get; set; } = 1;
 
+    /// <summary>Upper bound of the delay between retries.</summary>
     [Range(1.0, 86400.0)]
     public double MaxBackoffSeconds { get; set; } = 300;
 
@@ -22,6 +23,7 @@ public sealed class NotifierSettings : IValidatableObject
     [Range(1, 100000)]
     public int HourlyQuotaPerOrganization { get; set; } = 100;
 
+    /// <summary>How long one webhook call may take before it counts as failed.</summary>
     [Range(1, 120)]
     public int WebhookTimeoutSeconds { get; set; } = 10;
 
@@ -38,14 +40,18 @@ public sealed class SmtpSettings
 {
     public const string SectionName = NotifierSettings.SectionName + ":Smtp";
 
+    /// <summary>SMTP server host name.</summary>
     [Required]
     public string Host { get; set; } = "localhost";
 
+    /// <summary>SMTP server port.</summary>
     [Range(1, 65535)]
     public int Port { get; set; } = 25;
 
+    /// <summary>Sender address of notification e-mails.</summary>
     [Required, EmailAddress]
     public string From { get; set; } = "alerts@analytics.local";
 
+    /// <summary>Upgrade the SMTP connection with STARTTLS.</summary>
     public bool UseStartTls { get; set; }
 }

@@ -18,12 +18,15 @@ public sealed class SupabaseSettings : IValidatableObject
     /// <summary>Supabase API key; optional.</summary>
     public string? Key { get; set; }
 
+    /// <summary>Connections each service keeps open even when idle.</summary>
     [Range(0, 1000)]
     public int MinPoolSize { get; set; }
 
+    /// <summary>Most connections one service opens; bounds the load on the database.</summary>
     [Range(1, 1000)]
     public int MaxPoolSize { get; set; } = 50;
 
+    /// <summary>How long one database command may run before it is cancelled.</summary>
     [Range(1, 3600)]
     public int CommandTimeoutSeconds { get; set; } = 30;
 

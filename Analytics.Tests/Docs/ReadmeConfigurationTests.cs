@@ -1,0 +1,138 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Reflection;
+using System.Text;
+using System.Xml.Linq;
+using Analytics.Schemas.Settings;
+
+namespace Analytics.Tests.Docs;
+
+/// <summary>
+/// The README's configuration reference is the settings classes, rendered: every key, its default,
+/// what values it accepts and what it does (from the property's doc comment). A settings change
+/// without a README change fails here.
+/// </summary>
+public sealed class ReadmeConfigurationTests
+{
+    private const string Begin = "<!-- settings:begin -->";
+    private const string End = "<!-- settings:end -->";
+    private const string UpdateVariable = "ANALYTICS_UPDATE_README";
+
+    [Fact]
+    public void Readme_configuration_table_lists_every_settings_key_as_the_classes_define_it()
+    {
+        var readmePath = Path.Combine(RepositoryPaths.Root, "README.md");
+        var readme = File.ReadAllText(readmePath);
+        var start = readme.IndexOf(Begin, StringComparison.Ordinal);
+        var end = readme.IndexOf(End, StringComparison.Ordinal);
+        Assert.True(start >= 0 && end > start, $"README.md must hold the markers {Begin} and {End}");
+
+        var expected = "\n" + RenderTable() + "\n";
+        var actual = readme[(start + Begin.Length)..end];
+        if (actual == expected)
+        {
+            return;
+        }
+        if (Environment.GetEnvironmentVariable(UpdateVariable) == "1")
+        {
+            File.WriteAllText(readmePath, readme[..(start + Begin.Length)] + expected + readme[end..]);
+            return;
+        }
+        Assert.Fail($"README.md's configuration table is stale. Regenerate it with: {UpdateVariable}=1 dotnet test --filter FullyQualifiedName~ReadmeConfigurationTests\n\nExpected:\n{expected}");
+    }
+
+    [Fact]
+    public void Table_covers_known_keys_with_their_ranges()
+    {
+        var table = RenderTable();
+        Assert.Contains("| `Antitheft:LoiteringSeconds` | 120 | 1 to 3600 |", table, StringComparison.Ordinal);
+        Assert.Contains("| `Notifier:Smtp:Port` | 25 | 1 to 65535 |", table, StringComparison.Ordinal);
+        Assert.Contains("| `Supabase:ConnectionString` |", table, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_setting_says_what_it_does()
+    {
+        var undocumented = RenderTable().Split('\n').Where(row => row.EndsWith("|  |", StringComparison.Ordinal)).ToList();
+        Assert.True(undocumented.Count == 0, "Give these settings a <summary>: " + string.Join(", ", undocumented));
+    }
+
+    private static string RenderTable()
+    {
+        var docs = LoadDocs(typeof(SupabaseSettings).Assembly);
+        var rows = new StringBuilder()
+            .Append("| Key | Default | Accepts | What it does |\n")
+            .Append("|---|---|---|---|\n");
+        var sections = typeof(SupabaseSettings).Assembly.GetTypes()
+            .Where(t => t.Namespace == typeof(SupabaseSettings).Namespace && t.IsClass && t.GetField("SectionName") is { IsLiteral: true })
+            .Select(t => (Type: t, Section: (string)t.GetField("SectionName")!.GetRawConstantValue()!))
+            .Where(s => !s.Section.Contains(':', StringComparison.Ordinal)) // nested sections are reached through their parent
+            .OrderBy(s => s.Section, StringComparer.Ordinal);
+        foreach (var (type, section) in sections)
+        {
+            AppendRows(rows, type, Activator.CreateInstance(type)!, section, docs);
+        }
+        return rows.ToString().TrimEnd('\n');
+    }
+
+    private static void AppendRows(StringBuilder rows, Type type, object defaults, string path, IReadOnlyDictionary<string, string> docs)
+    {
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
+        {
+            var key = $"{path}:{property.Name}";
+            var value = property.GetValue(defaults);
+            if (value is not null && property.PropertyType.IsClass && property.PropertyType != typeof(string))
+            {
+                AppendRows(rows, property.PropertyType, value, key, docs);
+                continue;
+            }
+            docs.TryGetValue($"P:{type.FullName}.{property.Name}", out var doc);
+            rows.Append(CultureInfo.InvariantCulture, $"| `{key}` | {Default(value)} | {Accepts(property)} | {doc} |\n");
+        }
+    }
+
+    private static string Default(object? value) => value switch
+    {
+        null => "(none)",
+        string { Length: 0 } => "(empty)",
+        string s => $"`{s}`",
+        bool b => b ? "true" : "false",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+
+    private static string Accepts(PropertyInfo property)
+    {
+        var parts = new List<string>();
+        foreach (var attribute in property.GetCustomAttributes<ValidationAttribute>())
+        {
+            parts.Add(attribute switch
+            {
+                RangeAttribute r => string.Create(CultureInfo.InvariantCulture, $"{r.Minimum} to {r.Maximum}"),
+                RequiredAttribute => "required",
+                EmailAddressAttribute => "an e-mail address",
+                AbsoluteHttpUrlAttribute => "an absolute http(s) URL",
+                _ => attribute.GetType().Name.Replace("Attribute", "", StringComparison.Ordinal),
+            });
+        }
+        if (parts.Count == 0)
+        {
+            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            parts.Add(type == typeof(bool) ? "true or false" : "any");
+        }
+        return string.Join(", ", parts);
+    }
+
+    /// <summary>Member summaries from the assembly's XML documentation file, on one line each.</summary>
+    private static Dictionary<string, string> LoadDocs(Assembly assembly)
+    {
+        var path = Path.ChangeExtension(assembly.Location, ".xml");
+        Assert.True(File.Exists(path), $"{path} is missing: GenerateDocumentationFile must stay on");
+        return XDocument.Load(path).Descendants("member")
+            .Where(m => m.Element("summary") is not null)
+            .ToDictionary(
+                m => (string)m.Attribute("name")!,
+                m => string.Join(' ', string.Concat(m.Element("summary")!.Nodes().Select(n => n is XElement e ? (string?)e.Attribute("cref")?.Value.Split('.').Last() ?? e.Value : n.ToString()))
+                    .Split((char[])['\n', '\r', ' '], StringSplitOptions.RemoveEmptyEntries)).Replace("|", "\\|", StringComparison.Ordinal));
+    }
+}
