@@ -39,4 +39,7 @@ builder.AddProject<Projects.Analytics_Api>(ResourceNames.Api)
     .WithHttpHealthCheck("/health")
     .WithExternalHttpEndpoints();
 
+// One console line when everything is healthy, with the time it took.
+builder.AddReadinessReport();
+
 builder.Build().Run();

@@ -22,6 +22,10 @@ if [ "$(id -u)" -eq 0 ]; then
   as_owner=(setpriv --reuid=postgres --regid=postgres --init-groups --)
   mkdir -p "$data_dir"
   chown postgres:postgres "$data_dir"
+  "${as_owner[@]}" test -w "$data_dir" || {
+    echo "the postgres OS user cannot reach $data_dir: every folder above it must be enterable by others (chmod o+x), or set Postgres:DataDirectory elsewhere" >&2
+    exit 1
+  }
 else
   mkdir -p "$data_dir"
 fi
