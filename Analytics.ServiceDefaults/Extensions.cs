@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Analytics.Schemas.Serialization;
 using Analytics.Schemas.Settings;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -33,6 +35,7 @@ public static class Extensions
         builder.AddDefaultHealthChecks(service);
 
         builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(options => UsePlatformJson(options.SerializerOptions));
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
@@ -119,6 +122,22 @@ public static class Extensions
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });
         app.MapPrometheusScrapingEndpoint(MetricsEndpointPath);
         return app;
+    }
+
+    /// <summary>
+    /// Request and response bodies follow the contracts' wire rules (source-generated, strict
+    /// numbers, nullability respected) so an endpoint cannot accept what the schemas forbid.
+    /// </summary>
+    private static void UsePlatformJson(JsonSerializerOptions options)
+    {
+        var platform = AnalyticsJson.Options;
+        options.PropertyNamingPolicy = platform.PropertyNamingPolicy;
+        options.DefaultIgnoreCondition = platform.DefaultIgnoreCondition;
+        options.NumberHandling = platform.NumberHandling;
+        options.AllowOutOfOrderMetadataProperties = platform.AllowOutOfOrderMetadataProperties;
+        options.RespectNullableAnnotations = platform.RespectNullableAnnotations;
+        options.RespectRequiredConstructorParameters = platform.RespectRequiredConstructorParameters;
+        options.TypeInfoResolverChain.Insert(0, AnalyticsJsonContext.Default);
     }
 
     private static bool IsInfrastructurePath(PathString path) =>

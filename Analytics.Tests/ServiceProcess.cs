@@ -1,12 +1,39 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 
 namespace Analytics.Tests;
 
 /// <summary>Runs one built service directly, outside the AppHost, and captures what it prints.</summary>
-public static class ServiceProcess
+public sealed class ServiceProcess : IAsyncDisposable
 {
     public sealed record Outcome(int ExitCode, string Output);
+
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly Lock _gate = new();
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ServiceProcess(Process process)
+    {
+        _process = process;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _output.ToString();
+            }
+        }
+    }
 
     /// <param name="projectDirectory">The project's folder below the repository root, e.g. <c>Services/Analytics.Api</c>.</param>
     public static string DllOf(string projectDirectory)
@@ -18,11 +45,17 @@ public static class ServiceProcess
         return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build {project} first", dll);
     }
 
-    public static async Task<Outcome> RunUntilExitAsync(
-        string projectDirectory, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, params string[] args)
+    public static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Starts the service in Production, with only the given settings from outside.</summary>
+    public static ServiceProcess Start(string projectDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var dll = DllOf(projectDirectory);
-        var project = Path.GetFileName(projectDirectory);
         var start = new ProcessStartInfo("dotnet", ["exec", dll, .. args])
         {
             RedirectStandardOutput = true,
@@ -40,22 +73,78 @@ public static class ServiceProcess
         {
             start.Environment[key] = value;
         }
+        return new ServiceProcess(Process.Start(start)!);
+    }
 
-        using var process = Process.Start(start)!;
-        var output = new StringBuilder();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
+    public static async Task<Outcome> RunUntilExitAsync(
+        string projectDirectory, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, params string[] args)
+    {
+        await using var service = Start(projectDirectory, environment, args);
         using var cts = new CancellationTokenSource(timeout);
         try
         {
-            await process.WaitForExitAsync(cts.Token);
+            await service._process.WaitForExitAsync(cts.Token);
         }
         catch (OperationCanceledException)
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{project} did not exit within {timeout}: {await stdout}{await stderr}");
+            throw new TimeoutException($"{projectDirectory} did not exit within {timeout}: {service.Output}");
         }
-        output.Append(await stdout).Append(await stderr);
-        return new Outcome(process.ExitCode, output.ToString());
+        return new Outcome(service._process.ExitCode, service.Output);
+    }
+
+    /// <summary>Waits until the output holds <paramref name="text"/>, the process exits, or the time is up.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            Task changed;
+            lock (_gate)
+            {
+                changed = _changed.Task;
+            }
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The service exited with {_process.ExitCode} before printing '{text}': {Output}");
+            }
+            try
+            {
+                await changed.WaitAsync(TimeSpan.FromSeconds(1), cts.Token);
+            }
+            catch (TimeoutException)
+            {
+                // Re-check exit: a process that dies prints nothing more.
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"'{text}' did not appear within {timeout}: {Output}");
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        TaskCompletionSource changed;
+        lock (_gate)
+        {
+            _output.Append(line).Append('\n');
+            changed = _changed;
+            _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        changed.TrySetResult();
     }
 }
