@@ -46,4 +46,30 @@ public static class Extensions
         var local = builder.AddLocalPostgres(ResourceNames.Postgres, password, binDirectory, PostgresEnvironment.DataDirectory(builder.Configuration));
         return local.AddDatabase(ResourceNames.Database);
     }
+
+    public const string DevelopmentOrgId = "dev-org";
+
+    /// <summary>
+    /// In a local run, seeds one API key for the organization <c>dev-org</c> so edge simulators and
+    /// a developer's curl work at once. The key is the <c>dev-api-key</c> parameter: generated on
+    /// first run, kept in the AppHost's user secrets, shown on the dashboard's Parameters tab.
+    /// Deployments seed nothing.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithDevelopmentApiKey(this IResourceBuilder<ProjectResource> service)
+    {
+        var builder = service.ApplicationBuilder;
+        if (!builder.ExecutionContext.IsRunMode)
+        {
+            return service;
+        }
+        var key = builder.Resources.OfType<ParameterResource>().FirstOrDefault(p => p.Name == DevelopmentApiKeyParameter) is { } existing
+            ? builder.CreateResourceBuilder(existing)
+            : builder.AddParameter(DevelopmentApiKeyParameter, new GenerateParameterDefault { MinLength = 43, Special = false }, secret: true, persist: true);
+        return service
+            .WithEnvironment("ApiKeys__Seed__0__OrgId", DevelopmentOrgId)
+            .WithEnvironment("ApiKeys__Seed__0__Key", key)
+            .WithEnvironment("ApiKeys__Seed__0__Name", "development");
+    }
+
+    public const string DevelopmentApiKeyParameter = "dev-api-key";
 }

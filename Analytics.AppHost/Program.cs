@@ -12,7 +12,8 @@ var migrations = builder.AddProject<Projects.Analytics_Migrations>(ResourceNames
 
 builder.AddProject<Projects.Analytics_Ingest>(ResourceNames.Ingest)
     .WithReference(database).WaitForCompletion(migrations)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithDevelopmentApiKey();
 
 builder.AddProject<Projects.Analytics_Antitheft>(ResourceNames.Antitheft)
     .WithReference(database).WaitForCompletion(migrations)

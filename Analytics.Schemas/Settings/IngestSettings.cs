@@ -31,6 +31,10 @@ public sealed class IngestSettings : IValidatableObject
     [Range(0, 1000)]
     public int WriteBatchMaxDelayMilliseconds { get; set; } = 5;
 
+    /// <summary>Days raw observations are kept; older daily partitions of the log are dropped.</summary>
+    [Range(1, 90)]
+    public int ObservationRetentionDays { get; set; } = 7;
+
     // A request batch or write batch larger than the queue could never be accepted or filled.
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
         CrossFieldRules.Problems(

@@ -81,6 +81,14 @@ public sealed class ReadmeConfigurationTests
         {
             var key = $"{path}:{property.Name}";
             var value = property.GetValue(defaults);
+            if (value is System.Collections.IEnumerable and not string)
+            {
+                var element = property.PropertyType.GetGenericArguments().Single();
+                var fields = string.Join(", ", element.GetProperties().Where(p => p.CanWrite).Select(p => p.Name));
+                docs.TryGetValue($"P:{type.FullName}.{property.Name}", out var listDoc);
+                rows.Append(CultureInfo.InvariantCulture, $"| `{key}:N:*` | (none) | a list of {{{fields}}} | {listDoc} |\n");
+                continue;
+            }
             if (value is not null && property.PropertyType.IsClass && property.PropertyType != typeof(string))
             {
                 AppendRows(rows, property.PropertyType, value, key, docs);

@@ -1,6 +1,8 @@
 using Analytics.Schemas;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
+using Analytics.Tenancy;
+using Npgsql;
 
 namespace Analytics.Tests.Platform;
 
@@ -13,6 +15,9 @@ public sealed class PlatformFixture : IAsyncLifetime
     public static readonly TimeSpan StartupTimeout = TimeSpan.FromMinutes(4);
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>The key the AppHost seeds for <c>dev-org</c>, fixed here so tests can use it.</summary>
+    public const string DevelopmentApiKey = "ak_test-development-key-0123456789abcdefghijklmnop";
+
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), $"analytics-tests-{Guid.NewGuid():N}");
 
     public DistributedApplication App { get; private set; } = null!;
@@ -21,7 +26,11 @@ public sealed class PlatformFixture : IAsyncLifetime
     {
         using var cts = new CancellationTokenSource(StartupTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Analytics_AppHost>(
-            ["Postgres:Mode=local", $"Postgres:DataDirectory={_dataDirectory}"], cts.Token);
+            [
+                "Postgres:Mode=local",
+                $"Postgres:DataDirectory={_dataDirectory}",
+                $"Parameters:{Analytics.AppHost.Extensions.DevelopmentApiKeyParameter}={DevelopmentApiKey}",
+            ], cts.Token);
         App = await builder.BuildAsync(cts.Token);
         await App.StartAsync(cts.Token);
         await Task.WhenAll(ResourceNames.Services.Select(name =>
@@ -38,6 +47,26 @@ public sealed class PlatformFixture : IAsyncLifetime
         {
             Directory.Delete(_dataDirectory, recursive: true);
         }
+    }
+
+    public async Task<NpgsqlDataSource> CreateDataSourceAsync() =>
+        NpgsqlDataSource.Create(await App.GetConnectionStringAsync(ResourceNames.Database)
+            ?? throw new InvalidOperationException("The AppHost gave no connection string"));
+
+    /// <summary>A new organization with its own API key, so a test's data is its own.</summary>
+    public async Task<(string OrgId, string ApiKey)> CreateOrganizationAsync()
+    {
+        var orgId = $"org-{Guid.NewGuid():N}";
+        var key = ApiKeys.Generate();
+        await using var dataSource = await CreateDataSourceAsync();
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO organizations (org_id, name) VALUES ($1, $1)") { Parameters = { new() { Value = orgId } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO api_keys (key_hash, org_id, name) VALUES ($1, $2, 'test')")
+        {
+            Parameters = { new() { Value = ApiKeys.Hash(key) }, new() { Value = orgId } },
+        });
+        await batch.ExecuteNonQueryAsync();
+        return (orgId, key);
     }
 
     public HttpClient CreateClient(string resource)

@@ -1,13 +1,21 @@
+using Analytics.Ingest.Observations;
 using Analytics.Schemas.Settings;
+using Analytics.Tenancy;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddAnalyticsDataSource();
+builder.AddApiKeyAuthentication();
 builder.AddValidatedSettings<IngestSettings>(IngestSettings.SectionName);
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<ObservationWriter>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<ObservationWriter>());
+builder.Services.AddHostedService<ObservationLogMaintenance>();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapObservationsApi();
 
 return await app.RunServiceAsync();

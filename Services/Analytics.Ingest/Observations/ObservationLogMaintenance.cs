@@ -1,0 +1,41 @@
+using Analytics.Schemas.Settings;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Analytics.Ingest.Observations;
+
+/// <summary>
+/// Keeps the observation log's daily partitions a week ahead of the clock and drops those past
+/// the retention, at start and then hourly. Ingest owns it because ingest is the log's writer.
+/// </summary>
+public sealed partial class ObservationLogMaintenance(
+    NpgsqlDataSource dataSource,
+    IOptions<IngestSettings> settings,
+    ILogger<ObservationLogMaintenance> logger) : BackgroundService
+{
+    private const int DaysAhead = 7;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromHours(1));
+        do
+        {
+            try
+            {
+                await using var command = dataSource.CreateCommand("SELECT analytics_maintain_observation_log($1, $2)");
+                command.Parameters.Add(new NpgsqlParameter { Value = DaysAhead });
+                command.Parameters.Add(new NpgsqlParameter { Value = settings.Value.ObservationRetentionDays });
+                await command.ExecuteNonQueryAsync(stoppingToken);
+            }
+            catch (NpgsqlException e)
+            {
+                // Partitions exist a week ahead, so an hour's failure costs nothing yet.
+                LogMaintenanceFailed(e);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Observation log maintenance failed; retrying in an hour")]
+    private partial void LogMaintenanceFailed(Exception error);
+}
