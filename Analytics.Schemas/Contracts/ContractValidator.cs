@@ -14,7 +14,8 @@ public static class ContractValidator
     /// <summary>
     /// Validates any contract: an <see cref="Observation"/> (or one of its kinds), <see cref="Signal"/>,
     /// <see cref="Incident"/>, <see cref="AnalyticsEvent"/> (including its payload),
-    /// <see cref="BoundingBox"/>, <see cref="Evidence"/>, <see cref="TraceContext"/>, or a list of
+    /// <see cref="BoundingBox"/>, <see cref="Evidence"/>, <see cref="TraceContext"/>, <see cref="Zone"/>,
+    /// <see cref="ActiveHours"/>, <see cref="Point"/>, or a list of
     /// them, in which case paths start with the item index, e.g. <c>$[3].box.width</c>.
     /// </summary>
     /// <param name="model">The contract instance; null is reported as a problem at <c>$</c>.</param>
@@ -77,6 +78,15 @@ public static class ContractValidator
                     break;
                 case TraceContext trace:
                     Trace(trace, path);
+                    break;
+                case Zone zone:
+                    Zone(zone, path);
+                    break;
+                case ActiveHours schedule:
+                    Schedule(schedule, path);
+                    break;
+                case Point point:
+                    Point(point, path);
                     break;
                 case IEnumerable<object?> items:
                     var index = 0;
@@ -375,6 +385,81 @@ public static class ContractValidator
             }
 
             return originValid && extentValid;
+        }
+
+        private void Zone(Zone zone, string path)
+        {
+            Id(path, "orgId", zone.OrgId);
+            Id(path, "siteId", zone.SiteId);
+            Id(path, "cameraId", zone.CameraId);
+            Id(path, "zoneId", zone.ZoneId);
+            Id(path, "name", zone.Name);
+            Defined(path, "kind", zone.Kind);
+            var polygonPath = Member(path, "polygon");
+            if (zone.Polygon is null)
+            {
+                Add(polygonPath, "is required");
+            }
+            else if (zone.Polygon.Count < 3)
+            {
+                Add(polygonPath, Invariant($"must have at least 3 points, had {zone.Polygon.Count}"));
+            }
+            else
+            {
+                var pointsValid = true;
+                for (var i = 0; i < zone.Polygon.Count; i++)
+                {
+                    if (zone.Polygon[i] is null)
+                    {
+                        Add(Index(polygonPath, i), "is required");
+                        pointsValid = false;
+                    }
+                    else
+                    {
+                        pointsValid &= Point(zone.Polygon[i], Index(polygonPath, i));
+                    }
+                }
+
+                if (pointsValid && !PolygonGeometry.IsSimple(zone.Polygon))
+                {
+                    Add(polygonPath, "must be a simple polygon: no self-intersection, no repeated point, non-zero area");
+                }
+            }
+
+            if (zone.Schedule is not null)
+            {
+                Schedule(zone.Schedule, Member(path, "schedule"));
+            }
+        }
+
+        /// <returns>Whether both coordinates are inside the unit square.</returns>
+        private bool Point(Point point, string path) =>
+            Between(path, "x", point.X, 0, 1) & Between(path, "y", point.Y, 0, 1);
+
+        private void Schedule(ActiveHours schedule, string path)
+        {
+            if (string.IsNullOrWhiteSpace(schedule.TimeZone))
+            {
+                Add(Member(path, "timeZone"), Invariant($"must not be empty or whitespace, was '{schedule.TimeZone}'"));
+            }
+            else if (!TimeZoneInfo.TryFindSystemTimeZoneById(schedule.TimeZone, out var timeZone) || !timeZone.HasIanaId)
+            {
+                Add(Member(path, "timeZone"), Invariant($"must be an IANA time zone id such as Europe/Berlin, was '{schedule.TimeZone}'"));
+            }
+
+            if (schedule.Days is null)
+            {
+                Add(Member(path, "days"), "is required");
+                return;
+            }
+
+            for (var i = 0; i < schedule.Days.Count; i++)
+            {
+                if (!Enum.IsDefined(schedule.Days[i]))
+                {
+                    Add(Index(Member(path, "days"), i), Invariant($"must be a defined Weekday, was {schedule.Days[i]}"));
+                }
+            }
         }
 
         private void Trace(TraceContext trace, string path)

@@ -73,6 +73,7 @@ public sealed class ContractSchemaFilesTests
                 "signal.v1.schema.json",
                 "track-update.v1.schema.json",
                 "zone-hit.v1.schema.json",
+                "zone.v1.schema.json",
             ],
             first.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(first, ContractSchemas.Generate());

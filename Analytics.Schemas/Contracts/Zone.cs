@@ -1,0 +1,142 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
+using Analytics.Schemas.Serialization;
+
+namespace Analytics.Schemas.Contracts;
+
+/// <summary>What a zone is for; the rules decide by kind which behaviours they look for in it.</summary>
+[JsonConverter(typeof(StrictEnumConverter<ZoneKind>))]
+public enum ZoneKind
+{
+    [JsonStringEnumMemberName("shelf")] Shelf,
+    [JsonStringEnumMemberName("exit")] Exit,
+    [JsonStringEnumMemberName("checkout")] Checkout,
+    [JsonStringEnumMemberName("restricted")] Restricted,
+    [JsonStringEnumMemberName("workArea")] WorkArea,
+    [JsonStringEnumMemberName("classroom")] Classroom,
+}
+
+/// <summary>A day of the week; the numeric values equal <see cref="DayOfWeek"/> so the two convert by cast.</summary>
+[JsonConverter(typeof(StrictEnumConverter<Weekday>))]
+public enum Weekday
+{
+    [JsonStringEnumMemberName("sunday")] Sunday = 0,
+    [JsonStringEnumMemberName("monday")] Monday = 1,
+    [JsonStringEnumMemberName("tuesday")] Tuesday = 2,
+    [JsonStringEnumMemberName("wednesday")] Wednesday = 3,
+    [JsonStringEnumMemberName("thursday")] Thursday = 4,
+    [JsonStringEnumMemberName("friday")] Friday = 5,
+    [JsonStringEnumMemberName("saturday")] Saturday = 6,
+}
+
+/// <summary>A vertex in normalized image coordinates, the same frame as <see cref="BoundingBox"/>.</summary>
+[Description("Vertex in normalized image coordinates; origin top-left, image spans [0, 1] on both axes.")]
+public sealed record Point(
+    [property: Range(0.0, 1.0), Description("Fraction of image width.")] double X,
+    [property: Range(0.0, 1.0), Description("Fraction of image height.")] double Y);
+
+/// <summary>
+/// An area of one camera's image that the rules reason about, e.g. a shelf or an exit. Zones are
+/// drawn per camera because the same floor area looks different in every camera.
+/// </summary>
+[Description("Named area of one camera's image, a simple polygon in normalized coordinates.")]
+public sealed record Zone
+{
+    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Organization that owns the site.")]
+    public required string OrgId { get; init; }
+
+    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Site the camera belongs to.")]
+    public required string SiteId { get; init; }
+
+    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Camera in whose image the polygon is drawn.")]
+    public required string CameraId { get; init; }
+
+    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Zone id, unique per camera.")]
+    public required string ZoneId { get; init; }
+
+    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Name shown to operators.")]
+    public required string Name { get; init; }
+
+    [Description("What the zone is for.")]
+    public required ZoneKind Kind { get; init; }
+
+    [Required, MinLength(3), Description("Vertices of a simple (not self-intersecting) polygon inside the unit square, in order.")]
+    public required IReadOnlyList<Point> Polygon { get; init; }
+
+    // A restricted zone with a schedule is guarded only outside it: a stock room is open to staff
+    // during the day and an intrusion at night.
+    [Description("Hours in which the zone is in normal use; a restricted zone with a schedule is guarded only outside them. Omitted: no schedule.")]
+    public ActiveHours? Schedule { get; init; }
+}
+
+/// <summary>
+/// A weekly window in local time. <see cref="Start"/> after <see cref="End"/> means the window
+/// crosses midnight and belongs to the day it starts on; equal times mean the whole day.
+/// </summary>
+[Description("Weekly window in local time; start after end crosses midnight, start equal to end is the whole day.")]
+public sealed record ActiveHours
+{
+    [Required, MinLength(1), Description("IANA time zone id, e.g. Europe/Berlin.")]
+    public required string TimeZone { get; init; }
+
+    [Description("Local start time (inclusive).")]
+    public required TimeOnly Start { get; init; }
+
+    [Description("Local end time (exclusive).")]
+    public required TimeOnly End { get; init; }
+
+    // The serializer assigns every init-only member, absent ones as null, so the default is
+    // restored here; an omitted list means every day.
+    [Description("Days on which a window starts; empty or omitted means every day.")]
+    public IReadOnlyList<Weekday> Days
+    {
+        get => _days;
+        init => _days = value ?? [];
+    }
+
+    private readonly IReadOnlyList<Weekday> _days = [];
+
+    /// <summary>Whether <paramref name="instant"/> lies inside a window.</summary>
+    /// <exception cref="TimeZoneNotFoundException"><see cref="TimeZone"/> is not a known time zone id.</exception>
+    public bool IsActive(DateTimeOffset instant) => IsActive(instant, TimeZoneInfo.FindSystemTimeZoneById(TimeZone));
+
+    /// <summary>Whether <paramref name="instant"/> lies inside a window, with the time zone already resolved.</summary>
+    public bool IsActive(DateTimeOffset instant, TimeZoneInfo zone)
+    {
+        var local = TimeZoneInfo.ConvertTime(instant, zone);
+        var time = TimeOnly.FromTimeSpan(local.TimeOfDay);
+        var today = local.DayOfWeek;
+        if (Start == End)
+        {
+            return RunsOn(today);
+        }
+
+        if (Start < End)
+        {
+            return RunsOn(today) && time >= Start && time < End;
+        }
+
+        // Crossing midnight: the evening part belongs to today's window, the morning part to yesterday's.
+        var yesterday = (DayOfWeek)(((int)today + 6) % 7);
+        return (time >= Start && RunsOn(today)) || (time < End && RunsOn(yesterday));
+    }
+
+    private bool RunsOn(DayOfWeek day)
+    {
+        if (_days.Count == 0)
+        {
+            return true;
+        }
+
+        for (var i = 0; i < _days.Count; i++)
+        {
+            if ((int)_days[i] == (int)day)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,62 @@
+using Analytics.Rules;
+using Analytics.Schemas.Contracts;
+using Analytics.Schemas.Settings;
+
+namespace Analytics.Antitheft.Rules;
+
+/// <summary>
+/// A person whose presence in a zone lasts longer than <see cref="AntitheftSettings.LoiteringSeconds"/>.
+/// Signals once per presence, as soon as the dwell crosses the threshold, so an operator can still act.
+/// Checkout zones are left out (queues are expected to dwell) and so are restricted zones
+/// (<see cref="IntrusionRule"/> covers them).
+/// </summary>
+public sealed class LoiteringRule(AntitheftSettings settings)
+    : TrackRule<CameraTracks<TrackState>, TrackState>(settings.MinPresenceSeconds, settings.ExitGraceSeconds)
+{
+    private readonly long _loiteringTicks = settings.LoiteringSeconds * TimeSpan.TicksPerSecond;
+
+    protected override void OnUpdate(CameraTracks<TrackState> camera, TrackState track, TrackUpdate update, long ticks, ISignalSink sink)
+    {
+        if (track.Class != TrackClass.Person)
+        {
+            return;
+        }
+
+        var zones = camera.Context.Zones;
+        for (var i = 0; i < zones.Length; i++)
+        {
+            var zone = zones[i];
+            if (zone.Kind is ZoneKind.Checkout or ZoneKind.Restricted)
+            {
+                continue;
+            }
+
+            ObserveZone(camera, track, i, zone.Contains(track.X, track.Y), MinPresenceTicks, ticks, sink);
+            ref var presence = ref track.Zones[i];
+            if (presence.IsConfirmed && !presence.Signalled && presence.DurationTicks >= _loiteringTicks)
+            {
+                presence.Signalled = true;
+                sink.Emit(Loitering(camera, track, zone, presence));
+            }
+        }
+    }
+
+    private static Signal Loitering(CameraTracks<TrackState> camera, TrackState track, ZoneShape zone, PresenceTracker presence)
+    {
+        var dwellSeconds = Signals.Seconds(presence.DurationTicks);
+        return Signals.Create(
+            camera.Context,
+            camera.SiteId,
+            Domain.Antitheft,
+            Signals.Kinds.Loitering,
+            Severity.Medium,
+            track.Confidence,
+            track.TrackId,
+            zone.ZoneId,
+            [track.TrackId],
+            presence.StartTicks,
+            presence.LastSeenTicks,
+            new Dictionary<string, double> { ["dwellSeconds"] = dwellSeconds },
+            $"Person stayed in {zone.Zone.Name} for {dwellSeconds:0} s.");
+    }
+}

@@ -1,0 +1,10 @@
+using Analytics.Rules;
+using Analytics.Schemas.Settings;
+
+namespace Analytics.Education.Rules;
+
+/// <summary>The education service's rules, driven as one.</summary>
+public static class EducationRules
+{
+    public static RuleSet Create(EducationSettings settings) => new([new ClassroomRule(settings)]);
+}
