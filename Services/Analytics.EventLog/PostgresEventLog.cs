@@ -105,19 +105,44 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, PostgresEventL
 
     /// <summary>
     /// Records how far <paramref name="consumer"/> got, inside the transaction that writes what it
-    /// made of those entries: both commit, or neither does.
+    /// made of those entries: both commit, or neither does. A consumer whose state spans the
+    /// checkpoint also records where a restart must re-read from, and what it needs to know to
+    /// replay (an opaque JSON document of its own).
     /// </summary>
-    public static async Task CommitCheckpointAsync(NpgsqlConnection connection, string consumer, LogPosition position, CancellationToken cancellationToken)
+    public static async Task CommitCheckpointAsync(
+        NpgsqlConnection connection, string consumer, LogPosition position, CancellationToken cancellationToken,
+        LogPosition? replayFrom = null, string replayState = "{}")
     {
         await using var command = new NpgsqlCommand(
             """
-            INSERT INTO consumer_checkpoints (consumer, tx_id, seq) VALUES ($1, $2, $3)
-            ON CONFLICT (consumer) DO UPDATE SET tx_id = excluded.tx_id, seq = excluded.seq, updated_at = now()
+            INSERT INTO consumer_checkpoints (consumer, tx_id, seq, replay_tx_id, replay_seq, replay_state) VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+            ON CONFLICT (consumer) DO UPDATE SET tx_id = excluded.tx_id, seq = excluded.seq,
+                replay_tx_id = excluded.replay_tx_id, replay_seq = excluded.replay_seq, replay_state = excluded.replay_state, updated_at = now()
             """, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = consumer });
         command.Parameters.Add(new NpgsqlParameter { Value = position.TxId, NpgsqlDbType = NpgsqlDbType.Xid8 });
         command.Parameters.Add(new NpgsqlParameter { Value = position.Seq });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)replayFrom?.TxId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Xid8 });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)replayFrom?.Seq ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        command.Parameters.Add(new NpgsqlParameter { Value = replayState });
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The checkpoint with where to replay from (the checkpoint itself when nothing spans it).</summary>
+    public async Task<(LogPosition Checkpoint, LogPosition ReplayFrom, string ReplayState)> LoadReplayCheckpointAsync(
+        string consumer, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT tx_id, seq, replay_tx_id, replay_seq, replay_state::text FROM consumer_checkpoints WHERE consumer = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = consumer });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return (LogPosition.Start, LogPosition.Start, "{}");
+        }
+        var checkpoint = new LogPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
+        var replayFrom = reader.IsDBNull(2) ? checkpoint : new LogPosition(reader.GetFieldValue<ulong>(2), reader.GetInt64(3));
+        return (checkpoint, replayFrom, reader.GetString(4));
     }
 
     private async Task<List<LogEntry>> ReadPageAsync(LogPosition after, CancellationToken cancellationToken)

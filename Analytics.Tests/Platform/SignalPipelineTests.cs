@@ -1,0 +1,149 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Analytics.Schemas;
+using Analytics.Schemas.Contracts;
+using Analytics.Schemas.Serialization;
+using Npgsql;
+
+namespace Analytics.Tests.Platform;
+
+/// <summary>
+/// From an edge batch to a stored signal through the real AppHost: ingest commits the batch, the
+/// antitheft service reads it from the log, runs its rules with the organization's zones and
+/// commits exactly the behaviours the scene contains, carrying the request's trace.
+/// </summary>
+[Collection(PlatformCollectionDefinition.Name)]
+public sealed class SignalPipelineTests(PlatformFixture platform)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task A_loitering_scene_yields_exactly_one_loitering_signal_with_the_requests_trace()
+    {
+        var (orgId, key) = await platform.CreateOrganizationAsync();
+        await AddZoneAsync(orgId, "shelf-1", ZoneKind.Shelf, [new(0, 0), new(0.5, 0), new(0.5, 1), new(0, 1)]);
+        // Whole seconds: Postgres keeps microseconds, .NET ticks are finer.
+        var now = DateTimeOffset.UtcNow;
+        var start = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero).AddMinutes(-4);
+
+        // Ground truth: p-1 stands at the shelf for 130 s (over the 120 s default), p-2 walks past
+        // it in 10 s, p-3 stays 130 s outside every zone. One loitering signal, for p-1.
+        var frames = new List<string>();
+        for (var t = 0.0; t <= 130; t += 0.5)
+        {
+            frames.Add(Track(start.AddSeconds(t), "p-1", 0.2, 0.3));
+            frames.Add(Track(start.AddSeconds(t), "p-3", 0.7, 0.3));
+            if (t <= 10)
+            {
+                frames.Add(Track(start.AddSeconds(t), "p-2", 0.05 + t * 0.06, 0.3));
+            }
+        }
+        using var client = platform.CreateClient(ResourceNames.Ingest);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using var response = await client.PostAsync("/v1/observations", new StringContent("[" + string.Join(',', frames) + "]", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        var signals = await WaitForSignalsAsync(orgId, count: 1);
+
+        var signal = Assert.Single(signals);
+        Assert.Equal("loitering", signal.Kind);
+        Assert.Equal(["p-1"], signal.TrackIds);
+        Assert.Equal("shelf-1", signal.ZoneId);
+        Assert.Equal(start, signal.StartedAt);
+        var storedTrace = await ScalarAsync<string>("SELECT DISTINCT trace_parent FROM observation_log WHERE org_id = $1", orgId);
+        Assert.Equal(storedTrace, signal.TraceParent);
+
+        // Nothing more arrives for the other tracks once the rules have moved past the scene.
+        await PostFramesAsync(client, [Track(start.AddSeconds(200), "p-9", 0.9, 0.3)]);
+        await WaitForCheckpointBeyondAsync(orgId);
+        Assert.Single(await SignalsAsync(orgId));
+    }
+
+    private static string Track(DateTimeOffset at, string track, double x, double y) =>
+        JsonSerializer.Serialize<Observation>(new TrackUpdate
+        {
+            SchemaVersion = 1,
+            SiteId = "store-1",
+            CameraId = "cam-1",
+            OccurredAt = at,
+            TrackId = track,
+            ObjectClass = "person",
+            Confidence = 0.9,
+            Box = new BoundingBox(x, y, 0.1, 0.4),
+        }, AnalyticsJsonContext.Default.Observation);
+
+    private static async Task PostFramesAsync(HttpClient client, IReadOnlyList<string> frames)
+    {
+        using var response = await client.PostAsync("/v1/observations", new StringContent("[" + string.Join(',', frames) + "]", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private async Task AddZoneAsync(string orgId, string zoneId, ZoneKind kind, IReadOnlyList<Point> polygon)
+    {
+        var zone = new Zone { OrgId = orgId, SiteId = "store-1", CameraId = "cam-1", ZoneId = zoneId, Name = zoneId, Kind = kind, Polygon = polygon };
+        await using var dataSource = await platform.CreateDataSourceAsync();
+        await using var command = dataSource.CreateCommand("INSERT INTO zones (org_id, zone_id, site_id, camera_id, document) VALUES ($1, $2, $3, $4, $5::jsonb)");
+        command.Parameters.Add(new NpgsqlParameter { Value = orgId });
+        command.Parameters.Add(new NpgsqlParameter { Value = zoneId });
+        command.Parameters.Add(new NpgsqlParameter { Value = zone.SiteId });
+        command.Parameters.Add(new NpgsqlParameter { Value = zone.CameraId });
+        command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(zone, AnalyticsJsonContext.Default.Zone) });
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private sealed record StoredSignal(string Kind, string[] TrackIds, string? ZoneId, DateTimeOffset StartedAt, string? TraceParent);
+
+    private async Task<List<StoredSignal>> WaitForSignalsAsync(string orgId, int count)
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        while (true)
+        {
+            var signals = await SignalsAsync(orgId);
+            if (signals.Count >= count)
+            {
+                return signals;
+            }
+            await Task.Delay(100, cts.Token);
+        }
+    }
+
+    /// <summary>Waits until the antitheft consumer has committed past everything this org sent.</summary>
+    private async Task WaitForCheckpointBeyondAsync(string orgId)
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        const string Sql = """
+            SELECT (SELECT (tx_id, seq) FROM consumer_checkpoints WHERE consumer = 'antitheft')
+                >= (SELECT (tx_id, seq) FROM observation_log WHERE org_id = $1 ORDER BY tx_id DESC, seq DESC LIMIT 1)
+            """;
+        while (await ScalarAsync<bool?>(Sql, orgId) != true)
+        {
+            await Task.Delay(100, cts.Token);
+        }
+    }
+
+    private async Task<List<StoredSignal>> SignalsAsync(string orgId)
+    {
+        await using var dataSource = await platform.CreateDataSourceAsync();
+        await using var command = dataSource.CreateCommand("SELECT kind, track_ids, zone_id, started_at, trace_parent FROM signals WHERE org_id = $1 ORDER BY started_at");
+        command.Parameters.Add(new NpgsqlParameter { Value = orgId });
+        var signals = new List<StoredSignal>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            signals.Add(new StoredSignal(reader.GetString(0), reader.GetFieldValue<string[]>(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.GetFieldValue<DateTimeOffset>(3), reader.IsDBNull(4) ? null : reader.GetString(4)));
+        }
+        return signals;
+    }
+
+    private async Task<T?> ScalarAsync<T>(string sql, string orgId)
+    {
+        await using var dataSource = await platform.CreateDataSourceAsync();
+        await using var command = dataSource.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter { Value = orgId });
+        var value = await command.ExecuteScalarAsync();
+        return value is DBNull or null ? default : (T)value;
+    }
+}

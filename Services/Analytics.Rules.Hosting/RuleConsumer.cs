@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Analytics.EventLog;
+using Analytics.Schemas.Contracts;
+using Analytics.Schemas.Serialization;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Analytics.Rules.Hosting;
+
+/// <summary>
+/// Feeds the observation log to a service's rules and commits their signals together with the
+/// checkpoint, in one transaction. Rule state open at a checkpoint (a dwell in progress) is
+/// rebuilt after a restart by replaying each affected camera from the event time its state began;
+/// signal ids are deterministic and inserts idempotent, so the replay duplicates nothing.
+/// </summary>
+public sealed partial class RuleConsumer(
+    string name,
+    Func<IRule> createRules,
+    NpgsqlDataSource dataSource,
+    PostgresEventLog log,
+    ZoneSource zones,
+    ILogger<RuleConsumer> logger) : BackgroundService
+{
+    /// <summary>
+    /// How far behind the newest event time the rules' clock is moved for cameras that went
+    /// silent: observations of one camera may arrive this much out of order across cameras.
+    /// </summary>
+    public static readonly TimeSpan AdvanceLag = TimeSpan.FromSeconds(5);
+
+    private const int MaxTraceLinks = 32;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var backoff = TimeSpan.FromSeconds(1);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested && e is NpgsqlException or JsonException or InvalidOperationException or TimeoutException)
+            {
+                // Nothing past the last committed checkpoint took effect; start over from it.
+                LogRestart(e, name, backoff.TotalSeconds);
+                await Task.Delay(backoff, stoppingToken);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+            }
+        }
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var (checkpoint, replayFrom, replayStateJson) = await log.LoadReplayCheckpointAsync(name, cancellationToken);
+        var replaySince = JsonSerializer.Deserialize<Dictionary<string, DateTimeOffset>>(replayStateJson) ?? [];
+        var rules = createRules();
+        var positions = new CameraPositions();
+        var signals = new List<TracedSignal>();
+        var sink = new TracingSink(signals);
+        var latest = DateTimeOffset.MinValue;
+        LogStarting(name, checkpoint.ToString(), replayFrom.ToString(), replaySince.Count);
+
+        await foreach (var page in log.SubscribeAsync(replayFrom, cancellationToken))
+        {
+            var catalog = await zones.CurrentAsync(cancellationToken);
+            using var activity = StartEvaluation(page);
+            signals.Clear();
+            foreach (var entry in page)
+            {
+                var record = entry.Record;
+                if (!IsObservation(record.Type))
+                {
+                    continue;
+                }
+                var camera = CameraKey.Of(record.OrgId, record.CameraId);
+                // Before the checkpoint only what rebuilds open state is fed again.
+                if (entry.Position <= checkpoint && (!replaySince.TryGetValue(camera, out var since) || record.OccurredAt < since))
+                {
+                    continue;
+                }
+                var observation = JsonSerializer.Deserialize(record.Payload.Span, AnalyticsJsonContext.Default.Observation)
+                    ?? throw new JsonException($"Log entry {entry.Position} holds no observation");
+                positions.Seen(camera, entry.Position, observation.OccurredAt);
+                sink.Current = record;
+                rules.Observe(observation, catalog.For(record.OrgId, record.CameraId), sink);
+                if (observation.OccurredAt > latest)
+                {
+                    latest = observation.OccurredAt;
+                }
+            }
+            if (latest > DateTimeOffset.MinValue + AdvanceLag)
+            {
+                sink.Current = null;
+                rules.Advance(latest - AdvanceLag, sink);
+            }
+
+            var open = rules.OpenStateSince();
+            positions.Forget(open);
+            var end = page[^1].Position;
+            var state = JsonSerializer.Serialize(open);
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var stored = await SignalStore.InsertAsync(connection, signals, cancellationToken);
+            await PostgresEventLog.CommitCheckpointAsync(
+                connection, name, end > checkpoint ? end : checkpoint, cancellationToken, positions.ReplayFrom(open, end), state);
+            await transaction.CommitAsync(cancellationToken);
+            activity?.SetTag("analytics.signals", stored);
+        }
+    }
+
+    private static bool IsObservation(string type) =>
+        type is EventTypes.TrackUpdate or EventTypes.ZoneHit or EventTypes.AffectTelemetry;
+
+    /// <summary>One span per page, linked to the requests that brought its observations.</summary>
+    private static Activity? StartEvaluation(IReadOnlyList<LogEntry> page)
+    {
+        var links = new List<ActivityLink>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in page)
+        {
+            if (links.Count < MaxTraceLinks && entry.Record.TraceParent is { } parent && seen.Add(parent) &&
+                ActivityContext.TryParse(parent, entry.Record.TraceState, out var context))
+            {
+                links.Add(new ActivityLink(context));
+            }
+        }
+        var activity = Telemetry.ActivitySource.StartActivity("evaluate rules", ActivityKind.Consumer, parentContext: default, links: links);
+        activity?.SetTag("analytics.observations", page.Count);
+        return activity;
+    }
+
+    /// <summary>Tags each signal with the trace of the observation that completed it.</summary>
+    private sealed class TracingSink(List<TracedSignal> signals) : ISignalSink
+    {
+        public LogRecord? Current { get; set; }
+
+        public void Emit(Signal signal) => signals.Add(new TracedSignal(signal, Current?.TraceParent, Current?.TraceState));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consumer {Consumer} starts after {Checkpoint}, replaying from {ReplayFrom} for {Cameras} camera(s) with open state")]
+    private partial void LogStarting(string consumer, string checkpoint, string replayFrom, int cameras);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Consumer {Consumer} failed and restarts from its checkpoint in {Seconds} s")]
+    private partial void LogRestart(Exception error, string consumer, double seconds);
+}
+
+/// <summary>How rule state names a camera: cameras of different organizations may share an id.</summary>
+public static class CameraKey
+{
+    public static string Of(string orgId, string cameraId) => orgId + "/" + cameraId;
+}
+
+/// <summary>
+/// For each camera with open rule state, the log position of the first observation at or after
+/// the event time that state began, so a restart knows where to start re-reading.
+/// </summary>
+internal sealed class CameraPositions
+{
+    private readonly Dictionary<string, List<(DateTimeOffset OccurredAt, LogPosition Position)>> _firstPerSecond = new(StringComparer.Ordinal);
+
+    public void Seen(string camera, LogPosition position, DateTimeOffset occurredAt)
+    {
+        if (!_firstPerSecond.TryGetValue(camera, out var marks))
+        {
+            _firstPerSecond[camera] = marks = [];
+        }
+        // One mark per second of event time keeps this small at any frame rate.
+        if (marks.Count == 0 || occurredAt - marks[^1].OccurredAt >= TimeSpan.FromSeconds(1))
+        {
+            marks.Add((occurredAt, position));
+        }
+    }
+
+    /// <summary>Drops marks no open state needs any more.</summary>
+    public void Forget(IReadOnlyDictionary<string, DateTimeOffset> open)
+    {
+        foreach (var (camera, marks) in _firstPerSecond)
+        {
+            if (!open.TryGetValue(camera, out var since))
+            {
+                marks.Clear();
+                continue;
+            }
+            // Keep the last mark at or before `since`: replay starts there.
+            var keepFrom = marks.FindLastIndex(m => m.OccurredAt <= since);
+            if (keepFrom > 0)
+            {
+                marks.RemoveRange(0, keepFrom);
+            }
+        }
+    }
+
+    /// <summary>Where a restart re-reads from: just before the earliest mark an open state needs.</summary>
+    public LogPosition ReplayFrom(IReadOnlyDictionary<string, DateTimeOffset> open, LogPosition checkpoint)
+    {
+        var from = checkpoint;
+        foreach (var camera in open.Keys)
+        {
+            if (_firstPerSecond.TryGetValue(camera, out var marks) && marks.Count > 0 && marks[0].Position <= from)
+            {
+                from = marks[0].Position;
+            }
+        }
+        // Reading is exclusive, so step back one within the same transaction.
+        return from == checkpoint ? checkpoint : new LogPosition(from.TxId, from.Seq - 1);
+    }
+}

@@ -1,0 +1,54 @@
+using System.Text.Json;
+using Analytics.Schemas.Contracts;
+using Analytics.Schemas.Serialization;
+using Npgsql;
+
+namespace Analytics.Rules.Hosting;
+
+/// <summary>
+/// The zones of every organization, as a <see cref="ZoneCatalog"/> that is replaced when the zones
+/// table changes, so edits reach the rules without a restart. The change check is one cheap query,
+/// made at most every <see cref="RefreshInterval"/> while observations flow.
+/// </summary>
+public sealed class ZoneSource(NpgsqlDataSource dataSource, TimeProvider clock)
+{
+    public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(2);
+
+    private ZoneCatalog _catalog = new([]);
+    private (long Count, DateTime? LastUpdate) _version = (-1, null);
+    private long _checkedAt = long.MinValue;
+
+    public async ValueTask<ZoneCatalog> CurrentAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetTimestamp();
+        if (_checkedAt != long.MinValue && clock.GetElapsedTime(_checkedAt, now) < RefreshInterval)
+        {
+            return _catalog;
+        }
+        _checkedAt = now;
+
+        await using var versionCommand = dataSource.CreateCommand("SELECT count(*), max(updated_at) FROM zones");
+        await using (var reader = await versionCommand.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            var version = (reader.GetInt64(0), reader.IsDBNull(1) ? (DateTime?)null : reader.GetDateTime(1));
+            if (version == _version)
+            {
+                return _catalog;
+            }
+            _version = version;
+        }
+
+        var zones = new List<Zone>();
+        await using var load = dataSource.CreateCommand("SELECT document::text FROM zones");
+        await using (var reader = await load.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                zones.Add(JsonSerializer.Deserialize(reader.GetString(0), AnalyticsJsonContext.Default.Zone)!);
+            }
+        }
+        _catalog = new ZoneCatalog(zones);
+        return _catalog;
+    }
+}
