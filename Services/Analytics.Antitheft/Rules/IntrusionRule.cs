@@ -29,7 +29,8 @@ public sealed class IntrusionRule(AntitheftSettings settings)
 
             ObserveZone(camera, track, i, zone.Contains(track.X, track.Y), MinPresenceTicks, ticks, sink);
             ref var presence = ref track.Zones[i];
-            if (!presence.IsConfirmed || presence.Signalled || zone.IsInUse(At(ticks)))
+            var scheduled = zone.Zone.Schedule is not null;
+            if (!presence.IsConfirmed || presence.Signalled || (scheduled && zone.IsInUse(At(ticks))))
             {
                 continue;
             }
@@ -38,7 +39,7 @@ public sealed class IntrusionRule(AntitheftSettings settings)
 
             // A person who entered while the zone was in use intrudes only from the first moment
             // it was seen out of hours.
-            var startedTicks = zone.IsInUse(At(presence.StartTicks)) ? ticks : presence.StartTicks;
+            var startedTicks = scheduled && zone.IsInUse(At(presence.StartTicks)) ? ticks : presence.StartTicks;
             sink.Emit(Intrusion(camera, track, zone, startedTicks, ticks));
         }
     }

@@ -21,6 +21,9 @@ public sealed class StoreTrack : TrackState
     /// <summary>Person: when the first carried product left its shelf.</summary>
     public long CarriedSinceTicks { get; set; }
 
+    /// <summary>Product: paid for, or its carrier's window ran out; not carried again until it is back on a shelf.</summary>
+    public bool Settled { get; set; }
+
     internal bool Registered { get; set; }
 }
 
@@ -33,9 +36,10 @@ public sealed class StoreCamera : CameraTracks<StoreTrack>
 /// <summary>
 /// A product leaves a shelf zone close to a person, and that person then reaches an exit zone
 /// without passing a checkout zone within <see cref="AntitheftSettings.ProductRemovalWindowSeconds"/>.
-/// A product leaves its shelf when it has been outside it (or out of sight) for longer than the
-/// exit grace; it leaves at the last time it was seen on the shelf. A product seen back on a shelf
-/// is no longer carried.
+/// A product leaves its shelf when it is seen off the shelf beside a person, or when it has been
+/// out of sight for longer than the exit grace (slipped into a bag beside the person last seen
+/// next to it); it leaves at the last time it was seen on the shelf. A product seen back on a
+/// shelf is no longer carried.
 /// </summary>
 public sealed class ProductRemovalRule(AntitheftSettings settings)
     : TrackRule<StoreCamera, StoreTrack>(settings.MinPresenceSeconds, settings.ExitGraceSeconds)
@@ -67,32 +71,32 @@ public sealed class ProductRemovalRule(AntitheftSettings settings)
         }
     }
 
+    // A product that vanished from its shelf (into a bag) leaves with the person last seen beside it.
     protected override void OnZoneChange(StoreCamera camera, StoreTrack track, int zoneIndex, PresenceChange change, long ticks, ISignalSink sink)
     {
-        if ((change & PresenceChange.Ended) == 0 || track.Class != TrackClass.Product)
+        if (track.Class != TrackClass.Product)
+        {
+            return;
+        }
+
+        if ((change & PresenceChange.Confirmed) != 0)
+        {
+            track.Settled = false;
+        }
+
+        if ((change & PresenceChange.Ended) == 0 || track.Settled)
         {
             return;
         }
 
         var leftTicks = track.Zones[zoneIndex].EndedLastSeenTicks;
         var person = track.NearPerson;
-        if (person is null || track.NearPersonTicks < leftTicks - GraceTicks || !camera.Tracks.ContainsKey(person.TrackId))
+        if (track.CarriedBy is not null || person is null || track.NearPersonTicks < leftTicks - GraceTicks || !camera.Tracks.ContainsKey(person.TrackId))
         {
             return;
         }
 
-        if (person.Carried is null)
-        {
-            person.Carried = [];
-            person.CarriedSinceTicks = leftTicks;
-        }
-
-        if (!person.Carried.Contains(track))
-        {
-            person.Carried.Add(track);
-        }
-
-        track.CarriedBy = person;
+        Attach(person, track, leftTicks);
     }
 
     protected override void OnEvicted(StoreCamera camera, StoreTrack track)
@@ -100,7 +104,7 @@ public sealed class ProductRemovalRule(AntitheftSettings settings)
         if (track.Class == TrackClass.Person)
         {
             camera.People.Remove(track);
-            track.Carried = null;
+            Settle(track);
         }
     }
 
@@ -131,18 +135,57 @@ public sealed class ProductRemovalRule(AntitheftSettings settings)
         }
 
         var near = Nearest(camera.People, product, ticks);
-        if (near is not null)
+        if (near is null)
         {
-            product.NearPerson = near;
-            product.NearPersonTicks = ticks;
+            return;
         }
+
+        product.NearPerson = near;
+        product.NearPersonTicks = ticks;
+
+        // Seen off the shelf beside someone: carried from now on, so a carrier who heads straight
+        // for the exit is not faster than the exit grace.
+        if (!onShelf && product.CarriedBy is null && !product.Settled && LastOnShelf(product) is { } lastOnShelfTicks)
+        {
+            Attach(near, product, lastOnShelfTicks);
+        }
+    }
+
+    private static long? LastOnShelf(StoreTrack product)
+    {
+        long? last = null;
+        foreach (ref readonly var presence in product.Zones.AsSpan())
+        {
+            if (presence.IsConfirmed && (last is null || presence.LastSeenTicks > last))
+            {
+                last = presence.LastSeenTicks;
+            }
+        }
+
+        return last;
+    }
+
+    private static void Attach(StoreTrack person, StoreTrack product, long leftShelfTicks)
+    {
+        if (person.Carried is null)
+        {
+            person.Carried = [];
+            person.CarriedSinceTicks = leftShelfTicks;
+        }
+
+        if (!person.Carried.Contains(product))
+        {
+            person.Carried.Add(product);
+        }
+
+        product.CarriedBy = person;
     }
 
     private void FollowCarrier(StoreCamera camera, StoreTrack person, long ticks, ISignalSink sink)
     {
         if (ticks - person.CarriedSinceTicks > _windowTicks)
         {
-            Release(person);
+            Settle(person);
             return;
         }
 
@@ -152,7 +195,7 @@ public sealed class ProductRemovalRule(AntitheftSettings settings)
             var zone = zones[i];
             if (zone.Kind == ZoneKind.Checkout && zone.Contains(person.X, person.Y))
             {
-                Release(person);
+                Settle(person);
                 return;
             }
         }
@@ -163,7 +206,7 @@ public sealed class ProductRemovalRule(AntitheftSettings settings)
             if (zone.Kind == ZoneKind.Exit && zone.Contains(person.X, person.Y))
             {
                 sink.Emit(Removal(camera, person, zone, ticks));
-                Release(person);
+                Settle(person);
                 return;
             }
         }
@@ -217,13 +260,14 @@ public sealed class ProductRemovalRule(AntitheftSettings settings)
         }
     }
 
-    private static void Release(StoreTrack person)
+    private static void Settle(StoreTrack person)
     {
         if (person.Carried is { } carried)
         {
             foreach (var product in carried)
             {
                 product.CarriedBy = null;
+                product.Settled = true;
             }
         }
 
