@@ -190,7 +190,7 @@ public sealed class AntitheftRulesTests
         var sink = new SignalBuffer();
         var context = scene.Context();
         before.ForEach(o => crashed.Observe(o, context, sink));
-        var since = crashed.OpenStateSince()[Scene.CameraId];
+        var since = crashed.OpenStateSince()[CameraKey.Of(Scene.OrgId, Scene.CameraId)];
         Assert.Equal(scene.Start, since);
 
         var replayed = scene.Run(new LoiteringRule(_settings), observations.Where(o => o.OccurredAt >= since));

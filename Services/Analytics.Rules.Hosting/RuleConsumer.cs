@@ -145,12 +145,6 @@ public sealed partial class RuleConsumer(
     private partial void LogRestart(Exception error, string consumer, double seconds);
 }
 
-/// <summary>How rule state names a camera: cameras of different organizations may share an id.</summary>
-public static class CameraKey
-{
-    public static string Of(string orgId, string cameraId) => orgId + "/" + cameraId;
-}
-
 /// <summary>
 /// For each camera with open rule state, the log position of the first observation at or after
 /// the event time that state began, so a restart knows where to start re-reading.

@@ -36,7 +36,8 @@ public interface IRule
     void Advance(DateTimeOffset eventTime, ISignalSink sink);
 
     /// <summary>
-    /// The earliest event time that state still held in memory depends on, per camera; empty when
+    /// The earliest event time that state still held in memory depends on, per camera (keyed by
+    /// <see cref="CameraKey.Of"/>: organization and camera); empty when
     /// nothing is open. Replaying each camera from its time rebuilds the open state exactly.
     /// </summary>
     IReadOnlyDictionary<string, DateTimeOffset> OpenStateSince();

@@ -181,7 +181,8 @@ public abstract class TrackRule<TCamera, TTrack> : IRule
             if (oldest != long.MaxValue)
             {
                 var at = new DateTimeOffset(oldest, TimeSpan.Zero);
-                result[camera.Context.CameraId] = result.TryGetValue(camera.Context.CameraId, out var known) && known < at ? known : at;
+                var key = CameraKey.Of(camera.Context.OrgId, camera.Context.CameraId);
+                result[key] = result.TryGetValue(key, out var known) && known < at ? known : at;
             }
         }
 

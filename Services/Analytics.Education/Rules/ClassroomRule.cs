@@ -90,7 +90,7 @@ public sealed class ClassroomRule(EducationSettings settings) : IRule
     public IReadOnlyDictionary<string, DateTimeOffset> OpenStateSince()
     {
         var result = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        foreach (var ((_, cameraId), windows) in _cameras)
+        foreach (var ((orgId, cameraId), windows) in _cameras)
         {
             foreach (var window in windows.Values)
             {
@@ -100,9 +100,10 @@ public sealed class ClassroomRule(EducationSettings settings) : IRule
                 }
 
                 var since = new DateTimeOffset(window.StartTicks, TimeSpan.Zero);
-                if (!result.TryGetValue(cameraId, out var known) || since < known)
+                var key = CameraKey.Of(orgId, cameraId);
+                if (!result.TryGetValue(key, out var known) || since < known)
                 {
-                    result[cameraId] = since;
+                    result[key] = since;
                 }
             }
         }
