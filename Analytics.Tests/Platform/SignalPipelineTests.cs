@@ -5,6 +5,7 @@ using System.Text.Json;
 using Analytics.Schemas;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Serialization;
+using Aspire.Hosting.ApplicationModel;
 using Npgsql;
 
 namespace Analytics.Tests.Platform;
@@ -59,6 +60,61 @@ public sealed class SignalPipelineTests(PlatformFixture platform)
         await PostFramesAsync(client, [Track(start.AddSeconds(200), "p-9", 0.9, 0.3)]);
         await WaitForCheckpointBeyondAsync(orgId);
         Assert.Single(await SignalsAsync(orgId));
+    }
+
+    [Fact]
+    public async Task Antitheft_killed_mid_dwell_and_restarted_loses_and_duplicates_no_signal()
+    {
+        var (orgId, key) = await platform.CreateOrganizationAsync();
+        await AddZoneAsync(orgId, "shelf-1", ZoneKind.Shelf, [new(0, 0), new(0.5, 0), new(0.5, 1), new(0, 1)]);
+        var now = DateTimeOffset.UtcNow;
+        var start = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero).AddMinutes(-10);
+        using var client = platform.CreateClient(ResourceNames.Ingest);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+
+        // Ground truth: p-1 dwells at the shelf from 0 s to 140 s, across the crash at 90 s; p-3
+        // dwells from 100 s to 230 s, wholly after it. Two loitering signals, starting at 0 s and 100 s.
+        await PostFramesAsync(client, [.. Frames(start, "p-1", 0, 90)]);
+        await WaitForCheckpointBeyondAsync(orgId);
+
+        await KillAsync(ResourceNames.Antitheft);
+        await PostFramesAsync(client, [.. Frames(start, "p-1", 90.5, 140), .. Frames(start, "p-3", 100, 230)]);
+        await platform.App.ResourceCommands.ExecuteCommandAsync(ResourceNames.Antitheft, KnownResourceCommands.StartCommand);
+        using (var cts = new CancellationTokenSource(Timeout))
+        {
+            await platform.App.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.Antitheft, cts.Token);
+        }
+        await WaitForCheckpointBeyondAsync(orgId);
+
+        var signals = await SignalsAsync(orgId);
+        Assert.Equal(
+            [("p-1", start), ("p-3", start.AddSeconds(100))],
+            signals.Select(s => (Assert.Single(s.TrackIds), s.StartedAt)));
+        Assert.All(signals, s => Assert.Equal("loitering", s.Kind));
+    }
+
+    private static IEnumerable<string> Frames(DateTimeOffset start, string track, double from, double to)
+    {
+        for (var t = from; t <= to; t += 0.5)
+        {
+            yield return Track(start.AddSeconds(t), track, 0.2, 0.3);
+        }
+    }
+
+    /// <summary>SIGKILL, not a graceful stop: whatever was in memory and not committed is gone.</summary>
+    private async Task KillAsync(string resource)
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        var running = await platform.App.ResourceNotifications.WaitForResourceAsync(
+            resource, e => e.Snapshot.State?.Text == KnownResourceStates.Running, cts.Token);
+        var pid = running.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value;
+        using (var process = System.Diagnostics.Process.GetProcessById(Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture)))
+        {
+            // The orchestrator may start the service through a launcher; the service is its child.
+            process.Kill(entireProcessTree: true);
+        }
+        await platform.App.ResourceNotifications.WaitForResourceAsync(
+            resource, e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), cts.Token);
     }
 
     private static string Track(DateTimeOffset at, string track, double x, double y) =>

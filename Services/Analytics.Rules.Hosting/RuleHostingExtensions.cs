@@ -12,7 +12,6 @@ public static class RuleHostingExtensions
     public static TBuilder AddRuleConsumer<TBuilder>(this TBuilder builder, string name, Func<IServiceProvider, IRule> createRules)
         where TBuilder : IHostApplicationBuilder
     {
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ZoneSource>();
         builder.Services.AddSingleton(sp => new PostgresEventLog(sp.GetRequiredService<NpgsqlDataSource>()));
         builder.Services.AddHostedService(sp => new RuleConsumer(

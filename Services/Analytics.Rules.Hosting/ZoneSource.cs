@@ -7,26 +7,17 @@ namespace Analytics.Rules.Hosting;
 
 /// <summary>
 /// The zones of every organization, as a <see cref="ZoneCatalog"/> that is replaced when the zones
-/// table changes, so edits reach the rules without a restart. The change check is one cheap query,
-/// made at most every <see cref="RefreshInterval"/> while observations flow.
+/// table changes, so edits reach the rules without a restart. The change check is one cheap
+/// query per page of the log: a zone saved before its observations were sent is always applied
+/// to them (a time-based refresh let a fresh zone miss the first seconds of its camera).
 /// </summary>
-public sealed class ZoneSource(NpgsqlDataSource dataSource, TimeProvider clock)
+public sealed class ZoneSource(NpgsqlDataSource dataSource)
 {
-    public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(2);
-
     private ZoneCatalog _catalog = new([]);
     private (long Count, DateTime? LastUpdate) _version = (-1, null);
-    private long _checkedAt = long.MinValue;
 
     public async ValueTask<ZoneCatalog> CurrentAsync(CancellationToken cancellationToken)
     {
-        var now = clock.GetTimestamp();
-        if (_checkedAt != long.MinValue && clock.GetElapsedTime(_checkedAt, now) < RefreshInterval)
-        {
-            return _catalog;
-        }
-        _checkedAt = now;
-
         await using var versionCommand = dataSource.CreateCommand("SELECT count(*), max(updated_at) FROM zones");
         await using (var reader = await versionCommand.ExecuteReaderAsync(cancellationToken))
         {
