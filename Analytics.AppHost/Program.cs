@@ -38,6 +38,7 @@ builder.AddProject<Projects.Analytics_Notifier>(ResourceNames.Notifier)
 builder.AddProject<Projects.Analytics_Api>(ResourceNames.Api)
     .WithReference(database).WaitForCompletion(migrations)
     .WithHttpHealthCheck("/health")
+    .WithDevelopmentApiKey()
     .WithExternalHttpEndpoints();
 
 // One console line when everything is healthy, with the time it took.

@@ -35,6 +35,7 @@ public static class Extensions
         builder.AddDefaultHealthChecks(service);
 
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(options => UsePlatformJson(options.SerializerOptions));
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>

@@ -52,7 +52,7 @@ public sealed record Zone
     [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Camera in whose image the polygon is drawn.")]
     public required string CameraId { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Zone id, unique per camera.")]
+    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Zone id, unique within the organization.")]
     public required string ZoneId { get; init; }
 
     [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Name shown to operators.")]

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Analytics.Schemas;
@@ -24,7 +25,7 @@ public sealed class SignalPipelineTests(PlatformFixture platform)
     public async Task A_loitering_scene_yields_exactly_one_loitering_signal_with_the_requests_trace()
     {
         var (orgId, key) = await platform.CreateOrganizationAsync();
-        await AddZoneAsync(orgId, "shelf-1", ZoneKind.Shelf, [new(0, 0), new(0.5, 0), new(0.5, 1), new(0, 1)]);
+        await AddZoneAsync(key, "shelf-1", ZoneKind.Shelf, [new(0, 0), new(0.5, 0), new(0.5, 1), new(0, 1)]);
         // Whole seconds: Postgres keeps microseconds, .NET ticks are finer.
         var now = DateTimeOffset.UtcNow;
         var start = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero).AddMinutes(-4);
@@ -66,7 +67,7 @@ public sealed class SignalPipelineTests(PlatformFixture platform)
     public async Task Antitheft_killed_mid_dwell_and_restarted_loses_and_duplicates_no_signal()
     {
         var (orgId, key) = await platform.CreateOrganizationAsync();
-        await AddZoneAsync(orgId, "shelf-1", ZoneKind.Shelf, [new(0, 0), new(0.5, 0), new(0.5, 1), new(0, 1)]);
+        await AddZoneAsync(key, "shelf-1", ZoneKind.Shelf, [new(0, 0), new(0.5, 0), new(0.5, 1), new(0, 1)]);
         var now = DateTimeOffset.UtcNow;
         var start = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero).AddMinutes(-10);
         using var client = platform.CreateClient(ResourceNames.Ingest);
@@ -136,17 +137,14 @@ public sealed class SignalPipelineTests(PlatformFixture platform)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
-    private async Task AddZoneAsync(string orgId, string zoneId, ZoneKind kind, IReadOnlyList<Point> polygon)
+    /// <summary>Through the API, as an operator would: the rules must pick it up without a restart.</summary>
+    private async Task AddZoneAsync(string apiKey, string zoneId, ZoneKind kind, IReadOnlyList<Point> polygon)
     {
-        var zone = new Zone { OrgId = orgId, SiteId = "store-1", CameraId = "cam-1", ZoneId = zoneId, Name = zoneId, Kind = kind, Polygon = polygon };
-        await using var dataSource = await platform.CreateDataSourceAsync();
-        await using var command = dataSource.CreateCommand("INSERT INTO zones (org_id, zone_id, site_id, camera_id, document) VALUES ($1, $2, $3, $4, $5::jsonb)");
-        command.Parameters.Add(new NpgsqlParameter { Value = orgId });
-        command.Parameters.Add(new NpgsqlParameter { Value = zoneId });
-        command.Parameters.Add(new NpgsqlParameter { Value = zone.SiteId });
-        command.Parameters.Add(new NpgsqlParameter { Value = zone.CameraId });
-        command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(zone, AnalyticsJsonContext.Default.Zone) });
-        await command.ExecuteNonQueryAsync();
+        using var client = platform.CreateClient(ResourceNames.Api);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        var request = new { siteId = "store-1", cameraId = "cam-1", name = zoneId, kind = JsonNamingPolicy.CamelCase.ConvertName(kind.ToString()), polygon };
+        using var response = await client.PutAsJsonAsync($"/v1/zones/{zoneId}", request);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }
 
     private sealed record StoredSignal(string Kind, string[] TrackIds, string? ZoneId, DateTimeOffset StartedAt, string? TraceParent);
