@@ -6,6 +6,8 @@
 //      same run, as the ceiling ingest is compared against.
 //
 //   dotnet run -c Release --project bench/Analytics.Ingest.Benchmarks -- [seconds] [clients] [batch]
+//   dotnet run -c Release --project bench/Analytics.Ingest.Benchmarks -- latency [seconds] [observations/s]
+//      (see LatencyBenchmark.cs)
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -18,6 +20,11 @@ using Analytics.Tenancy;
 using Aspire.Hosting.Testing;
 using Npgsql;
 
+var latencyMode = args.Length > 0 && args[0] == "latency";
+if (latencyMode)
+{
+    args = args[1..];
+}
 var seconds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20;
 var clients = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
 var batchSize = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1000;
@@ -40,6 +47,14 @@ await using (var seed = dataSource.CreateBatch())
     seed.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO organizations (org_id, name) VALUES ($1, $1)") { Parameters = { new() { Value = orgId } } });
     seed.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO api_keys (key_hash, org_id, name) VALUES ($1, $2, 'bench')") { Parameters = { new() { Value = ApiKeys.Hash(apiKey) }, new() { Value = orgId } } });
     await seed.ExecuteNonQueryAsync();
+}
+
+if (latencyMode)
+{
+    var rate = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000;
+    await LatencyBenchmark.RunAsync(app, dataSource, orgId, apiKey, seconds, rate);
+    await app.StopAsync();
+    return;
 }
 
 // Realistic track updates: 20 cameras, moving boxes, some with attributes.

@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Analytics.Schemas;
+using Analytics.Schemas.Contracts;
+using Analytics.Schemas.Serialization;
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
+using Npgsql;
+
+/// <summary>
+/// Latency from ingest's acknowledgement to the signal committed, under a steady background load:
+/// background clients send ordinary track updates at the given rate (no behaviour in them), and
+/// once a second a probe batch puts a new person into a restricted zone, which the antitheft
+/// service must turn into an intrusion signal. The time from the probe's 200 to the signal's
+/// commit (seen by LISTEN on the signals channel, then looked up) is the figure. At the end the
+/// resident memory of every service is read from /proc.
+/// </summary>
+internal static class LatencyBenchmark
+{
+    public static async Task RunAsync(DistributedApplication app, NpgsqlDataSource dataSource, string orgId, string apiKey, int seconds, int rate)
+    {
+        using var api = app.CreateHttpClient(ResourceNames.Api);
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        var zone = new { siteId = "site-1", cameraId = "probe-cam", name = "stock room", kind = "restricted", polygon = new[] { new { x = 0.0, y = 0.0 }, new { x = 0.5, y = 0.0 }, new { x = 0.5, y = 1.0 }, new { x = 0.0, y = 1.0 } } };
+        (await api.PutAsJsonAsync("/v1/zones/stock-room", zone)).EnsureSuccessStatusCode();
+
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        var background = RunBackgroundAsync(app, apiKey, rate, stop.Token);
+
+        await using var listener = await dataSource.OpenConnectionAsync();
+        await using (var listen = new NpgsqlCommand("LISTEN signals", listener))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+        using var ingest = app.CreateHttpClient(ResourceNames.Ingest);
+        ingest.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        var latencies = new List<double>();
+        var probe = 0;
+        using var tick = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        while (await tick.WaitForNextTickAsync() && !stop.IsCancellationRequested)
+        {
+            var track = $"intruder-{probe++}";
+            var start = DateTimeOffset.UtcNow.AddSeconds(-3);
+            var frames = Enumerable.Range(0, 16).Select(i => (Observation)Person("probe-cam", track, start.AddSeconds(i * 0.2), 0.2)).ToArray();
+            using var content = JsonContent(frames);
+            using var response = await ingest.PostAsync("/v1/observations", content);
+            response.EnsureSuccessStatusCode();
+            var acknowledged = Stopwatch.GetTimestamp();
+            if (await WaitForSignalAsync(dataSource, listener, orgId, track, TimeSpan.FromSeconds(10)))
+            {
+                latencies.Add(Stopwatch.GetElapsedTime(acknowledged).TotalMilliseconds);
+            }
+            else
+            {
+                Console.WriteLine($"probe {track}: no signal within 10 s");
+            }
+        }
+        var sent = await background;
+
+        latencies.Sort();
+        double Percentile(double p) => latencies[(int)Math.Min(latencies.Count - 1, Math.Ceiling(p * latencies.Count) - 1)];
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"background load: {sent / (double)seconds:N0} observations/s committed (target {rate:N0})"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"ingest ack -> signal committed: p50 {Percentile(0.5):F1} ms, p99 {Percentile(0.99):F1} ms, max {latencies[^1]:F1} ms over {latencies.Count} probes"));
+        foreach (var service in ResourceNames.Services)
+        {
+            Console.WriteLine($"resident memory {service,-10} {ResidentMegabytes(service)}");
+        }
+    }
+
+    /// <summary>Ordinary traffic: 20 cameras of people walking where no zone is, at a steady rate.</summary>
+    private static async Task<long> RunBackgroundAsync(DistributedApplication app, string apiKey, int rate, CancellationToken cancellationToken)
+    {
+        const int Clients = 4;
+        const int BatchesPerSecondPerClient = 10;
+        var batch = Math.Max(1, rate / (Clients * BatchesPerSecondPerClient));
+        long sent = 0;
+        await Task.WhenAll(Enumerable.Range(0, Clients).Select(async c =>
+        {
+            using var client = app.CreateHttpClient(ResourceNames.Ingest);
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1.0 / BatchesPerSecondPerClient));
+            var frame = 0;
+            try
+            {
+                while (await timer.WaitForNextTickAsync(cancellationToken))
+                {
+                    var now = DateTimeOffset.UtcNow;
+                    var observations = Enumerable.Range(0, batch)
+                        .Select(i => (Observation)Person($"cam-{c}-{i % 5}", $"walker-{c}-{i}", now, 0.6 + (frame % 30) / 100.0))
+                        .ToArray();
+                    frame++;
+                    using var content = JsonContent(observations);
+                    using var response = await client.PostAsync("/v1/observations", content, cancellationToken);
+                    if (response.IsSuccessStatusCode)
+                    {
+                        Interlocked.Add(ref sent, batch);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+            }
+        }));
+        return sent;
+    }
+
+    private static async Task<bool> WaitForSignalAsync(NpgsqlDataSource dataSource, NpgsqlConnection listener, string orgId, string track, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < timeout)
+        {
+            await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM signals WHERE org_id = $1 AND $2 = ANY (track_ids))");
+            command.Parameters.Add(new NpgsqlParameter { Value = orgId });
+            command.Parameters.Add(new NpgsqlParameter { Value = track });
+            if ((bool)(await command.ExecuteScalarAsync())!)
+            {
+                return true;
+            }
+            await listener.WaitAsync(timeout - deadline.Elapsed);
+        }
+        return false;
+    }
+
+    private static TrackUpdate Person(string camera, string track, DateTimeOffset at, double x) => new()
+    {
+        SchemaVersion = 1,
+        SiteId = "site-1",
+        CameraId = camera,
+        OccurredAt = at,
+        TrackId = track,
+        ObjectClass = "person",
+        Confidence = 0.9,
+        Box = new BoundingBox(x, 0.3, 0.1, 0.4),
+    };
+
+    private static ByteArrayContent JsonContent(Observation[] observations)
+    {
+        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(observations, AnalyticsJsonContext.Default.ObservationArray));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return content;
+    }
+
+    /// <summary>VmRSS of the service's process (the one whose command line ends in its assembly name).</summary>
+    private static string ResidentMegabytes(string service)
+    {
+        var assembly = "Analytics." + char.ToUpperInvariant(service[0]) + service[1..];
+        foreach (var dir in Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+        {
+            try
+            {
+                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                if (cmdline.Contains($"/{assembly} ", StringComparison.Ordinal) || cmdline.TrimEnd().EndsWith($"/{assembly}", StringComparison.Ordinal) || cmdline.Contains($"{assembly}.dll", StringComparison.Ordinal))
+                {
+                    var rss = File.ReadLines(Path.Combine(dir, "status")).First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+                    var kb = long.Parse(rss.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+                    return string.Create(CultureInfo.InvariantCulture, $"{kb / 1024.0:F0} MB");
+                }
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return "(process not found)";
+    }
+}
