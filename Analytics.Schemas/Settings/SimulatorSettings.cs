@@ -22,8 +22,13 @@ public sealed class SimulatorSettings : IValidatableObject
     [Required, MinLength(1), MaxLength(128)]
     public string OrgId { get; set; } = "dev-org";
 
-    /// <summary>Scenes to play, any of store, classroom and warehouse.</summary>
-    public IList<string> Scenes { get; set; } = [.. KnownScenes];
+    /// <summary>Scenes to play, comma-separated, any of store, classroom and warehouse.</summary>
+    [Required]
+    public string Scenes { get; set; } = string.Join(",", KnownScenes);
+
+    /// <summary>The scenes of <see cref="Scenes"/>, trimmed, lowercase and without repeats.</summary>
+    public IReadOnlyList<string> SceneList() =>
+        [.. Scenes.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(s => s.ToLowerInvariant()).Distinct(StringComparer.Ordinal)];
 
     /// <summary>Cameras per scene; each camera plays its own copy of the scene.</summary>
     [Range(1, 1000)]
@@ -50,19 +55,17 @@ public sealed class SimulatorSettings : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (Scenes.Count == 0)
+        var key = SettingsValidator.KeyOf(validationContext, nameof(Scenes));
+        var scenes = SceneList();
+        if (scenes.Count == 0)
         {
-            yield return new ValidationResult($"{SettingsValidator.KeyOf(validationContext, nameof(Scenes))} must name at least one scene", [nameof(Scenes)]);
+            yield return new ValidationResult($"{key} must name at least one of {string.Join(", ", KnownScenes)}", [nameof(Scenes)]);
         }
 
-        for (var i = 0; i < Scenes.Count; i++)
+        foreach (var scene in scenes.Where(s => !KnownScenes.Contains(s, StringComparer.Ordinal)))
         {
-            if (!KnownScenes.Contains(Scenes[i], StringComparer.OrdinalIgnoreCase))
-            {
-                yield return new ValidationResult(
-                    $"{SettingsValidator.KeyOf(validationContext, $"{nameof(Scenes)}:{i}")} must be one of {string.Join(", ", KnownScenes)}, was {SettingsValidator.Format(Scenes[i])}",
-                    [$"{nameof(Scenes)}:{i}"]);
-            }
+            yield return new ValidationResult(
+                $"{key} may name only {string.Join(", ", KnownScenes)}, had {SettingsValidator.Format(scene)}", [nameof(Scenes)]);
         }
     }
 }

@@ -150,12 +150,15 @@ public sealed class SimulatedScenesTests
     public void Simulator_settings_default_to_every_scene_and_need_a_long_key()
     {
         var settings = new SimulatorSettings();
-        Assert.Equal(["store", "classroom", "warehouse"], settings.Scenes);
+        Assert.Equal(["store", "classroom", "warehouse"], settings.SceneList());
         Assert.NotEmpty(SettingsValidator.Validate(settings, SimulatorSettings.SectionName));
         settings.ApiKey = new string('k', 32);
         Assert.Empty(SettingsValidator.Validate(settings, SimulatorSettings.SectionName));
-        settings.Scenes = ["store", "mall"];
-        Assert.Contains(SettingsValidator.Validate(settings, SimulatorSettings.SectionName), p => p.Contains("Simulator:Scenes:1", StringComparison.Ordinal));
+        settings.Scenes = " Store, warehouse,store ";
+        Assert.Equal(["store", "warehouse"], settings.SceneList());
+        Assert.Empty(SettingsValidator.Validate(settings, SimulatorSettings.SectionName));
+        settings.Scenes = "store,mall";
+        Assert.Contains(SettingsValidator.Validate(settings, SimulatorSettings.SectionName), p => p.Contains("Simulator:Scenes", StringComparison.Ordinal) && p.Contains("mall", StringComparison.Ordinal));
     }
 
     private static string Json(IReadOnlyList<Zone> zones) => JsonSerializer.Serialize(zones, AnalyticsJsonContext.Default.IReadOnlyListZone);

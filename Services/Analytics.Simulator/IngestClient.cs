@@ -9,10 +9,9 @@ using Microsoft.Extensions.Options;
 namespace Analytics.Simulator;
 
 /// <summary>
-/// Posts observation batches to ingest until each is committed. The standard resilience handler
-/// (from the service defaults) already retries a few times, honouring Retry-After; past that, this
-/// client keeps retrying the same batch, after Retry-After on 503 and with exponential back-off on
-/// network errors, so no batch is dropped. A batch ingest refuses (4xx) can never succeed: it is
+/// Posts observation batches to ingest until each is committed: the same batch is retried after
+/// Retry-After on 503 (or 429, 5xx) and with exponential back-off on network errors and timeouts,
+/// so no batch is dropped. A batch ingest refuses (4xx) can never succeed: it is
 /// split when too large, otherwise counted and logged.
 /// </summary>
 public sealed partial class IngestClient(HttpClient http, IOptions<SimulatorSettings> options, SimulatorMetrics metrics, TimeProvider time, ILogger<IngestClient> logger)

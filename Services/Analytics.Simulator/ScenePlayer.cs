@@ -28,7 +28,7 @@ public sealed partial class ScenePlayer(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        var scenes = settings.Scenes.Select(s => s.ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToList();
+        var scenes = settings.SceneList();
         var started = time.GetUtcNow();
 
         var layout = Plays(settings, scenes, run: 0, started).ToList();
@@ -57,7 +57,16 @@ public sealed partial class ScenePlayer(
                 }
             }
 
-            await SendAsync(batch, stoppingToken);
+            try
+            {
+                await SendAsync(batch, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                LogStoppedWithUnsent(logger, batch.Count);
+                throw;
+            }
+
             batch.Clear();
 
             if (clock.Elapsed - lastProgress >= _progressEvery)
@@ -92,7 +101,7 @@ public sealed partial class ScenePlayer(
         }
     }
 
-    private static IEnumerable<Playing> Plays(SimulatorSettings settings, List<string> scenes, int run, DateTimeOffset start)
+    private static IEnumerable<Playing> Plays(SimulatorSettings settings, IReadOnlyList<string> scenes, int run, DateTimeOffset start)
     {
         foreach (var scene in scenes)
         {
@@ -133,6 +142,9 @@ public sealed partial class ScenePlayer(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Playing scenes {Scenes} on {Cameras} cameras each, {Objects} objects per camera at {Fps} fps; ground truth of the first play-through: {Labels}")]
     private static partial void LogStarting(ILogger logger, string scenes, int cameras, int objects, int fps, string labels);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopped while sending; up to {Count} observations of the last tick were not committed")]
+    private static partial void LogStoppedWithUnsent(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scene {Scene} on {CameraId} restarts as play-through {Run}")]
     private static partial void LogLooped(ILogger logger, string scene, string cameraId, int run);
