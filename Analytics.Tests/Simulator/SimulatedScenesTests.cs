@@ -67,6 +67,29 @@ public sealed class SimulatedScenesTests
     }
 
     [Theory]
+    [InlineData("store", 1, 5)]
+    [InlineData("store", 20, 10)]
+    [InlineData("store", 6, 2)]
+    [InlineData("store", 12, 30)]
+    [InlineData("warehouse", 1, 5)]
+    [InlineData("warehouse", 20, 10)]
+    [InlineData("warehouse", 6, 2)]
+    [InlineData("warehouse", 12, 30)]
+    [InlineData("classroom", 1, 5)]
+    [InlineData("classroom", 40, 10)]
+    [InlineData("classroom", 6, 2)]
+    public void Labels_hold_for_any_number_of_objects_and_frame_rate(string scene, int objects, int fps)
+    {
+        var script = SimulatedScenes.Build(scene, OrgId, 1, 3, new DateTimeOffset(2025, 3, 4, 7, 30, 12, 120, TimeSpan.Zero), objects, fps);
+
+        var signals = RunAllRules(script, script.Observations());
+
+        var actual = signals.Select(s => $"{s.Kind}:{SubjectOf(s)}").Order(StringComparer.Ordinal).ToList();
+        var expected = script.Labels.Select(l => $"{l.Kind}:{l.Subject}").Order(StringComparer.Ordinal).ToList();
+        Assert.True(expected.SequenceEqual(actual), $"expected [{string.Join(", ", expected)}] but got [{string.Join(", ", actual)}]");
+    }
+
+    [Theory]
     [InlineData("store", 3)]
     [InlineData("warehouse", 3)]
     [InlineData("classroom", 5)]

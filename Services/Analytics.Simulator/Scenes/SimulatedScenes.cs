@@ -117,12 +117,13 @@ public static class SimulatedScenes
         scene.Person(runner, 0.02, 0.98, atSecond: 25).Walk(0.98, 0.3, 2).Stay(2);
         scene.Expect(Signals.Kinds.Running, runner, startSecond: 25.5);
 
-        // Workers walk up and down the dock with their protection on.
+        // Workers with their protection on walk the gangway behind the zones, so however many
+        // there are, they never crowd a zone.
         for (var i = 0; i < objects - 3; i++)
         {
-            var x = 0.65 + ((i % 6) * 0.05);
-            scene.Person($"worker-{i}-{tag}", x, 0.45, atSecond: i * 3 % 20)
-                .Walk(x, 0.9, 4).Stay(3).Hide(0.4).Walk(x, 0.45, 4).Stay(2).Walk(x, 0.9, 4);
+            var x = 0.55 + ((i % 8) * 0.05);
+            scene.Person($"worker-{i}-{tag}", x, 0.12, atSecond: i * 3 % 20)
+                .Walk(x, 0.35, 3).Stay(3).Hide(0.4).Walk(x, 0.12, 3).Stay(2).Walk(x, 0.35, 3);
         }
     }
 
@@ -141,15 +142,15 @@ public static class SimulatedScenes
         for (var i = 0; i < subjects; i++)
         {
             var subject = scene.Subject($"slot-{i}-{tag}", room);
-            subject.Feel(engagedSeconds, 0.75 - (i * 0.02));
+            subject.Feel(engagedSeconds, 0.75 - (i % 5 * 0.02));
             if (i == 0)
             {
                 // Looks away from the camera for a few seconds.
-                subject.Feel(20, 0.15 + (i * 0.01), valence: -0.1).Hide(4).Feel(ClassroomWindowSeconds - 24, 0.15, valence: -0.1);
+                subject.Feel(20, 0.15, valence: -0.1).Hide(4).Feel(ClassroomWindowSeconds - 24, 0.15, valence: -0.1);
             }
             else
             {
-                subject.Feel(ClassroomWindowSeconds, 0.15 + (i * 0.01), valence: -0.1);
+                subject.Feel(ClassroomWindowSeconds, 0.12 + (i % 5 * 0.02), valence: -0.1);
             }
 
             subject.Feel(ClassroomWindowSeconds, 0.7, valence: 0.4);
