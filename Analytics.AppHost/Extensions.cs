@@ -62,9 +62,7 @@ public static class Extensions
         {
             return service;
         }
-        var key = builder.Resources.OfType<ParameterResource>().FirstOrDefault(p => p.Name == DevelopmentApiKeyParameter) is { } existing
-            ? builder.CreateResourceBuilder(existing)
-            : builder.AddParameter(DevelopmentApiKeyParameter, new GenerateParameterDefault { MinLength = 43, Special = false }, secret: true, persist: true);
+        var key = DevelopmentApiKey(builder);
         return service
             .WithEnvironment("ApiKeys__Seed__0__OrgId", DevelopmentOrgId)
             .WithEnvironment("ApiKeys__Seed__0__Key", key)
@@ -72,4 +70,32 @@ public static class Extensions
     }
 
     public const string DevelopmentApiKeyParameter = "dev-api-key";
+
+    private static IResourceBuilder<ParameterResource> DevelopmentApiKey(IDistributedApplicationBuilder builder) =>
+        builder.Resources.OfType<ParameterResource>().FirstOrDefault(p => p.Name == DevelopmentApiKeyParameter) is { } existing
+            ? builder.CreateResourceBuilder(existing)
+            : builder.AddParameter(DevelopmentApiKeyParameter, new GenerateParameterDefault { MinLength = 43, Special = false }, secret: true, persist: true);
+
+    /// <summary>
+    /// The scene simulator, in local runs only (it is no part of a deployment). It streams as
+    /// <c>dev-org</c> with the development key and creates its scenes' zones. With
+    /// <c>Simulator:Enabled=false</c> it is added but waits for an explicit start.
+    /// </summary>
+    public static void AddSimulator(
+        this IDistributedApplicationBuilder builder, IResourceBuilder<ProjectResource> ingest, IResourceBuilder<IResourceWithConnectionString> database)
+    {
+        if (!builder.ExecutionContext.IsRunMode)
+        {
+            return;
+        }
+        var simulator = builder.AddProject<Projects.Analytics_Simulator>(ResourceNames.Simulator)
+            .WithReference(database)
+            .WithReference(ingest).WaitFor(ingest)
+            .WithEnvironment("Simulator__OrgId", DevelopmentOrgId)
+            .WithEnvironment("Simulator__ApiKey", DevelopmentApiKey(builder));
+        if (!builder.Configuration.GetValue("Simulator:Enabled", true))
+        {
+            simulator.WithExplicitStart();
+        }
+    }
 }

@@ -10,7 +10,7 @@ var migrations = builder.AddProject<Projects.Analytics_Migrations>(ResourceNames
     .WithReference(database)
     .WaitFor(database);
 
-builder.AddProject<Projects.Analytics_Ingest>(ResourceNames.Ingest)
+var ingest = builder.AddProject<Projects.Analytics_Ingest>(ResourceNames.Ingest)
     .WithReference(database).WaitForCompletion(migrations)
     .WithHttpHealthCheck("/health")
     .WithDevelopmentApiKey();
@@ -40,6 +40,10 @@ builder.AddProject<Projects.Analytics_Api>(ResourceNames.Api)
     .WithHttpHealthCheck("/health")
     .WithDevelopmentApiKey()
     .WithExternalHttpEndpoints();
+
+// Scripted store, warehouse and classroom scenes streamed to ingest as dev-org, so a local run
+// shows live signals within seconds. Tests start it only when they need it (Simulator:Enabled).
+builder.AddSimulator(ingest, database);
 
 // One console line when everything is healthy, with the time it took.
 builder.AddReadinessReport();

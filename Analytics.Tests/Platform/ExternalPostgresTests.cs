@@ -18,7 +18,7 @@ public sealed class ExternalPostgresTests(PlatformFixture platform)
         var connectionString = await platform.App.GetConnectionStringAsync(ResourceNames.Database);
         using var cts = new CancellationTokenSource(PlatformFixture.StartupTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Analytics_AppHost>(
-            ["Postgres:Mode=external", $"ConnectionStrings:{ResourceNames.Database}={connectionString}"], cts.Token);
+            ["Postgres:Mode=external", "Simulator:Enabled=false", $"ConnectionStrings:{ResourceNames.Database}={connectionString}"], cts.Token);
 
         Assert.DoesNotContain(builder.Resources, r => r.Name == ResourceNames.Postgres);
 

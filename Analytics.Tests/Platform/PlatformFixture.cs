@@ -28,6 +28,8 @@ public sealed class PlatformFixture : IAsyncLifetime
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Analytics_AppHost>(
             [
                 "Postgres:Mode=local",
+                // Tests send their own scenes; a streaming simulator would only add noise.
+                "Simulator:Enabled=false",
                 $"Postgres:DataDirectory={_dataDirectory}",
                 $"Parameters:{Analytics.AppHost.Extensions.DevelopmentApiKeyParameter}={DevelopmentApiKey}",
             ], cts.Token);

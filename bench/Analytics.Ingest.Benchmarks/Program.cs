@@ -31,7 +31,7 @@ var batchSize = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCultur
 
 var dataDirectory = Path.Combine(Path.GetTempPath(), $"analytics-bench-{Guid.NewGuid():N}");
 var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Analytics_AppHost>(
-    ["Postgres:Mode=local", $"Postgres:DataDirectory={dataDirectory}"]);
+    ["Postgres:Mode=local", "Simulator:Enabled=false", $"Postgres:DataDirectory={dataDirectory}"]);
 await using var app = await builder.BuildAsync();
 using (var startup = new CancellationTokenSource(TimeSpan.FromMinutes(3)))
 {
