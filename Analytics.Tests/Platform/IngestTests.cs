@@ -175,28 +175,13 @@ public sealed class IngestTests(PlatformFixture platform)
         Assert.Single(await StoredAsync(orgId));
     }
 
-    private HttpClient Client(string key)
-    {
-        var client = platform.CreateClient(ResourceNames.Ingest);
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return client;
-    }
+    private HttpClient Client(string key) => platform.CreateClient(ResourceNames.Ingest, key);
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 
     private sealed record Stored(string Type, string? TraceParent, byte[] Payload);
 
-    private async Task<List<Stored>> StoredAsync(string orgId)
-    {
-        await using var dataSource = await platform.CreateDataSourceAsync();
-        await using var command = dataSource.CreateCommand("SELECT type, trace_parent, payload FROM observation_log WHERE org_id = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = orgId });
-        var stored = new List<Stored>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            stored.Add(new Stored(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetFieldValue<byte[]>(2)));
-        }
-        return stored;
-    }
+    private Task<List<Stored>> StoredAsync(string orgId) => platform.QueryAsync(
+        "SELECT type, trace_parent, payload FROM observation_log WHERE org_id = $1", orgId,
+        reader => new Stored(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetFieldValue<byte[]>(2)));
 }

@@ -2,6 +2,8 @@ using Analytics.Schemas;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
 using Analytics.Tenancy;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Analytics.Tests.Platform;
@@ -33,6 +35,10 @@ public sealed class PlatformFixture : IAsyncLifetime
                 $"Postgres:DataDirectory={_dataDirectory}",
                 $"Parameters:{Analytics.AppHost.Extensions.DevelopmentApiKeyParameter}={DevelopmentApiKey}",
             ], cts.Token);
+        // Resource and orchestrator logs reach the test output only when something is wrong.
+        builder.Services.AddLogging(logging => logging
+            .AddFilter("Aspire", LogLevel.Warning)
+            .AddFilter("Analytics.AppHost.Resources", LogLevel.Warning));
         App = await builder.BuildAsync(cts.Token);
         await App.StartAsync(cts.Token);
         await Task.WhenAll(ResourceNames.Services.Select(name =>
@@ -69,6 +75,29 @@ public sealed class PlatformFixture : IAsyncLifetime
         });
         await batch.ExecuteNonQueryAsync();
         return (orgId, key);
+    }
+
+    /// <summary>Rows of one organization's data, read with <paramref name="read"/>; the SQL takes the org id as $1.</summary>
+    public async Task<List<T>> QueryAsync<T>(string sql, string orgId, Func<NpgsqlDataReader, T> read)
+    {
+        await using var dataSource = await CreateDataSourceAsync();
+        await using var command = dataSource.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter { Value = orgId });
+        var rows = new List<T>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(read(reader));
+        }
+        return rows;
+    }
+
+    /// <summary>A client of <paramref name="resource"/> that presents <paramref name="apiKey"/>.</summary>
+    public HttpClient CreateClient(string resource, string apiKey)
+    {
+        var client = CreateClient(resource);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+        return client;
     }
 
     public HttpClient CreateClient(string resource)

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -42,8 +41,7 @@ public sealed class SignalPipelineTests(PlatformFixture platform)
                 frames.Add(Track(start.AddSeconds(t), "p-2", 0.05 + t * 0.06, 0.3));
             }
         }
-        using var client = platform.CreateClient(ResourceNames.Ingest);
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using var client = platform.CreateClient(ResourceNames.Ingest, key);
         using var response = await client.PostAsync("/v1/observations", new StringContent("[" + string.Join(',', frames) + "]", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
@@ -70,8 +68,7 @@ public sealed class SignalPipelineTests(PlatformFixture platform)
         await AddZoneAsync(key, "shelf-1", ZoneKind.Shelf, [new(0, 0), new(0.5, 0), new(0.5, 1), new(0, 1)]);
         var now = DateTimeOffset.UtcNow;
         var start = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero).AddMinutes(-10);
-        using var client = platform.CreateClient(ResourceNames.Ingest);
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using var client = platform.CreateClient(ResourceNames.Ingest, key);
 
         // Ground truth: p-1 dwells at the shelf from 0 s to 140 s, across the crash at 90 s; p-3
         // dwells from 100 s to 230 s, wholly after it. Two loitering signals, starting at 0 s and 100 s.
@@ -140,8 +137,7 @@ public sealed class SignalPipelineTests(PlatformFixture platform)
     /// <summary>Through the API, as an operator would: the rules must pick it up without a restart.</summary>
     private async Task AddZoneAsync(string apiKey, string zoneId, ZoneKind kind, IReadOnlyList<Point> polygon)
     {
-        using var client = platform.CreateClient(ResourceNames.Api);
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        using var client = platform.CreateClient(ResourceNames.Api, apiKey);
         var request = new { siteId = "store-1", cameraId = "cam-1", name = zoneId, kind = JsonNamingPolicy.CamelCase.ConvertName(kind.ToString()), polygon };
         using var response = await client.PutAsJsonAsync($"/v1/zones/{zoneId}", request);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
@@ -177,20 +173,10 @@ public sealed class SignalPipelineTests(PlatformFixture platform)
         }
     }
 
-    private async Task<List<StoredSignal>> SignalsAsync(string orgId)
-    {
-        await using var dataSource = await platform.CreateDataSourceAsync();
-        await using var command = dataSource.CreateCommand("SELECT kind, track_ids, zone_id, started_at, trace_parent FROM signals WHERE org_id = $1 ORDER BY started_at");
-        command.Parameters.Add(new NpgsqlParameter { Value = orgId });
-        var signals = new List<StoredSignal>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            signals.Add(new StoredSignal(reader.GetString(0), reader.GetFieldValue<string[]>(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.GetFieldValue<DateTimeOffset>(3), reader.IsDBNull(4) ? null : reader.GetString(4)));
-        }
-        return signals;
-    }
+    private Task<List<StoredSignal>> SignalsAsync(string orgId) => platform.QueryAsync(
+        "SELECT kind, track_ids, zone_id, started_at, trace_parent FROM signals WHERE org_id = $1 ORDER BY started_at", orgId,
+        reader => new StoredSignal(reader.GetString(0), reader.GetFieldValue<string[]>(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+            reader.GetFieldValue<DateTimeOffset>(3), reader.IsDBNull(4) ? null : reader.GetString(4)));
 
     private async Task<T?> ScalarAsync<T>(string sql, string orgId)
     {

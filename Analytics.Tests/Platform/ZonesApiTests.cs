@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Analytics.Schemas;
@@ -111,10 +110,5 @@ public sealed class ZonesApiTests(PlatformFixture platform)
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
-    private HttpClient Client(string key)
-    {
-        var client = platform.CreateClient(ResourceNames.Api);
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return client;
-    }
+    private HttpClient Client(string key) => platform.CreateClient(ResourceNames.Api, key);
 }
