@@ -68,8 +68,8 @@ public sealed class EventLogOrderingTests(PlatformFixture platform)
     }
 
     /// <summary>
-    /// One writer: each transaction appends a few rows, then holds the transaction open for a
-    /// random while before it commits (every seventh rolls back). Returns what was committed.
+    /// One writer: each transaction appends a few rows in one or two steps, holding the transaction
+    /// open for a random while before it commits (every seventh rolls back). Returns what was committed.
     /// </summary>
     private static async Task<List<Written>> WriteAsync(NpgsqlDataSource dataSource, string orgId, int writer, CancellationToken cancellationToken)
     {
@@ -80,9 +80,17 @@ public sealed class EventLogOrderingTests(PlatformFixture platform)
         {
             var rows = Enumerable.Range(0, random.Next(1, 8)).Select(r => new Written(writer, t, r)).ToList();
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await PostgresEventLog.AppendAsync(connection, rows.Select(r => Record(orgId, r)).ToList(), cancellationToken);
-            // Holding the transaction is the point: others commit meanwhile with later sequence numbers.
-            await Task.Delay(random.Next(0, 25), cancellationToken);
+            // Two appends with a pause between, then a pause before the commit: other writers take
+            // sequence numbers in between and commit meanwhile, so sequence order and commit order
+            // disagree on every run, not only when the scheduler happens to interleave them.
+            var split = random.Next(0, rows.Count);
+            await PostgresEventLog.AppendAsync(connection, rows.Take(split + 1).Select(r => Record(orgId, r)).ToList(), cancellationToken);
+            await Task.Delay(random.Next(1, 15), cancellationToken);
+            if (split + 1 < rows.Count)
+            {
+                await PostgresEventLog.AppendAsync(connection, rows.Skip(split + 1).Select(r => Record(orgId, r)).ToList(), cancellationToken);
+            }
+            await Task.Delay(random.Next(0, 15), cancellationToken);
             if (t % 7 == 6)
             {
                 await transaction.RollbackAsync(cancellationToken);
