@@ -31,10 +31,6 @@ public sealed class EducationSettings : IValidatableObject
     [Range(1, 3600)]
     public int DistressSeconds { get; set; } = 30;
 
-    /// <summary>How long anonymous aggregates are kept.</summary>
-    [Range(1, 168)]
-    public int TelemetryRetentionHours { get; set; } = 24;
-
     // Distress is judged from the samples of one window, which are discarded afterwards, so a
     // longer duration could never be observed.
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>

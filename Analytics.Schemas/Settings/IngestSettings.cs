@@ -35,6 +35,10 @@ public sealed class IngestSettings : IValidatableObject
     [Range(1, 90)]
     public int ObservationRetentionDays { get; set; } = 7;
 
+    /// <summary>Hours raw affect telemetry is kept (it describes people, so far shorter than other observations).</summary>
+    [Range(1, 168)]
+    public int AffectTelemetryRetentionHours { get; set; } = 24;
+
     // A request batch or write batch larger than the queue could never be accepted or filled.
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
         CrossFieldRules.Problems(

@@ -78,6 +78,7 @@ public sealed class SettingsValidatorTests
     [InlineData("MaxClockSkewSeconds", -1, "Ingest:MaxClockSkewSeconds must be between 0 and 3600, was -1")]
     [InlineData("WriteBatchMaxItems", 0, "Ingest:WriteBatchMaxItems must be between 1 and 1000000, was 0")]
     [InlineData("WriteBatchMaxDelayMilliseconds", 1001, "Ingest:WriteBatchMaxDelayMilliseconds must be between 0 and 1000, was 1001")]
+    [InlineData("AffectTelemetryRetentionHours", 0, "Ingest:AffectTelemetryRetentionHours must be between 1 and 168, was 0")]
     [InlineData("WriteBatchMaxItems", 300000, "Ingest:WriteBatchMaxItems must not exceed Ingest:WriteQueueCapacity (300000 > 200000)")]
     public void Ingest_settings_invalid(string property, object value, string message) =>
         AssertSingleProblem(new IngestSettings(), "Ingest", property, value, message);
@@ -124,7 +125,6 @@ public sealed class SettingsValidatorTests
     [InlineData("DistressValenceThreshold", 0.1, "Education:DistressValenceThreshold must be between -1 and 0, was 0.1")]
     [InlineData("DistressMinSubjects", 0, "Education:DistressMinSubjects must be between 1 and 1000, was 0")]
     [InlineData("DistressSeconds", 0, "Education:DistressSeconds must be between 1 and 3600, was 0")]
-    [InlineData("TelemetryRetentionHours", 169, "Education:TelemetryRetentionHours must be between 1 and 168, was 169")]
     [InlineData("DistressSeconds", 61, "Education:DistressSeconds must not exceed Education:WindowSeconds (61 > 60)")]
     public void Education_settings_invalid(string property, object value, string message) =>
         AssertSingleProblem(new EducationSettings(), "Education", property, value, message);

@@ -6,7 +6,7 @@ namespace Analytics.Ingest.Observations;
 
 /// <summary>
 /// Keeps the observation log's daily partitions a week ahead of the clock and drops those past
-/// the retention, at start and then hourly. Ingest owns it because ingest is the log's writer.
+/// the retention, and deletes affect telemetry past its shorter retention, at start and then hourly. Ingest owns it because ingest is the log's writer.
 /// </summary>
 public sealed partial class ObservationLogMaintenance(
     NpgsqlDataSource dataSource,
@@ -22,9 +22,10 @@ public sealed partial class ObservationLogMaintenance(
         {
             try
             {
-                await using var command = dataSource.CreateCommand("SELECT analytics_maintain_observation_log($1, $2)");
+                await using var command = dataSource.CreateCommand("SELECT analytics_maintain_observation_log($1, $2, $3)");
                 command.Parameters.Add(new NpgsqlParameter { Value = DaysAhead });
                 command.Parameters.Add(new NpgsqlParameter { Value = settings.Value.ObservationRetentionDays });
+                command.Parameters.Add(new NpgsqlParameter { Value = settings.Value.AffectTelemetryRetentionHours });
                 await command.ExecuteNonQueryAsync(stoppingToken);
             }
             catch (NpgsqlException e)
