@@ -15,7 +15,7 @@ public static class ContractValidator
     /// Validates any contract: an <see cref="Observation"/> (or one of its kinds), <see cref="Signal"/>,
     /// <see cref="Incident"/>, <see cref="AnalyticsEvent"/> (including its payload),
     /// <see cref="BoundingBox"/>, <see cref="Evidence"/>, <see cref="TraceContext"/>, <see cref="Zone"/>,
-    /// <see cref="ActiveHours"/>, <see cref="Point"/>, or a list of
+    /// <see cref="ActiveHours"/>, <see cref="Point"/>, <see cref="Silence"/>, or a list of
     /// them, in which case paths start with the item index, e.g. <c>$[3].box.width</c>.
     /// </summary>
     /// <param name="model">The contract instance; null is reported as a problem at <c>$</c>.</param>
@@ -81,6 +81,9 @@ public static class ContractValidator
                     break;
                 case Zone zone:
                     Zone(zone, path);
+                    break;
+                case Silence silence:
+                    Silence(silence, path);
                     break;
                 case ActiveHours schedule:
                     Schedule(schedule, path);
@@ -251,6 +254,54 @@ public static class ContractValidator
             }
 
             Version(path, EventTypes.Incident, incident.SchemaVersion);
+        }
+
+        // A silence ends in the future by nature, so its times are checked for UTC and order
+        // only, not against the clock-skew limit of observed timestamps.
+        private void Silence(Silence silence, string path)
+        {
+            Id(path, "silenceId", silence.SilenceId);
+            Id(path, "orgId", silence.OrgId);
+            OptionalId(path, "siteId", silence.SiteId);
+            OptionalId(path, "cameraId", silence.CameraId);
+            OptionalId(path, "zoneId", silence.ZoneId);
+            OptionalId(path, "kind", silence.Kind);
+            Id(path, "createdBy", silence.CreatedBy);
+            if (silence.SiteId is null && silence.CameraId is null && silence.ZoneId is null && silence.Kind is null)
+            {
+                Add(path, "must name at least one of siteId, cameraId, zoneId and kind, so it cannot mute a whole organization by accident");
+            }
+            var startsUtc = Utc(path, "startsAt", silence.StartsAt);
+            if (Utc(path, "endsAt", silence.EndsAt) && startsUtc)
+            {
+                if (silence.EndsAt <= silence.StartsAt)
+                {
+                    Add(Member(path, "endsAt"), Invariant($"must be after startsAt {silence.StartsAt:O}, was {silence.EndsAt:O}"));
+                }
+                else if (silence.EndsAt <= now)
+                {
+                    Add(Member(path, "endsAt"), Invariant($"must be in the future, was {silence.EndsAt:O}"));
+                }
+            }
+            if (silence.Comment is { Length: > 2000 })
+            {
+                Add(Member(path, "comment"), Invariant($"must be at most 2000 characters, was {silence.Comment.Length}"));
+            }
+        }
+
+        private bool Utc(string path, string name, DateTimeOffset value)
+        {
+            if (value == default)
+            {
+                Add(Member(path, name), "is required");
+                return false;
+            }
+            if (value.Offset != TimeSpan.Zero)
+            {
+                Add(Member(path, name), Invariant($"must be UTC (offset +00:00), was {value:O}"));
+                return false;
+            }
+            return true;
         }
 
         private void Event(AnalyticsEvent analyticsEvent, string path)

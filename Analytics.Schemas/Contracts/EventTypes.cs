@@ -11,6 +11,7 @@ public static class EventTypes
     public const string AffectTelemetry = "affect_telemetry";
     public const string Signal = "signal";
     public const string Incident = "incident";
+    public const string IncidentEvent = "incident_event";
 
     /// <summary>The versions producers should write today.</summary>
     public static class CurrentVersion
@@ -20,6 +21,7 @@ public static class EventTypes
         public const int AffectTelemetry = 1;
         public const int Signal = 1;
         public const int Incident = 1;
+        public const int IncidentEvent = 1;
     }
 
     public static IReadOnlyList<string> All { get; } = [TrackUpdate, ZoneHit, AffectTelemetry, Signal, Incident];

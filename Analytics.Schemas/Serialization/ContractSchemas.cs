@@ -32,6 +32,8 @@ public static class ContractSchemas
         new("observation", 1, "Observation", AnalyticsJsonContext.Default.Observation, null),
         new("signal", EventTypes.CurrentVersion.Signal, "Signal", AnalyticsJsonContext.Default.Signal, null),
         new("incident", EventTypes.CurrentVersion.Incident, "Incident", AnalyticsJsonContext.Default.Incident, null),
+        new("incident-event", EventTypes.CurrentVersion.IncidentEvent, "Incident event", AnalyticsJsonContext.Default.IncidentEvent, null),
+        new("silence", 1, "Silence", AnalyticsJsonContext.Default.Silence, null),
         new("zone", 1, "Zone", AnalyticsJsonContext.Default.Zone, null),
         new("analytics-event", 1, "Analytics event", AnalyticsJsonContext.Default.AnalyticsEvent, null),
     ];

@@ -23,8 +23,34 @@ public sealed class FusionSettings : IValidatableObject
     [Range(0, 86400)]
     public int ReopenResolvedWithinSeconds { get; set; } = 600;
 
-    // Otherwise an incident could resolve while signals still join it.
-    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
-        CrossFieldRules.Problems(
-            CrossFieldRules.GreaterThan(validationContext, nameof(AutoResolveQuietSeconds), AutoResolveQuietSeconds, nameof(GroupWindowSeconds), GroupWindowSeconds));
+    /// <summary>How often fusion looks for quiet incidents to resolve and silent cameras.</summary>
+    [Range(1, 3600)]
+    public int HousekeepingIntervalSeconds { get; set; } = 15;
+
+    /// <summary>
+    /// Signal kinds fused into one incident of a new kind at a higher severity. Configured as a
+    /// list (Fusion:Correlations:0:Name, ...:Kinds:0, ...); a configured list replaces the default.
+    /// </summary>
+    public List<CorrelationRule> Correlations { get; set; } =
+    [
+        new() { Name = "suspected_theft", Kinds = ["loitering", "product_removal"], Scope = CorrelationScope.Zone, WindowSeconds = 600, Severity = Contracts.Severity.High },
+        new() { Name = "fall_in_crowd", Kinds = ["fall", "crowding"], Scope = CorrelationScope.Site, WindowSeconds = 120, Severity = Contracts.Severity.Critical },
+    ];
+
+    // Otherwise an incident could resolve while signals still join it; and a kind in two
+    // correlations would make its incident ambiguous.
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        var problems = CrossFieldRules.Problems(
+            CrossFieldRules.GreaterThan(validationContext, nameof(AutoResolveQuietSeconds), AutoResolveQuietSeconds, nameof(GroupWindowSeconds), GroupWindowSeconds)).ToList();
+        var shared = Correlations.SelectMany(rule => rule.Kinds.Distinct(StringComparer.Ordinal)).GroupBy(kind => kind, StringComparer.Ordinal)
+            .Where(group => group.Count() > 1).Select(group => group.Key).ToList();
+        if (shared.Count > 0)
+        {
+            problems.Add(new ValidationResult(
+                $"{SettingsValidator.KeyOf(validationContext, nameof(Correlations))} may name each signal kind once, but {string.Join(", ", shared)} appear(s) in several rules",
+                [nameof(Correlations)]));
+        }
+        return problems;
+    }
 }

@@ -66,6 +66,20 @@ public static class SettingsValidator
             {
                 ValidateObject(value, key, problems, visited);
             }
+            else if (value is System.Collections.IEnumerable items and not string)
+            {
+                // Lists of settings objects (e.g. fusion correlation rules) are checked item by
+                // item, each under its configuration key, e.g. Fusion:Correlations:1:Kinds.
+                var index = 0;
+                foreach (var item in items)
+                {
+                    if (item is not null && IsNestedSettings(item.GetType()))
+                    {
+                        ValidateObject(item, $"{key}:{index}", problems, visited);
+                    }
+                    index++;
+                }
+            }
         }
 
         if (settings is IValidatableObject validatable)

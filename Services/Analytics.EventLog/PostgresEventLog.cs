@@ -6,8 +6,8 @@ namespace Analytics.EventLog;
 
 /// <summary>
 /// The log in Postgres (<c>observation_log</c>, see migration 0002). Appends are one binary COPY
-/// per batch; subscribers read in (tx_id, seq) order below the oldest running transaction, so a
-/// late commit is read when it lands instead of being skipped, and wake on LISTEN/NOTIFY.
+/// per batch; subscribers read it through a <see cref="PostgresFeed{T}"/>, so a late commit is read
+/// when it lands instead of being skipped, and wake on LISTEN/NOTIFY.
 /// </summary>
 public sealed class PostgresEventLog(NpgsqlDataSource dataSource, PostgresEventLogOptions? options = null) : IEventLog
 {
@@ -60,36 +60,9 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, PostgresEventL
     public async IAsyncEnumerable<IReadOnlyList<LogEntry>> SubscribeAsync(
         LogPosition after, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var listener = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", listener))
+        await foreach (var (page, _) in new PostgresFeed<LogEntry>(dataSource, Feed, _options).SubscribeAsync(after, cancellationToken))
         {
-            await listen.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        var position = after;
-        var backoff = _options.MinHeldBackDelay;
-        while (true)
-        {
-            var page = await ReadPageAsync(position, cancellationToken);
-            if (page.Count > 0)
-            {
-                position = page[^1].Position;
-                backoff = _options.MinHeldBackDelay;
-                yield return page;
-                continue;
-            }
-            if (await HasHeldBackEntriesAsync(cancellationToken))
-            {
-                // Committed entries wait behind a transaction that is still running; that one may
-                // not append (it may not even be ours), so no notification is sure to come.
-                await Task.Delay(backoff, cancellationToken);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxHeldBackDelay.Ticks));
-                continue;
-            }
-            // Notifications that arrived since the last read are already buffered, so none is
-            // lost between the read above and this wait. The timeout only guards against a
-            // silently dropped connection.
-            await listener.WaitAsync(_options.IdleRecheck, cancellationToken);
+            yield return page;
         }
     }
 
@@ -145,25 +118,14 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, PostgresEventL
         return (checkpoint, replayFrom, reader.GetString(4));
     }
 
-    private async Task<List<LogEntry>> ReadPageAsync(LogPosition after, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(
-            """
-            SELECT tx_id, seq, recorded_at, id, org_id, type, schema_version, camera_id, occurred_at, trace_parent, trace_state, payload
-            FROM observation_log
-            WHERE (tx_id, seq) > ($1, $2) AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-            ORDER BY tx_id, seq
-            LIMIT $3
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = after.TxId, NpgsqlDbType = NpgsqlDbType.Xid8 });
-        command.Parameters.Add(new NpgsqlParameter { Value = after.Seq });
-        command.Parameters.Add(new NpgsqlParameter { Value = _options.PageSize });
-
-        var page = new List<LogEntry>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var record = new LogRecord(
+    private static readonly PostgresFeedDefinition<LogEntry> Feed = new(
+        "observation_log",
+        Channel,
+        "recorded_at, id, org_id, type, schema_version, camera_id, occurred_at, trace_parent, trace_state, payload",
+        (reader, position) => new LogEntry(
+            position,
+            reader.GetFieldValue<DateTimeOffset>(2),
+            new LogRecord(
                 reader.GetGuid(3),
                 reader.GetString(4),
                 reader.GetString(5),
@@ -172,21 +134,7 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, PostgresEventL
                 reader.GetFieldValue<DateTimeOffset>(8),
                 reader.IsDBNull(9) ? null : reader.GetString(9),
                 reader.IsDBNull(10) ? null : reader.GetString(10),
-                reader.GetFieldValue<byte[]>(11));
-            page.Add(new LogEntry(
-                new LogPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1)),
-                reader.GetFieldValue<DateTimeOffset>(2),
-                record));
-        }
-        return page;
-    }
-
-    private async Task<bool> HasHeldBackEntriesAsync(CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(
-            "SELECT EXISTS (SELECT 1 FROM observation_log WHERE tx_id >= pg_snapshot_xmin(pg_current_snapshot()))");
-        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
+                reader.GetFieldValue<byte[]>(11))));
 
     private static Task WriteNullableAsync(NpgsqlBinaryImporter writer, string? value, CancellationToken cancellationToken) =>
         value is null ? writer.WriteNullAsync(cancellationToken) : writer.WriteAsync(value, NpgsqlDbType.Text, cancellationToken);

@@ -1,0 +1,88 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
+using Analytics.Schemas.Serialization;
+
+namespace Analytics.Schemas.Contracts;
+
+/// <summary>What happened to an incident; its history is the ordered list of these.</summary>
+[JsonConverter(typeof(StrictEnumConverter<IncidentEventType>))]
+public enum IncidentEventType
+{
+    [JsonStringEnumMemberName("opened")] Opened,
+    [JsonStringEnumMemberName("signalAttached")] SignalAttached,
+    [JsonStringEnumMemberName("severityChanged")] SeverityChanged,
+    [JsonStringEnumMemberName("acknowledged")] Acknowledged,
+    [JsonStringEnumMemberName("resolved")] Resolved,
+    [JsonStringEnumMemberName("reopened")] Reopened,
+    [JsonStringEnumMemberName("comment")] Comment,
+    [JsonStringEnumMemberName("annotated")] Annotated,
+}
+
+/// <summary>
+/// One entry of an incident's append-only history. The incident as operators see it is a
+/// projection of these, rebuildable from them; the notifier reacts to them.
+/// </summary>
+[Description("One entry of an incident's append-only history.")]
+public sealed record IncidentEvent
+{
+    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Incident the event belongs to.")]
+    public required string IncidentId { get; init; }
+
+    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Organization that owns the incident.")]
+    public required string OrgId { get; init; }
+
+    [Range(1, int.MaxValue), Description("Position in the incident's history, from 1, without gaps.")]
+    public required int Version { get; init; }
+
+    [Description("What happened.")]
+    public required IncidentEventType Type { get; init; }
+
+    [Description("When it happened, UTC (wall clock of the platform).")]
+    public required DateTimeOffset At { get; init; }
+
+    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Who did it: fusion, or the API key that called.")]
+    public required string Actor { get; init; }
+
+    [MaxLength(ContractLimits.MaxIdLength), Description("Signal that opened, joined or escalated the incident.")]
+    public string? SignalId { get; init; }
+
+    [MaxLength(ContractLimits.MaxIdLength), Description("Kind of that signal.")]
+    public string? SignalKind { get; init; }
+
+    [Description("End of that signal's observed stretch (event time), UTC.")]
+    public DateTimeOffset? SignalAt { get; init; }
+
+    [Description("Domain of the incident; on opened.")]
+    public Domain? Domain { get; init; }
+
+    [MaxLength(ContractLimits.MaxIdLength), Description("Incident kind; on opened, and on severityChanged when signals fused into a new kind.")]
+    public string? Kind { get; init; }
+
+    [Description("Severity after the event; on opened and severityChanged.")]
+    public Severity? Severity { get; init; }
+
+    [MaxLength(ContractLimits.MaxIdLength), Description("Site; on opened.")]
+    public string? SiteId { get; init; }
+
+    [MaxLength(ContractLimits.MaxIdLength), Description("Camera; on opened, when the incident is about one camera.")]
+    public string? CameraId { get; init; }
+
+    [MaxLength(ContractLimits.MaxIdLength), Description("Zone; on opened, when the incident is about one zone.")]
+    public string? ZoneId { get; init; }
+
+    [MaxLength(512), Description("What later signals must share to join; on opened.")]
+    public string? GroupKey { get; init; }
+
+    [MaxLength(2000), Description("Why: the severity's reason, the resolution's cause, an annotation.")]
+    public string? Reason { get; init; }
+
+    [MaxLength(4000), Description("An operator's comment.")]
+    public string? Comment { get; init; }
+
+    [MaxLength(ContractLimits.MaxIdLength), Description("Silence that matched when the event would have notified; notifications are suppressed.")]
+    public string? SilenceId { get; init; }
+
+    [Range(1, int.MaxValue), Description("Version of the incident event schema.")]
+    public required int SchemaVersion { get; init; }
+}

@@ -1,0 +1,99 @@
+using System.Runtime.CompilerServices;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Analytics.EventLog;
+
+/// <summary>
+/// Which append-only table a <see cref="PostgresFeed{T}"/> reads. The table has <c>tx_id xid8</c>
+/// (default <c>pg_current_xact_id()</c>) and <c>seq bigint</c> (from a sequence) columns with an
+/// index on (tx_id, seq), and its writers call <c>pg_notify(Channel, '')</c> in the writing
+/// transaction.
+/// </summary>
+/// <param name="Table">The table, e.g. <c>signals</c>.</param>
+/// <param name="Channel">The NOTIFY channel its writers signal.</param>
+/// <param name="Columns">The columns read after tx_id and seq, which are ordinals 0 and 1.</param>
+/// <param name="Read">Makes an entry of the current row; the other columns start at ordinal 2.</param>
+public sealed record PostgresFeedDefinition<T>(string Table, string Channel, string Columns, Func<NpgsqlDataReader, LogPosition, T> Read);
+
+/// <summary>
+/// Reads an append-only table in (tx_id, seq) order, only below the oldest running transaction,
+/// so an entry whose transaction committed late is read when it lands instead of being skipped
+/// (sequence values commit out of order under concurrent writers). Wakes on LISTEN/NOTIFY.
+/// </summary>
+public sealed class PostgresFeed<T>(NpgsqlDataSource dataSource, PostgresFeedDefinition<T> definition, PostgresEventLogOptions? options = null)
+{
+    private readonly PostgresEventLogOptions _options = options ?? new();
+
+    private readonly string _pageSql = $"""
+        SELECT tx_id, seq, {definition.Columns}
+        FROM {definition.Table}
+        WHERE (tx_id, seq) > ($1, $2) AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY tx_id, seq
+        LIMIT $3
+        """;
+
+    private readonly string _heldBackSql =
+        $"SELECT EXISTS (SELECT 1 FROM {definition.Table} WHERE tx_id >= pg_snapshot_xmin(pg_current_snapshot()))";
+
+    /// <summary>Pages of entries after <paramref name="after"/>, forever, each with the position of its last entry.</summary>
+    public async IAsyncEnumerable<(IReadOnlyList<T> Entries, LogPosition End)> SubscribeAsync(
+        LogPosition after, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var listener = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using (var listen = new NpgsqlCommand($"LISTEN {definition.Channel}", listener))
+        {
+            await listen.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var position = after;
+        var backoff = _options.MinHeldBackDelay;
+        while (true)
+        {
+            var (page, end) = await ReadPageAsync(position, cancellationToken);
+            if (page.Count > 0)
+            {
+                position = end;
+                backoff = _options.MinHeldBackDelay;
+                yield return (page, end);
+                continue;
+            }
+            if (await HasHeldBackEntriesAsync(cancellationToken))
+            {
+                // Committed entries wait behind a transaction that is still running; that one may
+                // not append (it may not even be ours), so no notification is sure to come.
+                await Task.Delay(backoff, cancellationToken);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxHeldBackDelay.Ticks));
+                continue;
+            }
+            // Notifications that arrived since the last read are already buffered, so none is
+            // lost between the read above and this wait. The timeout only guards against a
+            // silently dropped connection.
+            await listener.WaitAsync(_options.IdleRecheck, cancellationToken);
+        }
+    }
+
+    private async Task<(List<T> Page, LogPosition End)> ReadPageAsync(LogPosition after, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(_pageSql);
+        command.Parameters.Add(new NpgsqlParameter { Value = after.TxId, NpgsqlDbType = NpgsqlDbType.Xid8 });
+        command.Parameters.Add(new NpgsqlParameter { Value = after.Seq });
+        command.Parameters.Add(new NpgsqlParameter { Value = _options.PageSize });
+
+        var page = new List<T>();
+        var end = after;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            end = new LogPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
+            page.Add(definition.Read(reader, end));
+        }
+        return (page, end);
+    }
+
+    private async Task<bool> HasHeldBackEntriesAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(_heldBackSql);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+}

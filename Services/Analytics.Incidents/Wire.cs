@@ -1,0 +1,33 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using System.Text.Json.Serialization;
+
+namespace Analytics.Incidents;
+
+/// <summary>
+/// Enum values as the wire contracts spell them (their <see cref="JsonStringEnumMemberNameAttribute"/>),
+/// so database columns hold the same words as the JSON the API returns.
+/// </summary>
+public static class Wire
+{
+    private static readonly ConcurrentDictionary<Enum, string> Names = new();
+
+    public static string Name<TEnum>(TEnum value)
+        where TEnum : struct, Enum =>
+        Names.GetOrAdd(value, static v =>
+            v.GetType().GetField(v.ToString())?.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name ?? v.ToString());
+
+    /// <exception cref="FormatException">No member of <typeparamref name="TEnum"/> has that wire name.</exception>
+    public static TEnum Parse<TEnum>(string name)
+        where TEnum : struct, Enum
+    {
+        foreach (var value in Enum.GetValues<TEnum>())
+        {
+            if (Name(value) == name)
+            {
+                return value;
+            }
+        }
+        throw new FormatException($"'{name}' is not a {typeof(TEnum).Name}");
+    }
+}
