@@ -134,6 +134,7 @@ public static class SettingsValidator
     {
         RangeAttribute range => $"{key} must be {DescribeRange(range)}, was {Format(value)}",
         EmailAddressAttribute => $"{key} must be an e-mail address, was {Format(value)}",
+        RegularExpressionAttribute pattern => $"{key} must match {pattern.Pattern}, was {Format(value)}",
         _ => result?.ErrorMessage ?? attribute.FormatErrorMessage(key),
     };
 

@@ -138,6 +138,43 @@ public sealed class SettingsValidatorTests
     public void Fusion_settings_invalid(string property, object value, string message) =>
         AssertSingleProblem(new FusionSettings(), "Fusion", property, value, message);
 
+    [Fact]
+    public void Fusion_correlation_rules_are_checked_item_by_item_under_their_keys()
+    {
+        var settings = new FusionSettings
+        {
+            Correlations =
+            [
+                new() { Name = "suspected_theft", Kinds = ["loitering", "product_removal"] },
+                new() { Name = "Bad Name", Kinds = ["fall"], WindowSeconds = 0 },
+            ],
+        };
+
+        var problems = SettingsValidator.Validate(settings, "Fusion");
+
+        Assert.Contains("Fusion:Correlations:1:Name must match ^[a-z][a-z0-9_]{0,63}$, was 'Bad Name'", problems);
+        Assert.Contains("Fusion:Correlations:1:WindowSeconds must be between 1 and 86400, was 0", problems);
+        Assert.Contains("Fusion:Correlations:1:Kinds must list at least two different signal kinds, was [fall]", problems);
+        Assert.Equal(3, problems.Count);
+    }
+
+    [Fact]
+    public void A_signal_kind_in_two_correlation_rules_is_refused()
+    {
+        var settings = new FusionSettings
+        {
+            Correlations =
+            [
+                new() { Name = "suspected_theft", Kinds = ["loitering", "product_removal"] },
+                new() { Name = "lingering_intruder", Kinds = ["loitering", "intrusion"] },
+            ],
+        };
+
+        Assert.Equal(
+            ["Fusion:Correlations may name each signal kind once, but loitering appear(s) in several rules"],
+            SettingsValidator.Validate(settings, "Fusion"));
+    }
+
     [Theory]
     [InlineData("MaxAttempts", 0, "Notifier:MaxAttempts must be between 1 and 50, was 0")]
     [InlineData("InitialBackoffSeconds", 0.05, "Notifier:InitialBackoffSeconds must be between 0.1 and 600, was 0.05")]

@@ -1,4 +1,6 @@
+using Analytics.Api.Incidents;
 using Analytics.Api.Schemas;
+using Analytics.Api.Silences;
 using Analytics.Api.Zones;
 using Analytics.Tenancy;
 
@@ -8,11 +10,15 @@ builder.AddServiceDefaults();
 builder.AddAnalyticsDataSource();
 builder.AddApiKeyAuthentication();
 builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddOpenApi();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapOpenApi();
 app.MapContractSchemasApi();
 app.MapZonesApi();
+app.MapIncidentsApi();
+app.MapSilencesApi();
 
 return await app.RunServiceAsync();

@@ -21,6 +21,9 @@ public sealed class ApiKeyAuthenticationHandler(
     public const string SchemeName = "ApiKey";
     public const string OrgIdClaim = "org_id";
 
+    /// <summary>Who acted, for audit trails: a short fingerprint of the key, never the key itself.</summary>
+    public const string ActorClaim = "actor";
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var key = ReadKey(Request);
@@ -33,7 +36,8 @@ public sealed class ApiKeyAuthenticationHandler(
         {
             return AuthenticateResult.Fail("Unknown or revoked API key");
         }
-        var identity = new ClaimsIdentity([new Claim(OrgIdClaim, orgId)], SchemeName);
+        var actor = "api-key:" + Convert.ToHexStringLower(ApiKeys.Hash(key))[..12];
+        var identity = new ClaimsIdentity([new Claim(OrgIdClaim, orgId), new Claim(ActorClaim, actor)], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
@@ -71,5 +75,10 @@ public static class OrganizationPrincipal
     /// <summary>The organization of the authenticated caller; every query of the request is scoped to it.</summary>
     public static string OrgId(this ClaimsPrincipal user) =>
         user.FindFirstValue(ApiKeyAuthenticationHandler.OrgIdClaim)
+        ?? throw new InvalidOperationException("The request is not authenticated with an API key");
+
+    /// <summary>Who the caller is in audit records, e.g. an incident's history.</summary>
+    public static string Actor(this ClaimsPrincipal user) =>
+        user.FindFirstValue(ApiKeyAuthenticationHandler.ActorClaim)
         ?? throw new InvalidOperationException("The request is not authenticated with an API key");
 }

@@ -57,7 +57,8 @@ public sealed class IncidentFolder
     public IncidentState Fold(Signal signal, IncidentState? newest, DateTimeOffset now, IReadOnlyList<Silence> silences, List<IncidentEvent> output)
     {
         var rule = _ruleByKind.GetValueOrDefault(signal.Kind);
-        var window = TimeSpan.FromSeconds(rule?.WindowSeconds ?? _settings.GroupWindowSeconds);
+        // A correlation's signals must be able to meet, so its window widens the group's.
+        var window = TimeSpan.FromSeconds(Math.Max(_settings.GroupWindowSeconds, rule?.WindowSeconds ?? 0));
         if (newest is { Status: not IncidentStatus.Resolved } && signal.StartedAt <= newest.LastSignalAt + window)
         {
             return Attach(newest, signal, rule, now, silences, output);

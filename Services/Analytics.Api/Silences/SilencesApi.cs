@@ -1,0 +1,133 @@
+using System.Text.Json;
+using Analytics.Schemas.Contracts;
+using Analytics.Schemas.Serialization;
+using Analytics.Tenancy;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace Analytics.Api.Silences;
+
+/// <summary>A silence as a client asks for it; it starts now unless <see cref="StartsAt"/> says otherwise.</summary>
+public sealed record SilenceRequest(
+    DateTimeOffset EndsAt,
+    string? SiteId = null,
+    string? CameraId = null,
+    string? ZoneId = null,
+    string? Kind = null,
+    DateTimeOffset? StartsAt = null,
+    string? Comment = null);
+
+/// <summary>
+/// The caller's silences. Fusion consults them whenever an incident change would notify: the
+/// incident is still recorded, marked silenced with the silence's id, and the notifier records
+/// why it stayed quiet. Ending a silence keeps it, expired, for the record.
+/// </summary>
+public static class SilencesApi
+{
+    public static IEndpointRouteBuilder MapSilencesApi(this IEndpointRouteBuilder app)
+    {
+        var silences = app.MapGroup("/v1/silences").WithTags("Silences").RequireAuthorization();
+
+        silences.MapGet("/", ListAsync).WithName("ListSilences").WithSummary("The organization's silences; active ones only unless all=true");
+        silences.MapGet("/{silenceId}", GetAsync).WithName("GetSilence").WithSummary("One silence");
+        silences.MapPost("/", CreateAsync).WithName("CreateSilence").WithSummary("Mute notifications of matching incidents for a while");
+        silences.MapDelete("/{silenceId}", ExpireAsync).WithName("ExpireSilence").WithSummary("End a silence now; it stays listed as expired");
+        return app;
+    }
+
+    public static async Task<Ok<Silence[]>> ListAsync(HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, bool? all)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT document::text FROM silences WHERE org_id = $1 AND ($2 OR ends_at > $3) ORDER BY starts_at DESC, silence_id");
+        command.Parameters.Add(new NpgsqlParameter { Value = context.User.OrgId() });
+        command.Parameters.Add(new NpgsqlParameter { Value = all ?? false });
+        command.Parameters.Add(new NpgsqlParameter { Value = clock.GetUtcNow() });
+        var silences = new List<Silence>();
+        await using var reader = await command.ExecuteReaderAsync(context.RequestAborted);
+        while (await reader.ReadAsync(context.RequestAborted))
+        {
+            silences.Add(JsonSerializer.Deserialize(reader.GetString(0), AnalyticsJsonContext.Default.Silence)!);
+        }
+        return TypedResults.Ok(silences.ToArray());
+    }
+
+    public static async Task<Results<Ok<Silence>, ProblemHttpResult>> GetAsync(HttpContext context, NpgsqlDataSource dataSource, string silenceId)
+    {
+        await using var command = dataSource.CreateCommand("SELECT document::text FROM silences WHERE org_id = $1 AND silence_id = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = context.User.OrgId() });
+        command.Parameters.Add(new NpgsqlParameter { Value = silenceId });
+        return await command.ExecuteScalarAsync(context.RequestAborted) is string document
+            ? TypedResults.Ok(JsonSerializer.Deserialize(document, AnalyticsJsonContext.Default.Silence)!)
+            : NotFound(silenceId);
+    }
+
+    public static async Task<Results<Created<Silence>, ProblemHttpResult>> CreateAsync(
+        HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, SilenceRequest request)
+    {
+        var now = clock.GetUtcNow();
+        var silence = new Silence
+        {
+            SilenceId = "sil-" + Guid.CreateVersion7().ToString("N"),
+            OrgId = context.User.OrgId(),
+            SiteId = request.SiteId,
+            CameraId = request.CameraId,
+            ZoneId = request.ZoneId,
+            Kind = request.Kind,
+            StartsAt = request.StartsAt ?? now,
+            EndsAt = request.EndsAt,
+            Comment = request.Comment,
+            CreatedBy = context.User.Actor(),
+            CreatedAt = now,
+        };
+        var problems = ContractValidator.Validate(silence, now);
+        if (problems.Count > 0)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status400BadRequest,
+                title: "The silence was refused; nothing was changed",
+                detail: $"{problems.Count} problem(s).",
+                extensions: new Dictionary<string, object?> { ["errors"] = problems });
+        }
+        await WriteAsync(dataSource, silence, context.RequestAborted);
+        return TypedResults.Created($"/v1/silences/{silence.SilenceId}", silence);
+    }
+
+    public static async Task<Results<Ok<Silence>, ProblemHttpResult>> ExpireAsync(
+        HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, string silenceId)
+    {
+        var found = await GetAsync(context, dataSource, silenceId);
+        if (found.Result is not Ok<Silence> { Value: { } silence })
+        {
+            return NotFound(silenceId);
+        }
+        var now = clock.GetUtcNow();
+        if (silence.EndsAt <= now)
+        {
+            return TypedResults.Ok(silence);
+        }
+        // A silence that has not started yet ends before it starts: it never applied.
+        var expired = silence with { EndsAt = now, StartsAt = silence.StartsAt > now ? now : silence.StartsAt };
+        await WriteAsync(dataSource, expired, context.RequestAborted);
+        return TypedResults.Ok(expired);
+    }
+
+    private static async Task WriteAsync(NpgsqlDataSource dataSource, Silence silence, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            INSERT INTO silences (org_id, silence_id, starts_at, ends_at, document) VALUES ($1, $2, $3, $4, $5::jsonb)
+            ON CONFLICT (org_id, silence_id) DO UPDATE SET starts_at = excluded.starts_at, ends_at = excluded.ends_at, document = excluded.document
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = silence.OrgId });
+        command.Parameters.Add(new NpgsqlParameter { Value = silence.SilenceId });
+        command.Parameters.Add(new NpgsqlParameter { Value = silence.StartsAt });
+        command.Parameters.Add(new NpgsqlParameter { Value = silence.EndsAt });
+        command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(silence, AnalyticsJsonContext.Default.Silence) });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static ProblemHttpResult NotFound(string silenceId) => TypedResults.Problem(
+        statusCode: StatusCodes.Status404NotFound,
+        title: "No such silence",
+        detail: $"Your organization has no silence '{silenceId}'.");
+}
