@@ -1,0 +1,246 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Analytics.Incidents;
+using Analytics.Rules.Hosting;
+using Analytics.Schemas;
+using Analytics.Schemas.Contracts;
+using Npgsql;
+
+namespace Analytics.Tests.Platform;
+
+/// <summary>
+/// Signals committed to the signal log become incidents through the real fusion service, and
+/// operators work them through the real API: read the evidence and history, acknowledge,
+/// comment, resolve, silence; every action lands in the incident's history.
+/// </summary>
+[Collection(PlatformCollectionDefinition.Name)]
+public sealed class IncidentsApiTests(PlatformFixture platform)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private sealed record Page(List<Incident> Items, string? NextCursor);
+
+    private sealed record Detail(Incident Incident, string? Resolution, string? SilenceId, List<Signal> Evidence, List<IncidentEvent> History);
+
+    [Fact]
+    public async Task Loitering_and_product_removal_fuse_into_one_suspected_theft_that_an_operator_works_to_resolution()
+    {
+        var (orgId, key) = await platform.CreateOrganizationAsync();
+        var start = DateTimeOffset.UtcNow.AddMinutes(-10);
+        await InsertSignalsAsync(
+            Signal(orgId, "s-loiter", "loitering", "shelf-1", start, 130),
+            Signal(orgId, "s-removal", "product_removal", "shelf-1", start.AddSeconds(140), 5),
+            Signal(orgId, "s-other", "loitering", "shelf-2", start, 130));
+        using var api = platform.CreateClient(ResourceNames.Api, key);
+
+        var page = await Eventually.Until(() => ListAsync(api, ""), p => p.Items.Count == 2 && p.Items.Any(i => i.Kind == "suspected_theft"), "two incidents");
+        var theft = page.Items.Single(i => i.Kind == "suspected_theft");
+        Assert.Equal(Severity.High, theft.Severity);
+        Assert.Equal(["s-loiter", "s-removal"], theft.SignalIds);
+        Assert.Equal(IncidentStatus.Open, theft.Status);
+
+        var detail = await GetAsync(api, theft.Id);
+        Assert.Equal(["s-loiter", "s-removal"], detail.Evidence.Select(s => s.Id));
+        Assert.Equal([IncidentEventType.Opened, IncidentEventType.SignalAttached, IncidentEventType.SeverityChanged], detail.History.Select(e => e.Type));
+        Assert.Contains("loitering and product_removal", detail.Incident.SeverityReason);
+
+        using (var acknowledged = await api.PostAsJsonAsync($"/v1/incidents/{theft.Id}/acknowledge", new { comment = "on my way" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, acknowledged.StatusCode);
+            Assert.Equal(IncidentStatus.Acknowledged, (await acknowledged.Content.ReadFromJsonAsync<Incident>(Json))!.Status);
+        }
+        // Acknowledging twice changes nothing and adds nothing to the history.
+        using (var again = await api.PostAsJsonAsync($"/v1/incidents/{theft.Id}/acknowledge", new { }))
+        {
+            Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        }
+        using (var comment = await api.PostAsJsonAsync($"/v1/incidents/{theft.Id}/comments", new { comment = "bag recovered" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, comment.StatusCode);
+        }
+        using (var resolved = await api.PostAsJsonAsync($"/v1/incidents/{theft.Id}/resolve", new { }))
+        {
+            Assert.Equal(HttpStatusCode.OK, resolved.StatusCode);
+        }
+        using (var late = await api.PostAsJsonAsync($"/v1/incidents/{theft.Id}/acknowledge", new { }))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
+            Assert.Equal("application/problem+json", late.Content.Headers.ContentType?.MediaType);
+        }
+
+        detail = await GetAsync(api, theft.Id);
+        Assert.Equal(IncidentStatus.Resolved, detail.Incident.Status);
+        Assert.Equal("resolved by an operator", detail.Resolution);
+        Assert.Equal(
+            [IncidentEventType.Opened, IncidentEventType.SignalAttached, IncidentEventType.SeverityChanged,
+             IncidentEventType.Acknowledged, IncidentEventType.Comment, IncidentEventType.Resolved],
+            detail.History.Select(e => e.Type));
+        Assert.Equal("on my way", detail.History[3].Comment);
+        Assert.StartsWith("api-key:", detail.History[3].Actor, StringComparison.Ordinal);
+        Assert.DoesNotContain(key, detail.History[3].Actor, StringComparison.Ordinal);
+
+        var resolvedOnly = await ListAsync(api, "?status=resolved");
+        Assert.Equal([theft.Id], resolvedOnly.Items.Select(i => i.Id));
+    }
+
+    [Fact]
+    public async Task Another_organizations_key_neither_sees_nor_changes_an_incident()
+    {
+        var (orgId, key) = await platform.CreateOrganizationAsync();
+        var (_, otherKey) = await platform.CreateOrganizationAsync();
+        await InsertSignalsAsync(Signal(orgId, "s-1", "intrusion", "vault", DateTimeOffset.UtcNow.AddMinutes(-1), 5));
+        using var api = platform.CreateClient(ResourceNames.Api, key);
+        var incident = (await Eventually.Until(() => ListAsync(api, ""), p => p.Items.Count == 1, "the incident")).Items[0];
+
+        using var other = platform.CreateClient(ResourceNames.Api, otherKey);
+        using (var read = await other.GetAsync($"/v1/incidents/{incident.Id}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, read.StatusCode);
+        }
+        using (var acknowledge = await other.PostAsJsonAsync($"/v1/incidents/{incident.Id}/acknowledge", new { }))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, acknowledge.StatusCode);
+        }
+        Assert.Empty((await ListAsync(other, "")).Items);
+        Assert.Equal(IncidentStatus.Open, (await GetAsync(api, incident.Id)).Incident.Status);
+    }
+
+    [Fact]
+    public async Task Keyset_pages_list_every_incident_once_newest_first_and_bad_queries_get_problem_details()
+    {
+        var (orgId, key) = await platform.CreateOrganizationAsync();
+        var start = DateTimeOffset.UtcNow.AddMinutes(-30);
+        await InsertSignalsAsync([.. Enumerable.Range(0, 5).Select(i => Signal(orgId, $"s-{i}", "intrusion", $"zone-{i}", start.AddMinutes(i), 5))]);
+        using var api = platform.CreateClient(ResourceNames.Api, key);
+        await Eventually.Until(() => ListAsync(api, ""), p => p.Items.Count == 5, "five incidents");
+
+        var seen = new List<Incident>();
+        string? cursor = null;
+        var pages = 0;
+        do
+        {
+            var page = await ListAsync(api, cursor is null ? "?limit=2" : $"?limit=2&cursor={cursor}");
+            seen.AddRange(page.Items);
+            cursor = page.NextCursor;
+            pages++;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(3, pages);
+        Assert.Equal(5, seen.Select(i => i.Id).Distinct().Count());
+        Assert.Equal(seen.OrderByDescending(i => i.OpenedAt).ThenByDescending(i => i.Id, StringComparer.Ordinal).Select(i => i.Id), seen.Select(i => i.Id));
+
+        using var bad = await api.GetAsync("/v1/incidents?status=closed&limit=0&cursor=nonsense");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var problem = await bad.Content.ReadFromJsonAsync<JsonElement>();
+        var paths = problem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("path").GetString()).ToList();
+        Assert.Equal(["$.status", "$.limit", "$.cursor"], paths);
+    }
+
+    [Fact]
+    public async Task A_silence_marks_matching_incidents_silenced_with_its_id_and_bad_silences_are_refused()
+    {
+        var (orgId, key) = await platform.CreateOrganizationAsync();
+        using var api = platform.CreateClient(ResourceNames.Api, key);
+        using var created = await api.PostAsJsonAsync("/v1/silences", new { zoneId = "dock", kind = "intrusion", endsAt = DateTimeOffset.UtcNow.AddHours(1), comment = "maintenance" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var silence = (await created.Content.ReadFromJsonAsync<Silence>(Json))!;
+
+        await InsertSignalsAsync(
+            Signal(orgId, "s-muted", "intrusion", "dock", DateTimeOffset.UtcNow.AddMinutes(-2), 5),
+            Signal(orgId, "s-loud", "intrusion", "vault", DateTimeOffset.UtcNow.AddMinutes(-2), 5));
+        var page = await Eventually.Until(() => ListAsync(api, ""), p => p.Items.Count == 2, "two incidents");
+        var muted = page.Items.Single(i => i.ZoneId == "dock");
+        Assert.True(muted.Silenced);
+        Assert.Equal(silence.SilenceId, (await GetAsync(api, muted.Id)).SilenceId);
+        Assert.False(page.Items.Single(i => i.ZoneId == "vault").Silenced);
+
+        using var refused = await api.PostAsJsonAsync("/v1/silences", new { endsAt = DateTimeOffset.UtcNow.AddHours(-1) });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        var paths = problem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("path").GetString()).ToList();
+        Assert.Contains("$", paths);
+        Assert.Contains("$.endsAt", paths);
+
+        using var expired = await api.DeleteAsync($"/v1/silences/{silence.SilenceId}");
+        Assert.Equal(HttpStatusCode.OK, expired.StatusCode);
+        Assert.Empty(await api.GetFromJsonAsync<List<Silence>>("/v1/silences", Json) ?? []);
+        Assert.Single(await api.GetFromJsonAsync<List<Silence>>("/v1/silences?all=true", Json) ?? []);
+    }
+
+    [Fact]
+    public async Task Rebuilding_the_projection_from_the_incident_events_gives_the_same_tables()
+    {
+        // Incidents with history of every kind exist from the other tests; add one of our own so
+        // the comparison never runs on empty tables.
+        var (orgId, key) = await platform.CreateOrganizationAsync();
+        await InsertSignalsAsync(
+            Signal(orgId, "s-1", "loitering", "shelf-1", DateTimeOffset.UtcNow.AddMinutes(-5), 130),
+            Signal(orgId, "s-2", "product_removal", "shelf-1", DateTimeOffset.UtcNow.AddMinutes(-2), 5));
+        using var api = platform.CreateClient(ResourceNames.Api, key);
+        var incident = (await Eventually.Until(() => ListAsync(api, ""), p => p.Items.Count == 1 && p.Items[0].SignalIds.Count == 2, "the fused incident")).Items[0];
+        using (var acknowledged = await api.PostAsJsonAsync($"/v1/incidents/{incident.Id}/acknowledge", new { }))
+        {
+            Assert.Equal(HttpStatusCode.OK, acknowledged.StatusCode);
+        }
+
+        await using var dataSource = await platform.CreateDataSourceAsync();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        // One snapshot for the events and the live tables, so fusion working meanwhile cannot skew them.
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead);
+        await using (var create = new NpgsqlCommand(
+            "CREATE TEMP TABLE rebuilt_incidents (LIKE incidents INCLUDING ALL); CREATE TEMP TABLE rebuilt_signals (LIKE incident_signals INCLUDING ALL)", connection))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+        var rebuilt = await IncidentRebuild.RebuildAsync(connection, "rebuilt_incidents", "rebuilt_signals", CancellationToken.None);
+
+        Assert.True(rebuilt > 1, $"only {rebuilt} incident(s) rebuilt");
+        Assert.Equal(0L, await ScalarAsync(connection, "SELECT count(*) FROM ((TABLE incidents EXCEPT TABLE rebuilt_incidents) UNION ALL (TABLE rebuilt_incidents EXCEPT TABLE incidents)) d"));
+        Assert.Equal(0L, await ScalarAsync(connection, "SELECT count(*) FROM ((TABLE incident_signals EXCEPT TABLE rebuilt_signals) UNION ALL (TABLE rebuilt_signals EXCEPT TABLE incident_signals)) d"));
+        Assert.Equal(await ScalarAsync(connection, "SELECT count(*) FROM incidents"), (long)rebuilt);
+    }
+
+    private static async Task<long> ScalarAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async Task<Page> ListAsync(HttpClient api, string query) =>
+        (await api.GetFromJsonAsync<Page>("/v1/incidents" + query, Json))!;
+
+    private static async Task<Detail> GetAsync(HttpClient api, string incidentId) =>
+        (await api.GetFromJsonAsync<Detail>($"/v1/incidents/{incidentId}", Json))!;
+
+    private async Task InsertSignalsAsync(params Signal[] signals)
+    {
+        await using var dataSource = await platform.CreateDataSourceAsync();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await SignalStore.InsertAsync(connection, [.. signals.Select(s => new TracedSignal(s, null, null))], CancellationToken.None);
+    }
+
+    private static Signal Signal(string orgId, string id, string kind, string zone, DateTimeOffset start, double seconds)
+    {
+        // Whole milliseconds: Postgres keeps microseconds, .NET ticks are finer.
+        start = new DateTimeOffset(start.Ticks - start.Ticks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
+        return new()
+        {
+            Id = id,
+            OrgId = orgId,
+            Domain = Domain.Antitheft,
+            Kind = kind,
+            Severity = Severity.Medium,
+            Confidence = 0.9,
+            SiteId = "site-1",
+            CameraId = "cam-1",
+            ZoneId = zone,
+            TrackIds = ["p-1"],
+            StartedAt = start,
+            EndedAt = start.AddSeconds(seconds),
+            Evidence = new Evidence { Measurements = new Dictionary<string, double> { ["seconds"] = seconds } },
+            SchemaVersion = 1,
+        };
+    }
+}
