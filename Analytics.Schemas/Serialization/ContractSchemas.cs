@@ -32,6 +32,8 @@ public static class ContractSchemas
         new("observation", 1, "Observation", AnalyticsJsonContext.Default.Observation, null),
         new("signal", EventTypes.CurrentVersion.Signal, "Signal", AnalyticsJsonContext.Default.Signal, null),
         new("incident", EventTypes.CurrentVersion.Incident, "Incident", AnalyticsJsonContext.Default.Incident, null),
+        new("site", 1, "Site", AnalyticsJsonContext.Default.Site, null),
+        new("camera", 1, "Camera", AnalyticsJsonContext.Default.Camera, null),
         new("zone", 1, "Zone", AnalyticsJsonContext.Default.Zone, null),
         new("analytics-event", 1, "Analytics event", AnalyticsJsonContext.Default.AnalyticsEvent, null),
     ];
