@@ -1,4 +1,6 @@
+using Analytics.Api.Cameras;
 using Analytics.Api.Schemas;
+using Analytics.Api.Sites;
 using Analytics.Api.Zones;
 using Analytics.Tenancy;
 
@@ -13,6 +15,8 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapContractSchemasApi();
+app.MapSitesApi();
+app.MapCamerasApi();
 app.MapZonesApi();
 
 return await app.RunServiceAsync();
