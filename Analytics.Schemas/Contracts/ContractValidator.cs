@@ -14,8 +14,8 @@ public static class ContractValidator
     /// <summary>
     /// Validates any contract: an <see cref="Observation"/> (or one of its kinds), <see cref="Signal"/>,
     /// <see cref="Incident"/>, <see cref="AnalyticsEvent"/> (including its payload),
-    /// <see cref="BoundingBox"/>, <see cref="Evidence"/>, <see cref="TraceContext"/>, <see cref="Zone"/>,
-    /// <see cref="ActiveHours"/>, <see cref="Point"/>, <see cref="Silence"/>, or a list of
+    /// <see cref="BoundingBox"/>, <see cref="Evidence"/>, <see cref="TraceContext"/>, <see cref="Site"/>,
+    /// <see cref="Camera"/>, <see cref="Zone"/>, <see cref="ActiveHours"/>, <see cref="Point"/>, <see cref="Silence"/>, or a list of
     /// them, in which case paths start with the item index, e.g. <c>$[3].box.width</c>.
     /// </summary>
     /// <param name="model">The contract instance; null is reported as a problem at <c>$</c>.</param>
@@ -78,6 +78,12 @@ public static class ContractValidator
                     break;
                 case TraceContext trace:
                     Trace(trace, path);
+                    break;
+                case Site site:
+                    Site(site, path);
+                    break;
+                case Camera camera:
+                    Camera(camera, path);
                     break;
                 case Zone zone:
                     Zone(zone, path);
@@ -438,6 +444,29 @@ public static class ContractValidator
             return originValid && extentValid;
         }
 
+        private void Site(Site site, string path)
+        {
+            Id(path, "orgId", site.OrgId);
+            Id(path, "siteId", site.SiteId);
+            Id(path, "name", site.Name);
+            TimeZoneId(path, "timeZone", site.TimeZone);
+            OptionalText(path, "address", site.Address);
+            OptionalText(path, "description", site.Description);
+        }
+
+        private void Camera(Camera camera, string path)
+        {
+            Id(path, "orgId", camera.OrgId);
+            Id(path, "cameraId", camera.CameraId);
+            Id(path, "siteId", camera.SiteId);
+            Id(path, "name", camera.Name);
+            OptionalText(path, "description", camera.Description);
+            if (camera.OfflineAfterSeconds is { } offlineAfter)
+            {
+                Between(path, "offlineAfterSeconds", offlineAfter, ContractLimits.MinOfflineAfterSeconds, ContractLimits.MaxOfflineAfterSeconds);
+            }
+        }
+
         private void Zone(Zone zone, string path)
         {
             Id(path, "orgId", zone.OrgId);
@@ -489,14 +518,7 @@ public static class ContractValidator
 
         private void Schedule(ActiveHours schedule, string path)
         {
-            if (string.IsNullOrWhiteSpace(schedule.TimeZone))
-            {
-                Add(Member(path, "timeZone"), Invariant($"must not be empty or whitespace, was '{schedule.TimeZone}'"));
-            }
-            else if (!TimeZoneInfo.TryFindSystemTimeZoneById(schedule.TimeZone, out var timeZone) || !timeZone.HasIanaId)
-            {
-                Add(Member(path, "timeZone"), Invariant($"must be an IANA time zone id such as Europe/Berlin, was '{schedule.TimeZone}'"));
-            }
+            TimeZoneId(path, "timeZone", schedule.TimeZone);
 
             if (schedule.Days is null)
             {
@@ -510,6 +532,24 @@ public static class ContractValidator
                 {
                     Add(Index(Member(path, "days"), i), Invariant($"must be a defined Weekday, was {schedule.Days[i]}"));
                 }
+            }
+        }
+
+        // IANA only: Windows ids resolve on some hosts and not on others, so a stored one could
+        // stop working when a service moves.
+        private void TimeZoneId(string path, string name, string? value)
+        {
+            if (value is null)
+            {
+                Add(Member(path, name), "is required");
+            }
+            else if (string.IsNullOrWhiteSpace(value))
+            {
+                Add(Member(path, name), Invariant($"must not be empty or whitespace, was '{value}'"));
+            }
+            else if (!TimeZoneInfo.TryFindSystemTimeZoneById(value, out var timeZone) || !timeZone.HasIanaId)
+            {
+                Add(Member(path, name), Invariant($"must be an IANA time zone id such as Europe/Berlin, was '{value}'"));
             }
         }
 
@@ -581,6 +621,24 @@ public static class ContractValidator
             if (value is not null)
             {
                 IdValue(Member, path, name, value);
+            }
+        }
+
+        // Omit rather than blank: an empty description would show as a blank line to operators.
+        private void OptionalText(string path, string name, string? value)
+        {
+            if (value is null)
+            {
+                return;
+            }
+
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                Add(Member(path, name), Invariant($"must not be empty or whitespace when given (omit it instead), was '{value}'"));
+            }
+            else if (value.Length > ContractLimits.MaxTextLength)
+            {
+                Add(Member(path, name), Invariant($"must be at most {ContractLimits.MaxTextLength} characters, was {value.Length} characters"));
             }
         }
 

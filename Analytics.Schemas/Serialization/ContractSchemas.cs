@@ -34,6 +34,8 @@ public static class ContractSchemas
         new("incident", EventTypes.CurrentVersion.Incident, "Incident", AnalyticsJsonContext.Default.Incident, null),
         new("incident-event", EventTypes.CurrentVersion.IncidentEvent, "Incident event", AnalyticsJsonContext.Default.IncidentEvent, null),
         new("silence", 1, "Silence", AnalyticsJsonContext.Default.Silence, null),
+        new("site", 1, "Site", AnalyticsJsonContext.Default.Site, null),
+        new("camera", 1, "Camera", AnalyticsJsonContext.Default.Camera, null),
         new("zone", 1, "Zone", AnalyticsJsonContext.Default.Zone, null),
         new("analytics-event", 1, "Analytics event", AnalyticsJsonContext.Default.AnalyticsEvent, null),
     ];

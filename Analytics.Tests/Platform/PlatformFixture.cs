@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Analytics.Schemas;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
@@ -75,6 +76,21 @@ public sealed class PlatformFixture : IAsyncLifetime
         });
         await batch.ExecuteNonQueryAsync();
         return (orgId, key);
+    }
+
+    /// <summary>
+    /// Registers <paramref name="siteId"/> and its camera <paramref name="cameraId"/> through the API,
+    /// as a zone on that camera needs; idempotent, so tests call it for every camera they use.
+    /// </summary>
+    public async Task AddCameraAsync(string apiKey, string siteId, string cameraId)
+    {
+        using var client = CreateClient(ResourceNames.Api, apiKey);
+        using (var site = await client.PutAsJsonAsync($"/v1/sites/{siteId}", new { name = siteId, timeZone = "Europe/Berlin" }))
+        {
+            await ProblemAssert.SucceededAsync(site);
+        }
+        using var camera = await client.PutAsJsonAsync($"/v1/cameras/{cameraId}", new { siteId, name = cameraId });
+        await ProblemAssert.SucceededAsync(camera);
     }
 
     /// <summary>Rows of one organization's data, read with <paramref name="read"/>; the SQL takes the org id as $1.</summary>

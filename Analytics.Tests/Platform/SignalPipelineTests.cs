@@ -137,6 +137,7 @@ public sealed class SignalPipelineTests(PlatformFixture platform)
     /// <summary>Through the API, as an operator would: the rules must pick it up without a restart.</summary>
     private async Task AddZoneAsync(string apiKey, string zoneId, ZoneKind kind, IReadOnlyList<Point> polygon)
     {
+        await platform.AddCameraAsync(apiKey, "store-1", "cam-1");
         using var client = platform.CreateClient(ResourceNames.Api, apiKey);
         var request = new { siteId = "store-1", cameraId = "cam-1", name = zoneId, kind = JsonNamingPolicy.CamelCase.ConvertName(kind.ToString()), polygon };
         using var response = await client.PutAsJsonAsync($"/v1/zones/{zoneId}", request);

@@ -22,6 +22,8 @@ public sealed class ZonesApiTests(PlatformFixture platform)
     {
         var (_, key) = await platform.CreateOrganizationAsync();
         using var client = Client(key);
+        await platform.AddCameraAsync(key, "store-1", "cam-1");
+        await platform.AddCameraAsync(key, "store-1", "cam-2");
 
         using (var created = await client.PutAsJsonAsync("/v1/zones/shelf-1", Shelf()))
         {
@@ -62,6 +64,8 @@ public sealed class ZonesApiTests(PlatformFixture platform)
     {
         var (_, key) = await platform.CreateOrganizationAsync();
         using var client = Client(key);
+        // The camera exists, so only the zone's own defect can refuse it.
+        await platform.AddCameraAsync(key, "s", "c");
 
         using var response = await client.PutAsJsonAsync("/v1/zones/z-1", zone);
 
@@ -78,6 +82,7 @@ public sealed class ZonesApiTests(PlatformFixture platform)
         var (_, keyB) = await platform.CreateOrganizationAsync();
         using var a = Client(keyA);
         using var b = Client(keyB);
+        await platform.AddCameraAsync(keyA, "store-1", "cam-1");
         (await a.PutAsJsonAsync("/v1/zones/shelf-1", Shelf())).Dispose();
 
         using var read = await b.GetAsync("/v1/zones/shelf-1");
@@ -87,6 +92,34 @@ public sealed class ZonesApiTests(PlatformFixture platform)
         Assert.Equal(HttpStatusCode.NotFound, delete.StatusCode);
         Assert.Empty(await b.GetFromJsonAsync<JsonElement[]>("/v1/zones") ?? []);
         Assert.Single(await a.GetFromJsonAsync<JsonElement[]>("/v1/zones") ?? []);
+    }
+
+    [Fact]
+    public async Task A_zone_on_a_camera_that_does_not_exist_is_refused_naming_the_camera()
+    {
+        var (_, key) = await platform.CreateOrganizationAsync();
+        using var client = Client(key);
+        await platform.AddCameraAsync(key, "store-1", "cam-1");
+
+        using var response = await client.PutAsJsonAsync("/v1/zones/shelf-1", Shelf(camera: "cam-9"));
+
+        var message = await ProblemAssert.InvalidAtAsync(response, "$.cameraId");
+        Assert.Contains("cam-9", message, StringComparison.Ordinal);
+        Assert.Empty(await client.GetFromJsonAsync<JsonElement[]>("/v1/zones") ?? []);
+    }
+
+    [Fact]
+    public async Task A_zone_naming_another_site_than_its_cameras_is_refused_naming_the_site()
+    {
+        var (_, key) = await platform.CreateOrganizationAsync();
+        using var client = Client(key);
+        await platform.AddCameraAsync(key, "store-2", "cam-1");
+
+        using var response = await client.PutAsJsonAsync("/v1/zones/shelf-1", Shelf());
+
+        var message = await ProblemAssert.InvalidAtAsync(response, "$.siteId");
+        Assert.Contains("'store-2'", message, StringComparison.Ordinal);
+        Assert.Empty(await client.GetFromJsonAsync<JsonElement[]>("/v1/zones") ?? []);
     }
 
     [Fact]

@@ -9,6 +9,26 @@ internal static class ContractSamples
 {
     public static readonly DateTimeOffset Now = new(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
 
+    public static Site Site() => new()
+    {
+        OrgId = "org-1",
+        SiteId = "store-17",
+        Name = "Store 17, Main Street",
+        TimeZone = "Europe/Berlin",
+        Address = "Hauptstrasse 1, 10115 Berlin",
+        Description = "Open Monday to Saturday",
+    };
+
+    public static Camera Camera() => new()
+    {
+        OrgId = "org-1",
+        CameraId = "cam-entrance",
+        SiteId = "store-17",
+        Name = "Entrance",
+        Description = "Above the door, facing in",
+        OfflineAfterSeconds = 600,
+    };
+
     public static TrackUpdate TrackUpdate() => new()
     {
         SchemaVersion = 1,

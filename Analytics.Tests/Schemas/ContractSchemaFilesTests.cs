@@ -68,9 +68,13 @@ public sealed class ContractSchemaFilesTests
             [
                 "affect-telemetry.v1.schema.json",
                 "analytics-event.v1.schema.json",
+                "camera.v1.schema.json",
+                "incident-event.v1.schema.json",
                 "incident.v1.schema.json",
                 "observation.v1.schema.json",
                 "signal.v1.schema.json",
+                "silence.v1.schema.json",
+                "site.v1.schema.json",
                 "track-update.v1.schema.json",
                 "zone-hit.v1.schema.json",
                 "zone.v1.schema.json",
@@ -133,6 +137,19 @@ public sealed class ContractSchemaFilesTests
         Assert.Equal(["antitheft", "safety", "education"], signal["domain"]!["enum"]!.AsArray().Select(node => (string?)node));
         Assert.Equal("object", (string?)analyticsEvent["payload"]!["type"]);
         Assert.Equal("uuid", (string?)analyticsEvent["id"]!["format"]);
+    }
+
+    [Fact]
+    public void Site_and_camera_schemas_carry_their_constraints()
+    {
+        var site = Parse("site.v1.schema.json");
+        var camera = Parse("camera.v1.schema.json");
+
+        Assert.Equal(["orgId", "siteId", "name", "timeZone"], site["required"]!.AsArray().Select(node => (string?)node));
+        Assert.Equal(2000, (int)site["properties"]!["address"]!["maxLength"]!);
+        Assert.Equal(["orgId", "cameraId", "siteId", "name"], camera["required"]!.AsArray().Select(node => (string?)node));
+        Assert.Equal(10, (int)camera["properties"]!["offlineAfterSeconds"]!["minimum"]!);
+        Assert.Equal(86400, (int)camera["properties"]!["offlineAfterSeconds"]!["maximum"]!);
     }
 
     private static JsonNode Parse(string fileName) => JsonNode.Parse(ContractSchemas.Generate()[fileName])!;

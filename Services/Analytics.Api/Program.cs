@@ -1,6 +1,8 @@
+using Analytics.Api.Cameras;
 using Analytics.Api.Incidents;
 using Analytics.Api.Schemas;
 using Analytics.Api.Silences;
+using Analytics.Api.Sites;
 using Analytics.Api.Zones;
 using Analytics.Tenancy;
 
@@ -17,6 +19,8 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapContractSchemasApi();
+app.MapSitesApi();
+app.MapCamerasApi();
 app.MapZonesApi();
 app.MapIncidentsApi();
 app.MapSilencesApi();

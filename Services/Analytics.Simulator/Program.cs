@@ -8,7 +8,7 @@ builder.AddServiceDefaults();
 builder.AddValidatedSettings<SimulatorSettings>(SimulatorSettings.SectionName);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<SimulatorMetrics>();
-builder.Services.AddSingleton<ZoneWriter>();
+builder.Services.AddSingleton<LayoutWriter>();
 // IngestClient retries itself (Retry-After, exponential back-off) so it can count every retry
 // and never give up on a batch; the default resilience handler would hide and cap them.
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is experimental.

@@ -15,7 +15,7 @@ namespace Analytics.Simulator;
 public sealed partial class ScenePlayer(
     IOptions<SimulatorSettings> options,
     IngestClient ingest,
-    ZoneWriter zones,
+    LayoutWriter layoutWriter,
     SimulatorMetrics metrics,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
@@ -32,7 +32,7 @@ public sealed partial class ScenePlayer(
         var started = time.GetUtcNow();
 
         var layout = Plays(settings, scenes, run: 0, started).ToList();
-        await zones.WriteAsync(settings.OrgId, [.. layout.SelectMany(p => p.Script.Zones)], stoppingToken);
+        await layoutWriter.WriteAsync(settings.OrgId, [.. layout.Select(p => p.Script)], stoppingToken);
         LogStarting(logger, string.Join(", ", scenes), settings.Cameras, settings.ObjectsPerCamera, settings.FramesPerSecond,
             string.Join("; ", layout.SelectMany(p => p.Script.Labels).Select(l => $"{l.Kind}:{l.Subject}")));
 

@@ -24,6 +24,9 @@ internal static class LatencyBenchmark
     {
         using var api = app.CreateHttpClient(ResourceNames.Api);
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        // A zone needs its camera, and the camera its site.
+        (await api.PutAsJsonAsync("/v1/sites/site-1", new { name = "site-1", timeZone = "UTC" })).EnsureSuccessStatusCode();
+        (await api.PutAsJsonAsync("/v1/cameras/probe-cam", new { siteId = "site-1", name = "probe-cam" })).EnsureSuccessStatusCode();
         var zone = new { siteId = "site-1", cameraId = "probe-cam", name = "stock room", kind = "restricted", polygon = new[] { new { x = 0.0, y = 0.0 }, new { x = 0.5, y = 0.0 }, new { x = 0.5, y = 1.0 }, new { x = 0.0, y = 1.0 } } };
         (await api.PutAsJsonAsync("/v1/zones/stock-room", zone)).EnsureSuccessStatusCode();
 

@@ -13,10 +13,13 @@ public sealed record ZoneRequest(string SiteId, string CameraId, string Name, Zo
 /// <summary>
 /// The caller's zones: polygons in a camera's image that the rules reason about. Every query is
 /// scoped to the organization of the API key, so one organization never sees or changes another's.
-/// The analytics services pick changes up with the next observations, without a restart.
+/// A zone names an existing camera of the organization and that camera's site. The analytics
+/// services pick changes up with the next observations, without a restart.
 /// </summary>
 public static class ZonesApi
 {
+    private const string Resource = "zone";
+
     public static IEndpointRouteBuilder MapZonesApi(this IEndpointRouteBuilder app)
     {
         var zones = app.MapGroup("/v1/zones").WithTags("Zones").RequireAuthorization();
@@ -55,7 +58,7 @@ public static class ZonesApi
         command.Parameters.Add(new NpgsqlParameter { Value = zoneId });
         return await command.ExecuteScalarAsync(context.RequestAborted) is string document
             ? TypedResults.Ok(JsonSerializer.Deserialize(document, AnalyticsJsonContext.Default.Zone)!)
-            : NotFound(zoneId);
+            : Problems.NotFound(Resource, zoneId);
     }
 
     public static async Task<Results<Ok<Zone>, Created<Zone>, ProblemHttpResult>> PutAsync(
@@ -75,11 +78,7 @@ public static class ZonesApi
         var problems = ContractValidator.Validate(zone, clock);
         if (problems.Count > 0)
         {
-            return TypedResults.Problem(
-                statusCode: StatusCodes.Status400BadRequest,
-                title: "The zone was refused; nothing was changed",
-                detail: $"{problems.Count} problem(s).",
-                extensions: new Dictionary<string, object?> { ["errors"] = problems });
+            return Problems.Invalid(Resource, problems);
         }
 
         await using var command = dataSource.CreateCommand(
@@ -94,7 +93,15 @@ public static class ZonesApi
         command.Parameters.Add(new NpgsqlParameter { Value = zone.SiteId });
         command.Parameters.Add(new NpgsqlParameter { Value = zone.CameraId });
         command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(zone, AnalyticsJsonContext.Default.Zone) });
-        var created = (bool)(await command.ExecuteScalarAsync(context.RequestAborted))!;
+        bool created;
+        try
+        {
+            created = (bool)(await command.ExecuteScalarAsync(context.RequestAborted))!;
+        }
+        catch (PostgresException exception) when (exception.Violates(ForeignKeys.ZoneCamera))
+        {
+            return await CameraProblemAsync(dataSource, zone, context.RequestAborted);
+        }
         return created ? TypedResults.Created($"/v1/zones/{Uri.EscapeDataString(zoneId)}", zone) : TypedResults.Ok(zone);
     }
 
@@ -103,11 +110,17 @@ public static class ZonesApi
         await using var command = dataSource.CreateCommand("DELETE FROM zones WHERE org_id = $1 AND zone_id = $2");
         command.Parameters.Add(new NpgsqlParameter { Value = context.User.OrgId() });
         command.Parameters.Add(new NpgsqlParameter { Value = zoneId });
-        return await command.ExecuteNonQueryAsync(context.RequestAborted) > 0 ? TypedResults.NoContent() : NotFound(zoneId);
+        return await command.ExecuteNonQueryAsync(context.RequestAborted) > 0 ? TypedResults.NoContent() : Problems.NotFound(Resource, zoneId);
     }
 
-    private static ProblemHttpResult NotFound(string zoneId) => TypedResults.Problem(
-        statusCode: StatusCodes.Status404NotFound,
-        title: "No such zone",
-        detail: $"Your organization has no zone '{zoneId}'.");
+    /// <summary>Says which field is wrong: a camera the organization does not have, or the site of another camera.</summary>
+    private static async Task<ProblemHttpResult> CameraProblemAsync(NpgsqlDataSource dataSource, Zone zone, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT site_id FROM cameras WHERE org_id = $1 AND camera_id = $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = zone.OrgId });
+        command.Parameters.Add(new NpgsqlParameter { Value = zone.CameraId });
+        return await command.ExecuteScalarAsync(cancellationToken) is string cameraSite
+            ? Problems.Invalid(Resource, "$.siteId", $"must be '{cameraSite}', the site of camera '{zone.CameraId}', was '{zone.SiteId}'")
+            : Problems.Invalid(Resource, "$.cameraId", $"must name a camera of your organization; there is no camera '{zone.CameraId}' (create it with PUT /v1/cameras/{{cameraId}})");
+    }
 }

@@ -1,0 +1,33 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+
+namespace Analytics.Schemas.Contracts;
+
+/// <summary>
+/// One camera of a site. Observations name it by <see cref="CameraId"/>, and zones are drawn in
+/// its image.
+/// </summary>
+[Description("Camera at a site of one organization; observations and zones name it by cameraId.")]
+public sealed record Camera
+{
+    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Organization that owns the camera.")]
+    public required string OrgId { get; init; }
+
+    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Camera id, unique within the organization; the cameraId observations carry.")]
+    public required string CameraId { get; init; }
+
+    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Site the camera belongs to; it must exist.")]
+    public required string SiteId { get; init; }
+
+    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Name shown to operators.")]
+    public required string Name { get; init; }
+
+    [MinLength(1), MaxLength(ContractLimits.MaxTextLength), Description("Notes for operators, e.g. where it is mounted. Omitted: none.")]
+    public string? Description { get; init; }
+
+    // A camera that reports only on motion is silent for long stretches and needs a longer
+    // threshold than the organization's always-on cameras.
+    [Range(ContractLimits.MinOfflineAfterSeconds, ContractLimits.MaxOfflineAfterSeconds)]
+    [Description("Seconds of silence after which the camera counts as offline. Omitted: Fusion:CameraOfflineSeconds applies.")]
+    public int? OfflineAfterSeconds { get; init; }
+}
