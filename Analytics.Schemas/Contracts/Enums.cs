@@ -10,6 +10,9 @@ public enum Domain
     [JsonStringEnumMemberName("antitheft")] Antitheft,
     [JsonStringEnumMemberName("safety")] Safety,
     [JsonStringEnumMemberName("education")] Education,
+
+    /// <summary>The platform's own health, e.g. a camera that stopped sending.</summary>
+    [JsonStringEnumMemberName("platform")] Platform,
 }
 
 /// <summary>How urgently a human should look at a signal or incident, in ascending order.</summary>

@@ -24,6 +24,9 @@ public static class IncidentStore
         "signal_count, signal_kinds, opened_at, updated_at, last_signal_at, last_activity_at, acknowledged_at, resolved_at, " +
         "resolution, silence_id, annotation, version";
 
+    /// <summary><see cref="StateColumns"/> qualified with a table alias, for queries that join <c>incidents</c>.</summary>
+    public static string StateColumnsOf(string alias) => string.Join(", ", StateColumns.Split(", ").Select(column => $"{alias}.{column}"));
+
     /// <summary>The newest incident of each group, locked until the transaction ends.</summary>
     public static async Task<Dictionary<(string OrgId, string GroupKey), IncidentState>> LoadNewestInGroupsAsync(
         NpgsqlConnection connection, IEnumerable<(string OrgId, string GroupKey)> groups, CancellationToken cancellationToken)

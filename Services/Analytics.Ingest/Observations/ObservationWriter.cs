@@ -115,6 +115,7 @@ public sealed partial class ObservationWriter(
             await using var connection = await dataSource.OpenConnectionAsync();
             await using var transaction = await connection.BeginTransactionAsync();
             await PostgresEventLog.AppendAsync(connection, records, CancellationToken.None);
+            await CameraActivity.TouchAsync(connection, records, CancellationToken.None);
             await transaction.CommitAsync();
             IngestMetrics.Committed(records.Count, Stopwatch.GetElapsedTime(started));
             foreach (var pending in round)

@@ -1,0 +1,33 @@
+using Analytics.EventLog;
+using Npgsql;
+
+namespace Analytics.Ingest.Observations;
+
+/// <summary>Records, with each commit of observations, which cameras just delivered some.</summary>
+public static class CameraActivity
+{
+    /// <summary>Marks the cameras of <paramref name="records"/> as seen now, inside the caller's transaction.</summary>
+    public static async Task TouchAsync(NpgsqlConnection connection, IReadOnlyList<LogRecord> records, CancellationToken cancellationToken)
+    {
+        var cameras = new HashSet<(string OrgId, string CameraId)>();
+        foreach (var record in records)
+        {
+            cameras.Add((record.OrgId, record.CameraId));
+        }
+        if (cameras.Count == 0)
+        {
+            return;
+        }
+        // Sorted, so concurrent rounds would lock rows in the same order.
+        var ordered = cameras.Order().ToArray();
+        await using var command = new NpgsqlCommand(
+            """
+            INSERT INTO camera_activity (org_id, camera_id, last_seen_at)
+            SELECT org_id, camera_id, now() FROM unnest($1::text[], $2::text[]) AS c (org_id, camera_id)
+            ON CONFLICT (org_id, camera_id) DO UPDATE SET last_seen_at = excluded.last_seen_at
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = ordered.Select(c => c.OrgId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = ordered.Select(c => c.CameraId).ToArray() });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
