@@ -224,9 +224,9 @@ public static class ContractValidator
             Id(path, "siteId", incident.SiteId);
             OptionalId(path, "cameraId", incident.CameraId);
             OptionalId(path, "zoneId", incident.ZoneId);
-            if (IdList(path, "signalIds", incident.SignalIds) && incident.SignalIds.Count == 0)
+            if (IdList(path, "signalIds", incident.SignalIds) && incident.SignalIds.Count == 0 && incident.Domain != Domain.Platform)
             {
-                Add(Member(path, "signalIds"), "must contain at least one signal id, was empty");
+                Add(Member(path, "signalIds"), "must contain at least one signal id unless the domain is platform, was empty");
             }
 
             var openedAtValid = Timestamp(path, "openedAt", incident.OpenedAt);

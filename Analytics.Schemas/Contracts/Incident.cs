@@ -37,7 +37,7 @@ public sealed record Incident
     [MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Zone, when all signals come from one.")]
     public string? ZoneId { get; init; }
 
-    [MinLength(1), Description("Signals fused into the incident; at least one.")]
+    [Description("Signals fused into the incident, in the order they joined; at least one, except for incidents the platform raises about itself (domain platform, e.g. a camera offline).")]
     public required IReadOnlyList<string> SignalIds { get; init; }
 
     [Description("When the incident was opened, UTC.")]

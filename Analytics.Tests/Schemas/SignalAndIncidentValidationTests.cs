@@ -113,8 +113,10 @@ public sealed class SignalAndIncidentValidationTests
     public void Incident_without_signals_is_reported()
     {
         Assert.Equal(
-            [new ValidationProblem("$.signalIds", "must contain at least one signal id, was empty")],
+            [new ValidationProblem("$.signalIds", "must contain at least one signal id unless the domain is platform, was empty")],
             ContractValidator.Validate(Incident() with { SignalIds = [] }, Now));
+        // The platform's own incidents, e.g. a camera offline, rest on no signal.
+        Assert.Empty(ContractValidator.Validate(Incident() with { Domain = Domain.Platform, SignalIds = [] }, Now));
         Assert.Equal(
             [new ValidationProblem("$.signalIds[1]", "must not be empty or whitespace, was ''")],
             ContractValidator.Validate(Incident() with { SignalIds = ["sig-1", ""] }, Now));
