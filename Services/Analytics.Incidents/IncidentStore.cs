@@ -38,25 +38,25 @@ public static class IncidentStore
         {
             return result;
         }
-        await using var batch = new NpgsqlBatch(connection);
-        foreach (var (orgId, groupKey) in ordered)
+        // One statement for the whole page: each group's newest incident by the group index.
+        await using var command = new NpgsqlCommand(
+            $"""
+            SELECT i.* FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k (org_id, group_key, n)
+            CROSS JOIN LATERAL (
+                SELECT {StateColumns} FROM incidents
+                WHERE org_id = k.org_id AND group_key = k.group_key
+                ORDER BY opened_at DESC LIMIT 1
+                FOR UPDATE) i
+            ORDER BY k.n
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = ordered.Select(g => g.OrgId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = ordered.Select(g => g.GroupKey).ToArray() });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            batch.BatchCommands.Add(new NpgsqlBatchCommand(
-                $"SELECT {StateColumns} FROM incidents WHERE org_id = $1 AND group_key = $2 ORDER BY opened_at DESC LIMIT 1 FOR UPDATE")
-            {
-                Parameters = { new() { Value = orgId }, new() { Value = groupKey } },
-            });
+            var state = Read(reader);
+            result[(state.OrgId, state.GroupKey)] = state;
         }
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        do
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var state = Read(reader);
-                result[(state.OrgId, state.GroupKey)] = state;
-            }
-        }
-        while (await reader.NextResultAsync(cancellationToken));
         return result;
     }
 
@@ -83,7 +83,7 @@ public static class IncidentStore
             return;
         }
         await using (var writer = await connection.BeginBinaryImportAsync(
-            "COPY incident_events (org_id, incident_id, version, type, at, document, trace_parent, trace_state) FROM STDIN (FORMAT BINARY)",
+            "COPY incident_events (org_id, incident_id, version, type, at, signal_id, document, trace_parent, trace_state) FROM STDIN (FORMAT BINARY)",
             cancellationToken))
         {
             foreach (var (e, traceParent, traceState) in events)
@@ -94,82 +94,78 @@ public static class IncidentStore
                 await writer.WriteAsync(e.Version, NpgsqlDbType.Integer, cancellationToken);
                 await writer.WriteAsync(Wire.Name(e.Type), NpgsqlDbType.Text, cancellationToken);
                 await writer.WriteAsync(e.At, NpgsqlDbType.TimestampTz, cancellationToken);
-                await writer.WriteAsync(JsonSerializer.Serialize(e, AnalyticsJsonContext.Default.IncidentEvent), NpgsqlDbType.Jsonb, cancellationToken);
+                await WriteNullableAsync(writer, e.Type is IncidentEventType.Opened or IncidentEventType.SignalAttached ? e.SignalId : null, cancellationToken);
+                await writer.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(e, AnalyticsJsonContext.Default.IncidentEvent), NpgsqlDbType.Jsonb, cancellationToken);
                 await WriteNullableAsync(writer, traceParent, cancellationToken);
                 await WriteNullableAsync(writer, traceState, cancellationToken);
             }
             await writer.CompleteAsync(cancellationToken);
         }
 
-        await using (var writer = await connection.BeginBinaryImportAsync(
-            "COPY incident_signals (org_id, signal_id, incident_id, attached_at) FROM STDIN (FORMAT BINARY)", cancellationToken))
-        {
-            foreach (var (e, _, _) in events)
-            {
-                if (e.SignalId is { } signalId && e.Type is IncidentEventType.Opened or IncidentEventType.SignalAttached)
-                {
-                    await writer.StartRowAsync(cancellationToken);
-                    await writer.WriteAsync(e.OrgId, NpgsqlDbType.Text, cancellationToken);
-                    await writer.WriteAsync(signalId, NpgsqlDbType.Text, cancellationToken);
-                    await writer.WriteAsync(e.IncidentId, NpgsqlDbType.Text, cancellationToken);
-                    await writer.WriteAsync(e.At, NpgsqlDbType.TimestampTz, cancellationToken);
-                }
-            }
-            await writer.CompleteAsync(cancellationToken);
-        }
-
-        await using var batch = new NpgsqlBatch(connection);
-        foreach (var state in changed)
-        {
-            batch.BatchCommands.Add(Upsert("incidents", state));
-        }
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT pg_notify('{Channel}', '')"));
-        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await WriteProjectionAsync(connection, "incidents", changed, cancellationToken);
+        await using var notify = new NpgsqlCommand($"SELECT pg_notify('{Channel}', '')", connection);
+        await notify.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Writes one projection row into <paramref name="table"/>, which has the columns of <c>incidents</c>.</summary>
-    public static NpgsqlBatchCommand Upsert(string table, IncidentState s) => new(
-        $"""
-        INSERT INTO {table} ({StateColumns}, severity_rank)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
-        ON CONFLICT (org_id, incident_id) DO UPDATE SET
-            group_key = excluded.group_key, domain = excluded.domain, kind = excluded.kind, severity = excluded.severity,
-            severity_rank = excluded.severity_rank, severity_reason = excluded.severity_reason, status = excluded.status,
-            site_id = excluded.site_id, camera_id = excluded.camera_id, zone_id = excluded.zone_id,
-            signal_count = excluded.signal_count, signal_kinds = excluded.signal_kinds, opened_at = excluded.opened_at,
-            updated_at = excluded.updated_at, last_signal_at = excluded.last_signal_at, last_activity_at = excluded.last_activity_at,
-            acknowledged_at = excluded.acknowledged_at, resolved_at = excluded.resolved_at, resolution = excluded.resolution,
-            silence_id = excluded.silence_id, annotation = excluded.annotation, version = excluded.version
-        """)
+    /// <summary>
+    /// Writes projection rows into <paramref name="table"/>, which has the columns of
+    /// <c>incidents</c>: one statement for any number of rows, each column sent as an array.
+    /// </summary>
+    public static async Task WriteProjectionAsync(NpgsqlConnection connection, string table, IEnumerable<IncidentState> states, CancellationToken cancellationToken)
     {
-        Parameters =
+        // The last state of an incident wins when it appears more than once.
+        var rows = states.GroupBy(s => (s.OrgId, s.IncidentId)).Select(g => g.Last()).ToList();
+        if (rows.Count == 0)
         {
-            new() { Value = s.OrgId },
-            new() { Value = s.IncidentId },
-            new() { Value = s.GroupKey },
-            new() { Value = Wire.Name(s.Domain) },
-            new() { Value = s.Kind },
-            new() { Value = Wire.Name(s.Severity) },
-            Text(s.SeverityReason),
-            new() { Value = Wire.Name(s.Status) },
-            new() { Value = s.SiteId },
-            Text(s.CameraId),
-            Text(s.ZoneId),
-            new() { Value = s.SignalCount },
-            new() { Value = s.SignalKinds.ToArray() },
-            new() { Value = s.OpenedAt },
-            new() { Value = s.UpdatedAt },
-            new() { Value = s.LastSignalAt },
-            new() { Value = s.LastActivityAt },
-            Time(s.AcknowledgedAt),
-            Time(s.ResolvedAt),
-            Text(s.Resolution),
-            Text(s.SilenceId),
-            Text(s.Annotation),
-            new() { Value = s.Version },
-            new() { Value = (int)s.Severity },
-        },
-    };
+            return;
+        }
+        await using var command = new NpgsqlCommand(
+            $"""
+            INSERT INTO {table} ({StateColumns}, severity_rank)
+            SELECT c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12,
+                   CASE WHEN c13 = '' THEN ARRAY[]::text[] ELSE string_to_array(c13, chr(31)) END,
+                   c14, c15, c16, c17, c18, c19, c20, c21, c22, c23, c24
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                $10::text[], $11::text[], $12::int[], $13::text[], $14::timestamptz[], $15::timestamptz[], $16::timestamptz[], $17::timestamptz[],
+                $18::timestamptz[], $19::timestamptz[], $20::text[], $21::text[], $22::text[], $23::int[], $24::int[])
+                AS u (c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18, c19, c20, c21, c22, c23, c24)
+            ON CONFLICT (org_id, incident_id) DO UPDATE SET
+                group_key = excluded.group_key, domain = excluded.domain, kind = excluded.kind, severity = excluded.severity,
+                severity_rank = excluded.severity_rank, severity_reason = excluded.severity_reason, status = excluded.status,
+                site_id = excluded.site_id, camera_id = excluded.camera_id, zone_id = excluded.zone_id,
+                signal_count = excluded.signal_count, signal_kinds = excluded.signal_kinds, opened_at = excluded.opened_at,
+                updated_at = excluded.updated_at, last_signal_at = excluded.last_signal_at, last_activity_at = excluded.last_activity_at,
+                acknowledged_at = excluded.acknowledged_at, resolved_at = excluded.resolved_at, resolution = excluded.resolution,
+                silence_id = excluded.silence_id, annotation = excluded.annotation, version = excluded.version
+            """, connection);
+        command.Parameters.Add(Array(rows, s => s.OrgId));
+        command.Parameters.Add(Array(rows, s => s.IncidentId));
+        command.Parameters.Add(Array(rows, s => s.GroupKey));
+        command.Parameters.Add(Array(rows, s => Wire.Name(s.Domain)));
+        command.Parameters.Add(Array(rows, s => s.Kind));
+        command.Parameters.Add(Array(rows, s => Wire.Name(s.Severity)));
+        command.Parameters.Add(Array(rows, s => s.SeverityReason));
+        command.Parameters.Add(Array(rows, s => Wire.Name(s.Status)));
+        command.Parameters.Add(Array(rows, s => s.SiteId));
+        command.Parameters.Add(Array(rows, s => s.CameraId));
+        command.Parameters.Add(Array(rows, s => s.ZoneId));
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(s => s.SignalCount).ToArray() });
+        // Postgres has no arrays of arrays of varying length, so each incident's kinds travel as
+        // one string joined by the unit separator, which no kind contains.
+        command.Parameters.Add(Array(rows, s => string.Join('\u001f', s.SignalKinds)));
+        command.Parameters.Add(Times(rows, s => s.OpenedAt));
+        command.Parameters.Add(Times(rows, s => s.UpdatedAt));
+        command.Parameters.Add(Times(rows, s => s.LastSignalAt));
+        command.Parameters.Add(Times(rows, s => s.LastActivityAt));
+        command.Parameters.Add(Times(rows, s => s.AcknowledgedAt));
+        command.Parameters.Add(Times(rows, s => s.ResolvedAt));
+        command.Parameters.Add(Array(rows, s => s.Resolution));
+        command.Parameters.Add(Array(rows, s => s.SilenceId));
+        command.Parameters.Add(Array(rows, s => s.Annotation));
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(s => s.Version).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = rows.Select(s => (int)s.Severity).ToArray() });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
 
     /// <summary>A projection row read with <see cref="StateColumns"/> starting at <paramref name="first"/>.</summary>
     public static IncidentState Read(NpgsqlDataReader r, int first = 0) => new()
@@ -199,10 +195,11 @@ public static class IncidentStore
         Version = r.GetInt32(first + 22),
     };
 
-    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+    private static NpgsqlParameter Array(List<IncidentState> rows, Func<IncidentState, string?> value) =>
+        new() { Value = rows.Select(value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
 
-    private static NpgsqlParameter Time(DateTimeOffset? value) =>
-        new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
+    private static NpgsqlParameter Times(List<IncidentState> rows, Func<IncidentState, DateTimeOffset?> value) =>
+        new() { Value = rows.Select(value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz };
 
     private static Task WriteNullableAsync(NpgsqlBinaryImporter writer, string? value, CancellationToken cancellationToken) =>
         value is null ? writer.WriteNullAsync(cancellationToken) : writer.WriteAsync(value, NpgsqlDbType.Text, cancellationToken);

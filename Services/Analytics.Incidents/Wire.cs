@@ -19,15 +19,13 @@ public static class Wire
 
     /// <exception cref="FormatException">No member of <typeparamref name="TEnum"/> has that wire name.</exception>
     public static TEnum Parse<TEnum>(string name)
+        where TEnum : struct, Enum =>
+        ByName<TEnum>.Values.TryGetValue(name, out var value) ? value : throw new FormatException($"'{name}' is not a {typeof(TEnum).Name}");
+
+    // Built once per enum: fusion parses a few values of every signal it reads.
+    private static class ByName<TEnum>
         where TEnum : struct, Enum
     {
-        foreach (var value in Enum.GetValues<TEnum>())
-        {
-            if (Name(value) == name)
-            {
-                return value;
-            }
-        }
-        throw new FormatException($"'{name}' is not a {typeof(TEnum).Name}");
+        public static readonly Dictionary<string, TEnum> Values = Enum.GetValues<TEnum>().ToDictionary(v => Name(v), StringComparer.Ordinal);
     }
 }

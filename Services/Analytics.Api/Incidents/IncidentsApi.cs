@@ -139,10 +139,10 @@ public static class IncidentsApi
         var evidence = new List<Signal>();
         await using (var command = new NpgsqlCommand(
             """
-            SELECT s.document::text FROM incident_signals i
-            JOIN signals s ON s.org_id = i.org_id AND s.signal_id = i.signal_id
-            WHERE i.org_id = $1 AND i.incident_id = $2
-            ORDER BY i.attached_at, s.started_at, s.signal_id
+            SELECT s.document::text FROM incident_events e
+            JOIN signals s ON s.org_id = e.org_id AND s.signal_id = e.signal_id
+            WHERE e.org_id = $1 AND e.incident_id = $2 AND e.signal_id IS NOT NULL
+            ORDER BY e.version
             """, connection))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = orgId });
@@ -270,7 +270,7 @@ public static class IncidentsApi
     {
         var result = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         await using var command = new NpgsqlCommand(
-            "SELECT incident_id, signal_id FROM incident_signals WHERE org_id = $1 AND incident_id = ANY($2) ORDER BY incident_id, attached_at, signal_id",
+            "SELECT incident_id, signal_id FROM incident_events WHERE org_id = $1 AND incident_id = ANY($2) AND signal_id IS NOT NULL ORDER BY incident_id, version",
             connection);
         command.Parameters.Add(new NpgsqlParameter { Value = orgId });
         command.Parameters.Add(new NpgsqlParameter { Value = incidentIds });

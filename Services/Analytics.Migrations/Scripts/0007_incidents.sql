@@ -1,6 +1,6 @@
 -- Incidents are event-sourced: incident_events is the append-only history (written by fusion
--- and by operators through the API), and incidents plus incident_signals are its projection,
--- rebuildable from the events. The notifier reads incident_events in the same late-commit-safe
+-- and by operators through the API), and incidents is its projection, rebuildable from the
+-- events. The evidence chain is the events that carry a signal_id (opened, signalAttached). The notifier reads incident_events in the same late-commit-safe
 -- (tx_id, seq) order as the other logs.
 CREATE SEQUENCE incident_event_seq AS bigint;
 
@@ -10,6 +10,7 @@ CREATE TABLE incident_events (
     version      int         NOT NULL CHECK (version >= 1),
     type         text        NOT NULL,
     at           timestamptz NOT NULL,
+    signal_id    text,
     document     jsonb       NOT NULL,
     trace_parent text,
     trace_state  text,
@@ -55,17 +56,6 @@ CREATE TABLE incidents (
 CREATE INDEX incidents_group ON incidents (org_id, group_key, opened_at DESC);
 CREATE INDEX incidents_newest ON incidents (org_id, opened_at DESC, incident_id DESC);
 CREATE INDEX incidents_quiet ON incidents (last_activity_at) WHERE status <> 'resolved';
-
--- The evidence chain: which signals formed which incident. A signal joins one incident only.
-CREATE TABLE incident_signals (
-    org_id      text        NOT NULL,
-    signal_id   text        NOT NULL,
-    incident_id text        NOT NULL,
-    attached_at timestamptz NOT NULL,
-    PRIMARY KEY (org_id, signal_id)
-);
-
-CREATE INDEX incident_signals_by_incident ON incident_signals (org_id, incident_id, attached_at);
 
 CREATE TABLE silences (
     org_id     text        NOT NULL REFERENCES organizations (org_id),
