@@ -201,6 +201,19 @@ public sealed class IncidentsApiTests(PlatformFixture platform)
         Assert.Equal(await ScalarAsync(connection, "SELECT count(*) FROM incidents"), (long)rebuilt);
     }
 
+    [Fact]
+    public async Task The_openapi_document_describes_the_incident_and_silence_endpoints()
+    {
+        using var api = platform.CreateClient(ResourceNames.Api);
+        var document = await api.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+
+        var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Contains("/v1/incidents", paths);
+        Assert.Contains("/v1/incidents/{incidentId}/acknowledge", paths);
+        Assert.Contains("/v1/silences", paths);
+        Assert.Contains("/v1/zones/{zoneId}", paths);
+    }
+
     private static async Task<long> ScalarAsync(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);
