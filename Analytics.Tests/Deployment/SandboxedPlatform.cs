@@ -196,6 +196,10 @@ public sealed class SandboxedPlatform : IAsyncLifetime
             await publish.WaitForExitAsync(cancellationToken);
             Assert.True(publish.ExitCode == 0, $"dotnet publish {p.Project} failed: {await output}{await errors}");
         }));
+        // Readable by the sandbox user whatever the umask, as the files of an image are; writable by root only.
+        using var chmod = System.Diagnostics.Process.Start("chmod", ["-R", "u=rwX,go=rX", PublishRoot])!;
+        await chmod.WaitForExitAsync(cancellationToken);
+        Assert.Equal(0, chmod.ExitCode);
     }
 
     /// <summary>The project folder of a service, from the Dockerfile compose builds it with.</summary>
