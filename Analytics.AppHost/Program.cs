@@ -7,35 +7,43 @@ var builder = DistributedApplication.CreateBuilder(args);
 var database = builder.AddAnalyticsDatabase();
 
 var migrations = builder.AddProject<Projects.Analytics_Migrations>(ResourceNames.Migrations)
+    .WithServiceImage()
     .WithReference(database)
     .WaitFor(database);
 
 var ingest = builder.AddProject<Projects.Analytics_Ingest>(ResourceNames.Ingest)
+    .WithServiceImage()
     .WithReference(database).WaitForCompletion(migrations)
     .WithHttpHealthCheck("/health")
     .WithDevelopmentApiKey();
 
 builder.AddProject<Projects.Analytics_Antitheft>(ResourceNames.Antitheft)
+    .WithServiceImage()
     .WithReference(database).WaitForCompletion(migrations)
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.Analytics_Safety>(ResourceNames.Safety)
+    .WithServiceImage()
     .WithReference(database).WaitForCompletion(migrations)
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.Analytics_Education>(ResourceNames.Education)
+    .WithServiceImage()
     .WithReference(database).WaitForCompletion(migrations)
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.Analytics_Fusion>(ResourceNames.Fusion)
+    .WithServiceImage()
     .WithReference(database).WaitForCompletion(migrations)
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.Analytics_Notifier>(ResourceNames.Notifier)
+    .WithServiceImage()
     .WithReference(database).WaitForCompletion(migrations)
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.Analytics_Api>(ResourceNames.Api)
+    .WithServiceImage()
     .WithReference(database).WaitForCompletion(migrations)
     .WithHttpHealthCheck("/health")
     .WithDevelopmentApiKey()

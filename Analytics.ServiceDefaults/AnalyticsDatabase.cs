@@ -1,6 +1,9 @@
 using Analytics.Schemas;
 using Analytics.Schemas.Settings;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -29,6 +32,7 @@ public static class AnalyticsDatabase
                 dataSource.ConnectionStringBuilder.CommandTimeout = settings.CommandTimeoutSeconds;
                 dataSource.ConnectionStringBuilder.ApplicationName ??= builder.Environment.ApplicationName;
             });
+        builder.Services.AddHostedService<SupabaseProjectReport>();
         return builder;
     }
 
@@ -39,4 +43,25 @@ public static class AnalyticsDatabase
             settings.ConnectionString = configuration.GetConnectionString(ResourceNames.Database) ?? string.Empty;
         }
     }
+}
+
+/// <summary>
+/// Says at start-up which Supabase project the service was pointed at (never the key itself), so
+/// an operator can see that <c>SUPABASE_URL</c> and <c>SUPABASE_KEY</c>, or their platform names, arrived.
+/// </summary>
+internal sealed partial class SupabaseProjectReport(IOptions<SupabaseSettings> settings, ILogger<SupabaseProjectReport> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (settings.Value.Url is { Length: > 0 } url)
+        {
+            LogProject(url, string.IsNullOrEmpty(settings.Value.Key) ? "no API key" : "an API key");
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Supabase project {Url}, with {KeyState}")]
+    private partial void LogProject(string url, string keyState);
 }

@@ -2,8 +2,10 @@ using System.Text.Json;
 using Analytics.Schemas.Serialization;
 using Analytics.Schemas.Settings;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -26,9 +28,14 @@ public static class Extensions
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        builder.Services.AddSingleton(builder.Configuration.AddFlatEnvironmentNames());
         builder.AddValidatedSettings<BaseServiceSettings>(BaseServiceSettings.SectionName);
         var service = builder.ReadBeforeValidation<BaseServiceSettings>(BaseServiceSettings.SectionName);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(service.ShutdownTimeoutSeconds));
+        // Kestrel's default is 30 MB; endpoints that need more (ingest's batches) raise it per request.
+        builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = service.MaxRequestBodyBytes);
+
+        builder.AddTemporaryDataProtectionKeys();
 
         builder.ConfigureStructuredLogging();
         builder.ConfigureOpenTelemetry();
@@ -45,6 +52,22 @@ public static class Extensions
         });
 
         return builder;
+    }
+
+    /// <summary>
+    /// Services run on a read-only root filesystem with only <c>/tmp</c> writable, as a user without
+    /// a home directory, where the default key folder (<c>~/.aspnet</c>) cannot be written. No
+    /// service protects anything that must outlive its process (no cookies, no antiforgery tokens),
+    /// so the keys the authentication stack creates at start-up live in the temporary folder.
+    /// </summary>
+    private static void AddTemporaryDataProtectionKeys(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddDataProtection()
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetTempPath(), "data-protection-keys")));
+        // Its warning that keys are stored unencrypted is about keys at rest on shared storage;
+        // these sit on the container's private tmpfs, readable only by the service's user, and go
+        // with it. Errors still show.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error);
     }
 
     /// <summary>JSON console logs outside Development, every entry carrying its trace and span ids.</summary>

@@ -21,7 +21,7 @@ public static class ValidatedSettings
     {
         builder.Services.AddSingleton<SettingsBindingProblems>();
         builder.Services.AddSingleton<IValidateOptions<TSettings>>(sp =>
-            new SettingsValidation<TSettings>(sectionName, sp.GetRequiredService<SettingsBindingProblems>()));
+            new SettingsValidation<TSettings>(sectionName, sp.GetRequiredService<SettingsBindingProblems>(), sp.GetService<FlatEnvironmentNameUse>()));
 
         return builder.Services.AddOptions<TSettings>()
             .Configure<IConfiguration, SettingsBindingProblems>((settings, configuration, problems) =>
@@ -51,7 +51,7 @@ public static class ValidatedSettings
         return problems.Count == 0 && SettingsValidator.Validate(settings, sectionName).Count == 0 ? settings : new TSettings();
     }
 
-    private sealed class SettingsValidation<TSettings>(string sectionName, SettingsBindingProblems bindingProblems)
+    private sealed class SettingsValidation<TSettings>(string sectionName, SettingsBindingProblems bindingProblems, FlatEnvironmentNameUse? flatNames)
         : IValidateOptions<TSettings> where TSettings : class
     {
         public ValidateOptionsResult Validate(string? name, TSettings options)
@@ -59,6 +59,7 @@ public static class ValidatedSettings
             var problems = bindingProblems.Get<TSettings>()
                 .Concat(SettingsValidator.Validate(options, sectionName))
                 .Distinct()
+                .Select(problem => flatNames?.Annotate(problem) ?? problem)
                 .ToList();
             return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
         }

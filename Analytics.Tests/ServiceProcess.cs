@@ -76,20 +76,46 @@ public sealed class ServiceProcess : IAsyncDisposable
         return new ServiceProcess(Process.Start(start)!);
     }
 
+    /// <summary>Starts any command with exactly <paramref name="environment"/>, nothing inherited from the test runner.</summary>
+    public static ServiceProcess StartCommand(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
+    {
+        var start = new ProcessStartInfo(fileName, arguments)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = "/",
+        };
+        start.Environment.Clear();
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+        return new ServiceProcess(Process.Start(start)!);
+    }
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
     public static async Task<Outcome> RunUntilExitAsync(
         string projectDirectory, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, params string[] args)
     {
         await using var service = Start(projectDirectory, environment, args);
+        return await service.WaitForExitAsync(timeout);
+    }
+
+    public async Task<Outcome> WaitForExitAsync(TimeSpan timeout)
+    {
         using var cts = new CancellationTokenSource(timeout);
         try
         {
-            await service._process.WaitForExitAsync(cts.Token);
+            await _process.WaitForExitAsync(cts.Token);
         }
         catch (OperationCanceledException)
         {
-            throw new TimeoutException($"{projectDirectory} did not exit within {timeout}: {service.Output}");
+            throw new TimeoutException($"{_process.StartInfo.FileName} {string.Join(' ', _process.StartInfo.ArgumentList)} did not exit within {timeout}: {Output}");
         }
-        return new Outcome(service._process.ExitCode, service.Output);
+        return new Outcome(_process.ExitCode, Output);
     }
 
     /// <summary>Waits until the output holds <paramref name="text"/>, the process exits, or the time is up.</summary>

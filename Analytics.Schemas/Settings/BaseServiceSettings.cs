@@ -14,4 +14,8 @@ public sealed class BaseServiceSettings
     /// <summary>Time given to drain queues and finish in-flight work after a stop signal.</summary>
     [Range(1, 300)]
     public int ShutdownTimeoutSeconds { get; set; } = 15;
+
+    /// <summary>Largest request body a service reads unless an endpoint sets its own (ingest: Ingest:MaxBodyBytes); a larger one is refused with 413.</summary>
+    [Range(1024, 67108864)]
+    public int MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Data.Common;
 
 namespace Analytics.Schemas.Settings;
 
@@ -11,11 +12,11 @@ public sealed class SupabaseSettings : IValidatableObject
     [Required]
     public string ConnectionString { get; set; } = string.Empty;
 
-    /// <summary>Supabase project URL, for the REST and realtime APIs; optional.</summary>
+    /// <summary>Supabase project URL, for the REST and realtime APIs; optional. The seed system's SUPABASE_URL sets it too.</summary>
     [AbsoluteHttpUrl]
     public string? Url { get; set; }
 
-    /// <summary>Supabase API key; optional.</summary>
+    /// <summary>Supabase API key; optional. The seed system's SUPABASE_KEY sets it too.</summary>
     public string? Key { get; set; }
 
     /// <summary>Connections each service keeps open even when idle.</summary>
@@ -32,5 +33,27 @@ public sealed class SupabaseSettings : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
         CrossFieldRules.Problems(
-            CrossFieldRules.AtMost(validationContext, nameof(MinPoolSize), MinPoolSize, nameof(MaxPoolSize), MaxPoolSize));
+            CrossFieldRules.AtMost(validationContext, nameof(MinPoolSize), MinPoolSize, nameof(MaxPoolSize), MaxPoolSize),
+            ConnectionStringProblem(validationContext));
+
+    // A URI (postgresql://...) or a stray value would otherwise fail only when the data source is
+    // built, with a stack trace. The value is not echoed: it holds the password.
+    private ValidationResult? ConnectionStringProblem(ValidationContext context)
+    {
+        if (string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            return null;
+        }
+        try
+        {
+            _ = new DbConnectionStringBuilder { ConnectionString = ConnectionString };
+            return null;
+        }
+        catch (ArgumentException)
+        {
+            return new ValidationResult(
+                $"{SettingsValidator.KeyOf(context, nameof(ConnectionString))} must be key=value pairs separated by ';' (Host=...;Database=...;Username=...), not a URL",
+                [nameof(ConnectionString)]);
+        }
+    }
 }

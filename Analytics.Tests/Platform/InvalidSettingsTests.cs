@@ -24,6 +24,8 @@ public sealed class InvalidSettingsTests
         { "Services/Analytics.Notifier", "Notifier__Smtp__Port", "70000", "Notifier:Smtp:Port must be between 1 and 65535, was 70000" },
         { "Services/Analytics.Api", "Service__HealthCheckTimeoutSeconds", "0", "Service:HealthCheckTimeoutSeconds must be between 1 and 60, was 0" },
         { "Services/Analytics.Antitheft", "Antitheft__LoiteringSeconds", "abc", "Antitheft:LoiteringSeconds must be a whole number, was 'abc'" },
+        { "Services/Analytics.Migrations", "Supabase__CommandTimeoutSeconds", "0", "Supabase:CommandTimeoutSeconds must be between 1 and 3600, was 0" },
+        { "Services/Analytics.Simulator", "Simulator__IngestUrl", "ingest:8080", "Simulator:IngestUrl must be an absolute http or https URL, was 'ingest:8080'" },
     };
 
     [Theory]
@@ -72,7 +74,7 @@ public sealed class InvalidSettingsTests
     }
 
     /// <summary>Outside Development the console speaks JSON, one object per line.</summary>
-    private static List<string> CriticalEntries(string output) =>
+    internal static List<string> CriticalEntries(string output) =>
         output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Where(line => line.StartsWith('{'))
             .Select(line => JsonDocument.Parse(line).RootElement)

@@ -50,6 +50,7 @@ public sealed class SettingsValidatorTests
     [InlineData("ConnectionString", "", "Supabase:ConnectionString is required")]
     [InlineData("ConnectionString", "   ", "Supabase:ConnectionString is required")]
     [InlineData("ConnectionString", null, "Supabase:ConnectionString is required")]
+    [InlineData("ConnectionString", "postgresql://postgres:secret@db:5432/analytics", "Supabase:ConnectionString must be key=value pairs separated by ';' (Host=...;Database=...;Username=...), not a URL")]
     [InlineData("Url", "not a url", "Supabase:Url must be an absolute http or https URL, was 'not a url'")]
     [InlineData("Url", "ftp://files.example.com", "Supabase:Url must be an absolute http or https URL, was 'ftp://files.example.com'")]
     [InlineData("Url", "/relative/path", "Supabase:Url must be an absolute http or https URL, was '/relative/path'")]

@@ -1,0 +1,191 @@
+using System.Globalization;
+
+namespace Analytics.Tests.Deployment;
+
+/// <summary>
+/// Runs a command the way the security overlay runs a service's container, with bubblewrap and the
+/// settings read from the overlay itself: the user and group (a real uid outside too, by dropping
+/// to it with setpriv before bwrap makes its user namespace), the root filesystem bound read-only,
+/// each tmpfs with its size, the dropped capabilities, no-new-privileges (bwrap always sets it),
+/// its own PID and IPC namespaces, and the CPU and memory limits as .NET sees them in a container
+/// (processor count and GC heap limit). The network stays shared so the service reaches Postgres
+/// on loopback, as a container reaches it over the compose network.
+/// </summary>
+public sealed class Sandbox(ComposeService hardened)
+{
+    private const string Bwrap = "/usr/bin/bwrap";
+    private const string Setpriv = "/usr/bin/setpriv";
+
+    /// <summary>What .NET reserves for its heap by default under a container memory limit.</summary>
+    private const double GcHeapShareOfLimit = 0.75;
+
+    public ComposeService Hardened => hardened;
+
+    public (int Uid, int Gid) User
+    {
+        get
+        {
+            var parts = (hardened.User ?? throw new InvalidOperationException($"{hardened.Name}: the overlay sets no user")).Split(':');
+            return (int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[^1], CultureInfo.InvariantCulture));
+        }
+    }
+
+    /// <summary>Fails with what to install when this machine cannot run the sandbox; CI installs it.</summary>
+    public static void EnsureAvailable()
+    {
+        Assert.True(File.Exists(Bwrap), $"{Bwrap} is missing: install bubblewrap (Debian: apt-get install bubblewrap; .ci/run does)");
+        Assert.True(File.Exists(Setpriv), $"{Setpriv} is missing: install util-linux");
+        // Only root can start the sandbox as another real user, as Docker does.
+        Assert.True(System.Environment.UserName == "root", "The sandbox tests start services as uid 65532 and must run as root (CI does)");
+    }
+
+    /// <summary>Starts <paramref name="command"/> in the sandbox with exactly <paramref name="environment"/> and what the image sets.</summary>
+    public ServiceProcess Start(string workingDirectory, IReadOnlyList<string> command, IReadOnlyDictionary<string, string> environment) =>
+        ServiceProcess.StartCommand(Setpriv, Arguments(workingDirectory, command), Environment(environment));
+
+    public async Task<ServiceProcess.Outcome> RunAsync(
+        string workingDirectory, IReadOnlyList<string> command, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        await using var process = Start(workingDirectory, command, environment ?? new Dictionary<string, string>());
+        return await process.WaitForExitAsync(timeout);
+    }
+
+    private List<string> Arguments(string workingDirectory, IReadOnlyList<string> command)
+    {
+        var (uid, gid) = User;
+        List<string> arguments =
+        [
+            $"--reuid={uid}", $"--regid={gid}", "--clear-groups", "--",
+            Bwrap, "--unshare-user", "--uid", $"{uid}", "--gid", $"{gid}",
+            "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+            "--new-session", "--die-with-parent",
+            // Without read_only the root stays writable, so the write checks would catch it.
+            hardened.ReadOnly ? "--ro-bind" : "--bind", "/", "/",
+        ];
+        foreach (var (path, size) in hardened.Tmpfs)
+        {
+            if (size is { } bytes)
+            {
+                arguments.AddRange(["--size", bytes.ToString(CultureInfo.InvariantCulture)]);
+            }
+            arguments.AddRange(["--tmpfs", path]);
+        }
+        arguments.AddRange(["--proc", "/proc", "--dev", "/dev"]);
+        foreach (var capability in hardened.CapDrop)
+        {
+            arguments.AddRange(["--cap-drop", capability]);
+        }
+        arguments.AddRange(["--chdir", workingDirectory, "--"]);
+        arguments.AddRange(command);
+        return arguments;
+    }
+
+    private Dictionary<string, string> Environment(IReadOnlyDictionary<string, string> environment)
+    {
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            // What Docker sets for a uid without an /etc/passwd entry: a home that cannot be written.
+            ["HOME"] = "/",
+            // Set by the .NET base images.
+            ["DOTNET_RUNNING_IN_CONTAINER"] = "true",
+        };
+        if (hardened.Cpus is { } cpus)
+        {
+            variables["DOTNET_PROCESSOR_COUNT"] = ((int)Math.Ceiling(cpus)).ToString(CultureInfo.InvariantCulture);
+        }
+        if (hardened.MemoryBytes is { } memory)
+        {
+            variables["DOTNET_GCHeapHardLimit"] = ((long)(memory * GcHeapShareOfLimit)).ToString("X", CultureInfo.InvariantCulture);
+        }
+        foreach (var (key, value) in environment)
+        {
+            variables[key] = value;
+        }
+        return variables;
+    }
+}
+
+/// <summary>What the kernel says about a process, read from outside through /proc.</summary>
+public sealed record ProcessView(int Pid, IReadOnlyDictionary<string, string> Status, IReadOnlyList<string> MountInfo)
+{
+    public static ProcessView Read(int pid)
+    {
+        var status = File.ReadAllLines($"/proc/{pid}/status")
+            .Select(line => line.Split(':', 2))
+            .Where(parts => parts.Length == 2)
+            .ToDictionary(parts => parts[0], parts => parts[1].Trim());
+        return new ProcessView(pid, status, File.ReadAllLines($"/proc/{pid}/mountinfo"));
+    }
+
+    /// <summary>
+    /// The process below <paramref name="ancestor"/> that runs <paramref name="program"/> with
+    /// <paramref name="argument"/>; not bwrap, whose own command line holds both too.
+    /// </summary>
+    public static int FindDescendant(int ancestor, string program, string argument)
+    {
+        var parents = new Dictionary<int, int>();
+        foreach (var directory in Directory.GetDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(directory), out var pid) && TryReadParent(pid) is { } parent)
+            {
+                parents[pid] = parent;
+            }
+        }
+        return parents.Keys.First(pid => IsBelow(pid, ancestor, parents)
+            && TryReadCommandLine(pid) is [var first, .. var rest] && first == program && rest.Any(a => a.EndsWith(argument, StringComparison.Ordinal)));
+    }
+
+    /// <summary>Peak resident memory (VmHWM), in bytes.</summary>
+    public long PeakResidentBytes => long.Parse(Status["VmHWM"].Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+
+    public string[] Field(string name) => Status[name].Split(['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>The mount at <paramref name="mountPoint"/> as the process sees it: (per-mount options, filesystem type, filesystem options).</summary>
+    public (string[] Options, string Type, string[] SuperOptions) Mount(string mountPoint)
+    {
+        // Fields: id parent major:minor root mount-point options [optional...] - type source super-options.
+        // The last mount at a point is the one the process sees.
+        var line = MountInfo.Last(l => l.Split(' ')[4] == mountPoint).Split(' ');
+        var separator = Array.IndexOf(line, "-");
+        return (line[5].Split(','), line[separator + 1], line[separator + 3].Split(','));
+    }
+
+    private static bool IsBelow(int pid, int ancestor, Dictionary<int, int> parents)
+    {
+        for (var current = pid; parents.TryGetValue(current, out var parent) && current != 1; current = parent)
+        {
+            if (parent == ancestor)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int? TryReadParent(int pid)
+    {
+        try
+        {
+            // The command name in field 2 is parenthesized and may hold spaces; the parent follows its ')'.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static string[]? TryReadCommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,264 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Analytics.Schemas;
+using Analytics.Schemas.Contracts;
+using Analytics.Schemas.Serialization;
+using Analytics.Tests.Platform;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Analytics.Tests.Deployment;
+
+/// <summary>
+/// Every service published and run as the hardened compose overlay runs it (uid/gid 65532, a
+/// read-only root, a size-limited /tmp, no capabilities, no-new-privs, its own PID namespace, its
+/// CPU and memory limits) against the real Postgres: it must become healthy and do its job, while
+/// the kernel, asked from outside, confirms each restriction.
+/// </summary>
+[Collection(PlatformCollectionDefinition.Name)]
+public sealed class SandboxTests(PlatformFixture platform, SandboxedPlatform sandboxed, ITestOutputHelper output) : IClassFixture<SandboxedPlatform>, IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private const string NoCapabilities = "0000000000000000";
+
+    public Task InitializeAsync() => sandboxed.EnsureStartedAsync(platform);
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public void Every_service_runs_as_65532_without_capabilities_or_privilege_gain_in_its_own_pid_namespace()
+    {
+        Assert.All(SandboxedPlatform.Services, service =>
+        {
+            var process = sandboxed.View(service);
+
+            // Real, effective, saved and filesystem ids, as the host sees them: not root mapped to 65532.
+            Assert.Equal(["65532", "65532", "65532", "65532"], process.Field("Uid"));
+            Assert.Equal(["65532", "65532", "65532", "65532"], process.Field("Gid"));
+            Assert.Equal(NoCapabilities, process.Status["CapEff"]);
+            Assert.Equal(NoCapabilities, process.Status["CapPrm"]);
+            Assert.Equal(NoCapabilities, process.Status["CapBnd"]);
+            Assert.Equal(NoCapabilities, process.Status["CapAmb"]);
+            Assert.Equal("1", process.Status["NoNewPrivs"]);
+            // One pid on the host, another (small) one in its own namespace.
+            var pids = process.Field("NSpid");
+            Assert.Equal(2, pids.Length);
+            Assert.Equal(process.Pid.ToString(CultureInfo.InvariantCulture), pids[0]);
+            Assert.True(int.Parse(pids[1], CultureInfo.InvariantCulture) < 10, $"{service}: pid {pids[1]} in its namespace");
+        });
+    }
+
+    [Fact]
+    public void Every_service_sees_a_read_only_root_and_writes_its_keys_to_a_size_limited_tmp()
+    {
+        Assert.All(SandboxedPlatform.Services, service =>
+        {
+            var process = sandboxed.View(service);
+            var tmpSize = sandboxed.Overlay.Services[service].Tmpfs.Single(t => t.Path == "/tmp").SizeBytes!.Value;
+
+            Assert.Contains("ro", process.Mount("/").Options);
+            var tmp = process.Mount("/tmp");
+            Assert.Equal("tmpfs", tmp.Type);
+            Assert.Contains($"size={tmpSize / 1024}k", tmp.SuperOptions);
+            // Data protection keys, which the authentication stack creates at start-up, go to /tmp.
+            Assert.NotEmpty(Directory.GetFiles($"/proc/{process.Pid}/root/tmp/data-protection-keys", "key-*.xml"));
+        });
+    }
+
+    [Fact]
+    public async Task In_the_sandbox_a_write_outside_tmp_fails_and_tmp_takes_no_more_than_its_size()
+    {
+        var sandbox = sandboxed.SandboxOf(ResourceNames.Ingest);
+        var tmpSize = sandbox.Hardened.Tmpfs.Single(t => t.Path == "/tmp").SizeBytes!.Value;
+        // A folder the sandbox user owns, so only the read-only mount can stop the write, not permissions.
+        var owned = Path.Combine(sandboxed.PublishRoot, "owned-by-the-service-user");
+        Directory.CreateDirectory(owned);
+        var (uid, gid) = sandbox.User;
+        using (var chown = System.Diagnostics.Process.Start("chown", [$"{uid}:{gid}", owned]))
+        {
+            await chown.WaitForExitAsync();
+            Assert.Equal(0, chown.ExitCode);
+        }
+
+        var outside = await RunShellAsync(sandbox, $"echo data > {owned}/file");
+        var etc = await RunShellAsync(sandbox, "echo data > /etc/analytics-sandbox-probe");
+        var app = await RunShellAsync(sandbox, $"echo data > {sandboxed.AppDirectory(ResourceNames.Ingest)}/appsettings.json");
+        var tmp = await RunShellAsync(sandbox, "echo data > /tmp/probe && cat /tmp/probe");
+        var overfill = await RunShellAsync(sandbox, $"head -c {tmpSize + (1 << 20)} /dev/zero > /tmp/fill");
+
+        Assert.All([outside, etc, app], write =>
+        {
+            Assert.NotEqual(0, write.ExitCode);
+            Assert.Contains("Read-only file system", write.Output, StringComparison.Ordinal);
+        });
+        Assert.False(File.Exists(Path.Combine(owned, "file")));
+        Assert.Equal((0, "data\n"), (tmp.ExitCode, tmp.Output));
+        Assert.NotEqual(0, overfill.ExitCode);
+        Assert.Contains("No space left on device", overfill.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_image_health_probe_finds_every_service_healthy_from_inside_its_sandbox()
+    {
+        foreach (var service in SandboxedPlatform.Services)
+        {
+            using var client = sandboxed.Client(service);
+            var url = new Uri(client.BaseAddress!, "/health");
+
+            var probe = await sandboxed.SandboxOf(service).RunAsync(
+                sandboxed.ProbeDirectory, [SandboxedPlatform.Dotnet, "exec", Path.Combine(sandboxed.ProbeDirectory, "Analytics.HealthProbe.dll"), url.ToString(), "4"], Timeout);
+
+            Assert.True(probe.ExitCode == 0, $"{service}: {probe.Output}");
+            Assert.Equal("200 Healthy\n", probe.Output);
+        }
+    }
+
+    [Fact]
+    public async Task Ingest_commits_a_batch_and_the_analytics_services_consume_it_within_their_memory_limits()
+    {
+        // The API stores the zone, ingest the scene, antitheft finds the loiterer; safety and
+        // education read the same entries. Ground truth: p-1 stays 130 s at the shelf, one signal.
+        using var api = Authorized(sandboxed.Client(ResourceNames.Api));
+        using (var zone = await api.PutAsJsonAsync("/v1/zones/shelf-1", new
+        {
+            siteId = "store-1",
+            cameraId = "cam-1",
+            name = "shelf-1",
+            kind = "shelf",
+            polygon = new[] { new { x = 0.0, y = 0.0 }, new { x = 0.5, y = 0.0 }, new { x = 0.5, y = 1.0 }, new { x = 0.0, y = 1.0 } },
+        }))
+        {
+            Assert.Equal(HttpStatusCode.Created, zone.StatusCode);
+        }
+        var now = DateTimeOffset.UtcNow;
+        var start = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero).AddMinutes(-4);
+        var frames = Enumerable.Range(0, 261).Select(i => Track(start.AddSeconds(i * 0.5), "p-1", 0.2)).ToList();
+
+        using var ingest = Authorized(sandboxed.Client(ResourceNames.Ingest));
+        using var response = await ingest.PostAsync("/v1/observations", Batch(frames));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(frames.Count, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accepted").GetInt32());
+        var signal = await PollAsync(
+            "SELECT kind || ' ' || array_to_string(track_ids, ',') || ' ' || zone_id FROM signals WHERE org_id = $1", s => s is not null);
+        Assert.Equal("loitering p-1 shelf-1", signal);
+        const string Caught = """
+            SELECT string_agg(consumer, ',' ORDER BY consumer) FROM consumer_checkpoints
+            WHERE (tx_id, seq) >= (SELECT tx_id, seq FROM observation_log WHERE org_id = $1 ORDER BY tx_id DESC, seq DESC LIMIT 1)
+            """;
+        Assert.Equal("antitheft,education,safety", await PollAsync(Caught, c => c as string == "antitheft,education,safety"));
+
+        Assert.All(SandboxedPlatform.Services, service =>
+        {
+            var limit = sandboxed.Overlay.Services[service].MemoryBytes!.Value;
+            var peak = sandboxed.View(service).PeakResidentBytes;
+            output.WriteLine($"{service}: peak resident memory {peak >> 20} MiB of its {limit >> 20} MiB limit");
+            Assert.True(peak < limit, $"{service} peaked at {peak >> 20} MiB, over its {limit >> 20} MiB limit");
+            // A write refused by the read-only root, a key folder that could not be created, a
+            // missing time zone: each would have been logged as a warning or worse.
+            Assert.Empty(Problems(sandboxed.Process(service).Output));
+        });
+    }
+
+    [Fact]
+    public async Task Ingest_answers_503_with_retry_after_while_its_write_queue_is_full_and_accepts_again_after()
+    {
+        using var ingest = Authorized(sandboxed.Client(ResourceNames.Ingest));
+        var now = DateTimeOffset.UtcNow;
+        List<string> Frames(string track) => [.. Enumerable.Range(0, SandboxedPlatform.MaxItemsPerBatch).Select(i => Track(now.AddSeconds(-i), track, 0.7))];
+
+        // Holding a lock that blocks inserts into the log keeps the first batch in the queue.
+        await using var dataSource = await sandboxed.CreateDataSourceAsync();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var lockLog = new NpgsqlCommand("LOCK TABLE observation_log IN SHARE MODE", connection, transaction))
+        {
+            await lockLog.ExecuteNonQueryAsync();
+        }
+        var first = ingest.PostAsync("/v1/observations", Batch(Frames("q-1")));
+        await PollAsync("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE NOT l.granted AND a.datname = current_database() AND $1 <> ''", n => n is > 0L);
+
+        using var refused = await ingest.PostAsync("/v1/observations", Batch(Frames("q-2")));
+        await transaction.RollbackAsync();
+        using var accepted = await first.WaitAsync(Timeout);
+        using var again = await ingest.PostAsync("/v1/observations", Batch(Frames("q-3")));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.NotNull(refused.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task Every_service_bounds_its_connection_pool_to_the_configured_size()
+    {
+        foreach (var service in SandboxedPlatform.Services)
+        {
+            using var client = sandboxed.Client(service);
+            var metrics = await client.GetStringAsync("/metrics");
+
+            var max = metrics.Split('\n').FirstOrDefault(l => l.StartsWith("db_client_connection_max", StringComparison.Ordinal));
+            Assert.True(max is not null, $"{service}: no db_client_connection_max in /metrics");
+            Assert.Equal(SandboxedPlatform.MaxPoolSize.ToString(CultureInfo.InvariantCulture), max.Split(' ')[^1]);
+        }
+    }
+
+    private HttpClient Authorized(HttpClient client)
+    {
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", sandboxed.ApiKey);
+        return client;
+    }
+
+    private static StringContent Batch(IEnumerable<string> frames) => new("[" + string.Join(',', frames) + "]", Encoding.UTF8, "application/json");
+
+    private static string Track(DateTimeOffset at, string track, double x) =>
+        JsonSerializer.Serialize<Observation>(new TrackUpdate
+        {
+            SchemaVersion = 1,
+            SiteId = "store-1",
+            CameraId = "cam-1",
+            OccurredAt = at,
+            TrackId = track,
+            ObjectClass = "person",
+            Confidence = 0.9,
+            Box = new BoundingBox(x, 0.3, 0.1, 0.4),
+        }, AnalyticsJsonContext.Default.Observation);
+
+    /// <summary>Runs <paramref name="sql"/> (the sandbox organization as $1) until <paramref name="done"/> holds for its value.</summary>
+    private async Task<object?> PollAsync(string sql, Func<object?, bool> done)
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        await using var dataSource = await sandboxed.CreateDataSourceAsync();
+        while (true)
+        {
+            await using var command = dataSource.CreateCommand(sql);
+            command.Parameters.Add(new NpgsqlParameter { Value = SandboxedPlatform.OrgId });
+            var value = await command.ExecuteScalarAsync(cts.Token) is var v and not DBNull ? v : null;
+            if (done(value))
+            {
+                return value;
+            }
+            await Task.Delay(100, cts.Token);
+        }
+    }
+
+    private static async Task<ServiceProcess.Outcome> RunShellAsync(Sandbox sandbox, string script) =>
+        await sandbox.RunAsync("/", ["/bin/sh", "-c", script], Timeout);
+
+    /// <summary>
+    /// JSON log entries at warning level or above, except health check results: readiness is
+    /// asserted directly, and a first check that is slow on a loaded machine says nothing about
+    /// the sandbox.
+    /// </summary>
+    private static List<string> Problems(string output) =>
+        [.. output.Split('\n')
+            .Where(line => line.StartsWith('{'))
+            .Select(line => JsonDocument.Parse(line).RootElement)
+            .Where(entry => entry.GetProperty("LogLevel").GetString() is "Warning" or "Error" or "Critical")
+            .Where(entry => entry.GetProperty("Category").GetString() != "Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService")
+            .Select(entry => entry.GetRawText())];
+}
