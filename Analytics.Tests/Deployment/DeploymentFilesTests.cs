@@ -146,6 +146,23 @@ public sealed partial class DeploymentFilesTests
 
             Assert.True(needed.SetEquals(copied),
                 $"{path} must copy exactly {string.Join(", ", needed.Order())}; it copies {string.Join(", ", copied.Order())}");
+
+            // Build settings between the root and the project (e.g. Services/Directory.Build.props,
+            // which sets the services' GC mode) must come along, or the image builds differently.
+            var copiedFiles = Dockerfile.Read(path).Stages[0]
+                .Where(i => i.StartsWith("COPY ", StringComparison.Ordinal) && !i.StartsWith("COPY --from", StringComparison.Ordinal))
+                .Select(i => i.Split(' '))
+                .SelectMany(parts => parts[1..^1].Select(source => Path.Combine(parts[^1].TrimEnd('/') is "." or "" ? "" : parts[^1], Path.GetFileName(source)).Replace('\\', '/')))
+                .ToHashSet();
+            for (var directory = Path.GetDirectoryName(project)!; directory.Length >= RepositoryPaths.Root.Length; directory = Path.GetDirectoryName(directory)!)
+            {
+                var props = Path.Combine(directory, "Directory.Build.props");
+                if (File.Exists(props))
+                {
+                    var relative = Path.GetRelativePath(RepositoryPaths.Root, props).Replace('\\', '/');
+                    Assert.True(copiedFiles.Contains(relative), $"{path} must copy {relative}");
+                }
+            }
         }
     }
 

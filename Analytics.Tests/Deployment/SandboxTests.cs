@@ -120,9 +120,18 @@ public sealed class SandboxTests(PlatformFixture platform, SandboxedPlatform san
     [Fact]
     public async Task Ingest_commits_a_batch_and_the_analytics_services_consume_it_within_their_memory_limits()
     {
-        // The API stores the zone, ingest the scene, antitheft finds the loiterer; safety and
-        // education read the same entries. Ground truth: p-1 stays 130 s at the shelf, one signal.
+        // The API stores the site, camera and zone, ingest the scene, antitheft finds the
+        // loiterer; safety and education read the same entries. Ground truth: p-1 stays 130 s at
+        // the shelf, one signal.
         using var api = Authorized(sandboxed.Client(ResourceNames.Api));
+        using (var site = await api.PutAsJsonAsync("/v1/sites/store-1", new { name = "store-1", timeZone = "Europe/Berlin" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, site.StatusCode);
+        }
+        using (var camera = await api.PutAsJsonAsync("/v1/cameras/cam-1", new { siteId = "store-1", name = "cam-1" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, camera.StatusCode);
+        }
         using (var zone = await api.PutAsJsonAsync("/v1/zones/shelf-1", new
         {
             siteId = "store-1",
