@@ -91,6 +91,31 @@ public sealed class SignalPipelineTests(PlatformFixture platform)
         Assert.All(signals, s => Assert.Equal("loitering", s.Kind));
     }
 
+    [Fact]
+    public async Task A_damaged_log_entry_is_skipped_and_the_observations_after_it_still_yield_their_signal()
+    {
+        var (orgId, key) = await platform.CreateOrganizationAsync();
+        await AddZoneAsync(key, "shelf-1", ZoneKind.Shelf, [new(0, 0), new(0.5, 0), new(0.5, 1), new(0, 1)]);
+        var now = DateTimeOffset.UtcNow;
+        var start = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero).AddMinutes(-6);
+
+        // A row ingest would never write (no type discriminator), as a foreign writer or damage might leave it.
+        await using (var dataSource = await platform.CreateDataSourceAsync())
+        await using (var damaged = dataSource.CreateCommand(
+            "INSERT INTO observation_log (id, org_id, type, schema_version, camera_id, occurred_at, payload) VALUES ($1, $2, 'track_update', 1, 'cam-1', now(), '\\x7b7d')"))
+        {
+            damaged.Parameters.Add(new NpgsqlParameter { Value = Guid.NewGuid() });
+            damaged.Parameters.Add(new NpgsqlParameter { Value = orgId });
+            await damaged.ExecuteNonQueryAsync();
+        }
+        using var client = platform.CreateClient(ResourceNames.Ingest, key);
+        await PostFramesAsync(client, [.. Frames(start, "p-1", 0, 130)]);
+
+        var signal = Assert.Single(await WaitForSignalsAsync(orgId, count: 1));
+        Assert.Equal("loitering", signal.Kind);
+        Assert.Equal(start, signal.StartedAt);
+    }
+
     private static IEnumerable<string> Frames(DateTimeOffset start, string track, double from, double to)
     {
         for (var t = from; t <= to; t += 0.5)

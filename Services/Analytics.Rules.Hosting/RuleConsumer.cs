@@ -79,8 +79,10 @@ public sealed partial class RuleConsumer(
                 {
                     continue;
                 }
-                var observation = JsonSerializer.Deserialize(record.Payload.Span, AnalyticsJsonContext.Default.Observation)
-                    ?? throw new JsonException($"Log entry {entry.Position} holds no observation");
+                if (Decode(entry) is not { } observation)
+                {
+                    continue;
+                }
                 positions.Seen(camera, entry.Position, observation.OccurredAt);
                 sink.Current = record;
                 rules.Observe(observation, catalog.For(record.OrgId, record.CameraId), sink);
@@ -106,6 +108,26 @@ public sealed partial class RuleConsumer(
                 connection, name, end > checkpoint ? end : checkpoint, cancellationToken, positions.ReplayFrom(open, end), state);
             await transaction.CommitAsync(cancellationToken);
             activity?.SetTag("analytics.signals", stored);
+        }
+    }
+
+    /// <summary>
+    /// The observation of an entry, or null (logged) when it cannot be read. Ingest validates
+    /// everything it stores, so this is a foreign or damaged entry; skipping it keeps one bad row
+    /// from stopping every rule behind it forever.
+    /// </summary>
+    private Observation? Decode(LogEntry entry)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(entry.Record.Payload.Span, AnalyticsJsonContext.Default.Observation)
+                ?? throw new JsonException("the payload is null");
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException)
+        {
+            // NotSupportedException: a payload without the type discriminator.
+            LogUndecodable(e, name, entry.Position.ToString(), entry.Record.Type);
+            return null;
         }
     }
 
@@ -140,6 +162,9 @@ public sealed partial class RuleConsumer(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Consumer {Consumer} starts after {Checkpoint}, replaying from {ReplayFrom} for {Cameras} camera(s) with open state")]
     private partial void LogStarting(string consumer, string checkpoint, string replayFrom, int cameras);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Consumer {Consumer} skips log entry {Position} of type {Type}: its payload is not a readable observation")]
+    private partial void LogUndecodable(Exception error, string consumer, string position, string type);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Consumer {Consumer} failed and restarts from its checkpoint in {Seconds} s")]
     private partial void LogRestart(Exception error, string consumer, double seconds);
