@@ -33,6 +33,41 @@ public sealed class AntitheftRulesTests
     }
 
     [Fact]
+    public void Advancing_another_organizations_clock_leaves_an_open_dwell_alone()
+    {
+        var scene = Store();
+        scene.Person("stayer", 0.05, 0.7).Walk(0.2, 0.7, 2).Stay(90).Walk(0.05, 0.7, 2);
+        var observations = scene.Observations();
+        var firstHalf = observations.Where(o => o.OccurredAt < scene.At(40)).ToList();
+        var rule = new LoiteringRule(_settings);
+        var sink = new SignalBuffer();
+        foreach (var observation in firstHalf)
+        {
+            rule.Observe(observation, scene.Context(), sink);
+        }
+
+        // Another tenant's devices are an hour ahead; its watermark must not close this dwell.
+        rule.Advance(scene.At(3600), sink, "another-org");
+        Assert.Equal(scene.At(1).UtcTicks, rule.OpenStateSince().Values.Single().UtcTicks, 1.5 * TimeSpan.TicksPerSecond);
+        foreach (var observation in observations.Skip(firstHalf.Count))
+        {
+            rule.Observe(observation, scene.Context(), sink);
+        }
+        rule.Advance(scene.At(3600), sink, Scene.OrgId);
+
+        Assert.Single(sink.Signals, s => s.Kind == Signals.Kinds.Loitering);
+        // The same watermark for this organization would have closed the dwell at 40 s, short of the threshold.
+        var closedEarly = new LoiteringRule(_settings);
+        var earlySink = new SignalBuffer();
+        foreach (var observation in firstHalf)
+        {
+            closedEarly.Observe(observation, scene.Context(), earlySink);
+        }
+        closedEarly.Advance(scene.At(3600), earlySink, Scene.OrgId);
+        Assert.Empty(closedEarly.OpenStateSince());
+    }
+
+    [Fact]
     public void Flicker_shorter_than_the_grace_neither_splits_nor_doubles_a_dwell()
     {
         var scene = Store();

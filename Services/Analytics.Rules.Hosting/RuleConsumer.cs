@@ -24,8 +24,8 @@ public sealed partial class RuleConsumer(
     ILogger<RuleConsumer> logger) : BackgroundService
 {
     /// <summary>
-    /// How far behind the newest event time the rules' clock is moved for cameras that went
-    /// silent: observations of one camera may arrive this much out of order across cameras.
+    /// How far behind an organization's newest event time the rules' clock is moved for its cameras
+    /// that went silent: observations of one camera may arrive this much out of order across cameras.
     /// </summary>
     public static readonly TimeSpan AdvanceLag = TimeSpan.FromSeconds(5);
 
@@ -58,7 +58,9 @@ public sealed partial class RuleConsumer(
         var positions = new CameraPositions();
         var signals = new List<TracedSignal>();
         var sink = new TracingSink(signals);
-        var latest = DateTimeOffset.MinValue;
+        // The newest event time per organization: the watermark that closes its silent cameras.
+        var latest = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var advanced = new HashSet<string>(StringComparer.Ordinal);
         LogStarting(name, checkpoint.ToString(), replayFrom.ToString(), replaySince.Count);
 
         await foreach (var page in log.SubscribeAsync(replayFrom, cancellationToken))
@@ -86,16 +88,19 @@ public sealed partial class RuleConsumer(
                 positions.Seen(camera, entry.Position, observation.OccurredAt);
                 sink.Current = record;
                 rules.Observe(observation, catalog.For(record.OrgId, record.CameraId), sink);
-                if (observation.OccurredAt > latest)
+                if (!latest.TryGetValue(record.OrgId, out var orgLatest) || observation.OccurredAt > orgLatest)
                 {
-                    latest = observation.OccurredAt;
+                    latest[record.OrgId] = observation.OccurredAt;
+                    advanced.Add(record.OrgId);
                 }
             }
-            if (latest > DateTimeOffset.MinValue + AdvanceLag)
+            sink.Current = null;
+            // Only organizations whose watermark moved with this page can have anything to close.
+            foreach (var orgId in advanced)
             {
-                sink.Current = null;
-                rules.Advance(latest - AdvanceLag, sink);
+                rules.Advance(latest[orgId] - AdvanceLag, sink, orgId);
             }
+            advanced.Clear();
 
             var open = rules.OpenStateSince();
             positions.Forget(open);

@@ -29,11 +29,14 @@ public interface IRule
     void Observe(Observation observation, RuleContext context, ISignalSink sink);
 
     /// <summary>
-    /// Moves every camera's clock to at least <paramref name="eventTime"/>, a watermark the consumer
-    /// promises no later observation falls behind. Closes what has timed out (exit grace, windows),
-    /// so a camera that went silent still completes its behaviours and frees its memory.
+    /// Moves the clock of every camera of <paramref name="orgId"/> (of every organization when
+    /// null) to at least <paramref name="eventTime"/>, a watermark the consumer promises no later
+    /// observation of those cameras falls behind. Closes what has timed out (exit grace, windows),
+    /// so a camera that went silent still completes its behaviours and frees its memory. Per
+    /// organization, because tenants' edge devices share no clock: one tenant's late stream must
+    /// not be closed by another's.
     /// </summary>
-    void Advance(DateTimeOffset eventTime, ISignalSink sink);
+    void Advance(DateTimeOffset eventTime, ISignalSink sink, string? orgId = null);
 
     /// <summary>
     /// The earliest event time that state still held in memory depends on, per camera (keyed by
@@ -76,11 +79,11 @@ public sealed class RuleSet(IReadOnlyList<IRule> rules) : IRule
         }
     }
 
-    public void Advance(DateTimeOffset eventTime, ISignalSink sink)
+    public void Advance(DateTimeOffset eventTime, ISignalSink sink, string? orgId = null)
     {
         foreach (var rule in _rules)
         {
-            rule.Advance(eventTime, sink);
+            rule.Advance(eventTime, sink, orgId);
         }
     }
 

@@ -153,11 +153,15 @@ public abstract class TrackRule<TCamera, TTrack> : IRule
         OnUpdate(camera, track, update, ticks, sink);
     }
 
-    public void Advance(DateTimeOffset eventTime, ISignalSink sink)
+    public void Advance(DateTimeOffset eventTime, ISignalSink sink, string? orgId = null)
     {
         var ticks = eventTime.UtcTicks;
         foreach (var camera in _cameras.Values)
         {
+            if (orgId is not null && camera.Context.OrgId != orgId)
+            {
+                continue;
+            }
             if (ticks > camera.ClockTicks)
             {
                 camera.ClockTicks = ticks;

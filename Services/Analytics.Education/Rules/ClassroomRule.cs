@@ -79,11 +79,14 @@ public sealed class ClassroomRule(EducationSettings settings) : IRule
         window.ConfidenceSum += sample.Confidence;
     }
 
-    public void Advance(DateTimeOffset eventTime, ISignalSink sink)
+    public void Advance(DateTimeOffset eventTime, ISignalSink sink, string? orgId = null)
     {
-        foreach (var windows in _cameras.Values)
+        foreach (var ((cameraOrgId, _), windows) in _cameras)
         {
-            CloseEnded(windows, eventTime.UtcTicks, sink);
+            if (orgId is null || cameraOrgId == orgId)
+            {
+                CloseEnded(windows, eventTime.UtcTicks, sink);
+            }
         }
     }
 
