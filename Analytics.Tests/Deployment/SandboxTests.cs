@@ -112,7 +112,7 @@ public sealed class SandboxTests(PlatformFixture platform, SandboxedPlatform san
             var probe = await sandboxed.SandboxOf(service).RunAsync(
                 sandboxed.ProbeDirectory, [SandboxedPlatform.Dotnet, "exec", Path.Combine(sandboxed.ProbeDirectory, "Analytics.HealthProbe.dll"), url.ToString(), "4"], Timeout);
 
-            Assert.True(probe.ExitCode == 0, $"{service}: {probe.Output}");
+            Assert.True(probe.ExitCode == 0, $"{service}: exit {probe.ExitCode}: {probe.Output}");
             Assert.Equal("200 Healthy\n", probe.Output);
         }
     }
