@@ -29,26 +29,8 @@ public sealed partial class RuleConsumer(
     /// </summary>
     public static readonly TimeSpan AdvanceLag = TimeSpan.FromSeconds(5);
 
-    private const int MaxTraceLinks = 32;
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var backoff = TimeSpan.FromSeconds(1);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunAsync(stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested && e is NpgsqlException or JsonException or InvalidOperationException or TimeoutException)
-            {
-                // Nothing past the last committed checkpoint took effect; start over from it.
-                LogRestart(e, name, backoff.TotalSeconds);
-                await Task.Delay(backoff, stoppingToken);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        ConsumerRestarts.RunAsync(RunAsync, (e, backoff) => LogRestart(e, name, backoff.TotalSeconds), stoppingToken);
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -142,17 +124,7 @@ public sealed partial class RuleConsumer(
     /// <summary>One span per page, linked to the requests that brought its observations.</summary>
     private static Activity? StartEvaluation(IReadOnlyList<LogEntry> page)
     {
-        var links = new List<ActivityLink>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var entry in page)
-        {
-            if (links.Count < MaxTraceLinks && entry.Record.TraceParent is { } parent && seen.Add(parent) &&
-                ActivityContext.TryParse(parent, entry.Record.TraceState, out var context))
-            {
-                links.Add(new ActivityLink(context));
-            }
-        }
-        var activity = Telemetry.ActivitySource.StartActivity("evaluate rules", ActivityKind.Consumer, parentContext: default, links: links);
+        var activity = Telemetry.StartLinkedConsumer("evaluate rules", page.Select(e => (e.Record.TraceParent, e.Record.TraceState)));
         activity?.SetTag("analytics.observations", page.Count);
         return activity;
     }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Analytics.EventLog;
 using Analytics.Incidents;
 using Analytics.Schemas.Contracts;
@@ -25,8 +24,6 @@ public sealed partial class FusionConsumer(
     ILogger<FusionConsumer> logger) : BackgroundService
 {
     public const string Name = "fusion";
-
-    private const int MaxTraceLinks = 32;
 
     /// <summary>Signals folded per transaction: larger pages share one lookup and one write per touched incident.</summary>
     private const int PageSize = 10_000;
@@ -61,24 +58,8 @@ public sealed partial class FusionConsumer(
             reader.IsDBNull(13) ? null : reader.GetString(13),
             reader.IsDBNull(14) ? null : reader.GetString(14)));
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var backoff = TimeSpan.FromSeconds(1);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunAsync(stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested && e is NpgsqlException or JsonException or InvalidOperationException or TimeoutException)
-            {
-                // Nothing past the last committed checkpoint took effect; start over from it.
-                LogRestart(e, backoff.TotalSeconds);
-                await Task.Delay(backoff, stoppingToken);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        ConsumerRestarts.RunAsync(RunAsync, (e, backoff) => LogRestart(e, backoff.TotalSeconds), stoppingToken);
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -126,17 +107,7 @@ public sealed partial class FusionConsumer(
     /// <summary>One span per page, linked to the requests that brought the observations behind its signals.</summary>
     private static Activity? StartFusion(IReadOnlyList<StoredSignal> page)
     {
-        var links = new List<ActivityLink>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var signal in page)
-        {
-            if (links.Count < MaxTraceLinks && signal.TraceParent is { } parent && seen.Add(parent) &&
-                ActivityContext.TryParse(parent, signal.TraceState, out var context))
-            {
-                links.Add(new ActivityLink(context));
-            }
-        }
-        var activity = Telemetry.ActivitySource.StartActivity("fuse signals", ActivityKind.Consumer, parentContext: default, links: links);
+        var activity = Telemetry.StartLinkedConsumer("fuse signals", page.Select(s => (s.TraceParent, s.TraceState)));
         activity?.SetTag("analytics.signals", page.Count);
         return activity;
     }

@@ -70,19 +70,7 @@ public sealed partial class IncidentHousekeeping(
         var resolved = new List<IncidentState>();
         foreach (var incident in quietOnes)
         {
-            var e = new IncidentEvent
-            {
-                IncidentId = incident.IncidentId,
-                OrgId = incident.OrgId,
-                Version = incident.Version + 1,
-                Type = IncidentEventType.Resolved,
-                At = now,
-                Actor = IncidentFolder.Actor,
-                Reason = string.Create(CultureInfo.InvariantCulture, $"no new signal for {quiet} s"),
-                SchemaVersion = EventTypes.CurrentVersion.IncidentEvent,
-            };
-            events.Add(new TracedIncidentEvent(e));
-            resolved.Add(IncidentProjection.Apply(incident, e));
+            resolved.Add(Append(incident, IncidentEventType.Resolved, now, string.Create(CultureInfo.InvariantCulture, $"no new signal for {quiet} s"), events));
         }
         await IncidentStore.AppendAsync(connection, events, resolved, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -189,19 +177,7 @@ public sealed partial class IncidentHousekeeping(
         }
         foreach (var incident in open)
         {
-            var e = new IncidentEvent
-            {
-                IncidentId = incident.IncidentId,
-                OrgId = orgId,
-                Version = incident.Version + 1,
-                Type = IncidentEventType.Annotated,
-                At = now,
-                Actor = IncidentFolder.Actor,
-                Reason = note,
-                SchemaVersion = EventTypes.CurrentVersion.IncidentEvent,
-            };
-            events.Add(new TracedIncidentEvent(e));
-            changed.Add(IncidentProjection.Apply(incident, e));
+            changed.Add(Append(incident, IncidentEventType.Annotated, now, note, events));
         }
     }
 
@@ -226,20 +202,27 @@ public sealed partial class IncidentHousekeeping(
         }
         foreach (var (incident, seenAt) in recovered)
         {
-            var e = new IncidentEvent
-            {
-                IncidentId = incident.IncidentId,
-                OrgId = incident.OrgId,
-                Version = incident.Version + 1,
-                Type = IncidentEventType.Resolved,
-                At = now,
-                Actor = IncidentFolder.Actor,
-                Reason = string.Create(CultureInfo.InvariantCulture, $"camera {incident.CameraId} sent observations again at {seenAt:O}"),
-                SchemaVersion = EventTypes.CurrentVersion.IncidentEvent,
-            };
-            events.Add(new TracedIncidentEvent(e));
-            changed.Add(IncidentProjection.Apply(incident, e));
+            changed.Add(Append(incident, IncidentEventType.Resolved, now,
+                string.Create(CultureInfo.InvariantCulture, $"camera {incident.CameraId} sent observations again at {seenAt:O}"), events));
         }
+    }
+
+    /// <summary>Adds fusion's next event of <paramref name="type"/> to <paramref name="incident"/>'s history; returns the incident after it.</summary>
+    private static IncidentState Append(IncidentState incident, IncidentEventType type, DateTimeOffset now, string reason, List<TracedIncidentEvent> events)
+    {
+        var e = new IncidentEvent
+        {
+            IncidentId = incident.IncidentId,
+            OrgId = incident.OrgId,
+            Version = incident.Version + 1,
+            Type = type,
+            At = now,
+            Actor = IncidentFolder.Actor,
+            Reason = reason,
+            SchemaVersion = EventTypes.CurrentVersion.IncidentEvent,
+        };
+        events.Add(new TracedIncidentEvent(e));
+        return IncidentProjection.Apply(incident, e);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Incident housekeeping failed; trying again at the next interval")]
