@@ -11,12 +11,14 @@ using Aspire.Hosting.Testing;
 using Npgsql;
 
 /// <summary>
-/// Latency from ingest's acknowledgement to the signal committed, under a steady background load:
-/// background clients send ordinary track updates at the given rate (no behaviour in them), and
-/// once a second a probe batch puts a new person into a restricted zone, which the antitheft
-/// service must turn into an intrusion signal. The time from the probe's 200 to the signal's
-/// commit (seen by LISTEN on the signals channel, then looked up) is the figure. At the end the
-/// resident memory of every service is read from /proc.
+/// Latency from ingest's acknowledgement to the signal committed, and on to the webhook received,
+/// under a steady background load: background clients send ordinary track updates at the given
+/// rate (no behaviour in them), and once a second a probe batch puts a new person into a
+/// restricted zone of its own, which the antitheft service must turn into an intrusion signal,
+/// fusion into a new incident, and the notifier into a signed webhook call to a receiver in this
+/// process. The figures are the times from the probe's 200 to the signal's commit (seen by LISTEN
+/// on the signals channel, then looked up) and to the webhook's arrival. At the end the resident
+/// memory of every service is read from /proc.
 /// </summary>
 internal static class LatencyBenchmark
 {
@@ -27,8 +29,24 @@ internal static class LatencyBenchmark
         // A zone needs its camera, and the camera its site.
         (await api.PutAsJsonAsync("/v1/sites/site-1", new { name = "site-1", timeZone = "UTC" })).EnsureSuccessStatusCode();
         (await api.PutAsJsonAsync("/v1/cameras/probe-cam", new { siteId = "site-1", name = "probe-cam" })).EnsureSuccessStatusCode();
-        var zone = new { siteId = "site-1", cameraId = "probe-cam", name = "stock room", kind = "restricted", polygon = new[] { new { x = 0.0, y = 0.0 }, new { x = 0.5, y = 0.0 }, new { x = 0.5, y = 1.0 }, new { x = 0.0, y = 1.0 } } };
-        (await api.PutAsJsonAsync("/v1/zones/stock-room", zone)).EnsureSuccessStatusCode();
+        // One restricted zone per probe (a 10 x 6 grid), so each probe opens an incident of its own
+        // and is notified, instead of joining the previous probe's incident.
+        var cells = Math.Min(60, seconds + 5);
+        for (var cell = 0; cell < cells; cell++)
+        {
+            var (left, top) = (cell % 10 / 10.0, cell / 10 / 6.0);
+            var zone = new
+            {
+                siteId = "site-1",
+                cameraId = "probe-cam",
+                name = $"stock room {cell}",
+                kind = "restricted",
+                polygon = new[] { new { x = left, y = top }, new { x = left + 0.1, y = top }, new { x = left + 0.1, y = top + 1 / 6.0 }, new { x = left, y = top + 1 / 6.0 } },
+            };
+            (await api.PutAsJsonAsync($"/v1/zones/probe-zone-{cell}", zone)).EnsureSuccessStatusCode();
+        }
+        using var receiver = new WebhookReceiver();
+        (await api.PostAsJsonAsync("/v1/notification-rules", new { name = "bench", channel = "webhook", minSeverity = "info", url = receiver.Url })).EnsureSuccessStatusCode();
 
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         var background = RunBackgroundAsync(app, apiKey, rate, stop.Token);
@@ -41,13 +59,19 @@ internal static class LatencyBenchmark
         using var ingest = app.CreateHttpClient(ResourceNames.Ingest);
         ingest.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         var latencies = new List<double>();
+        var webhookLatencies = new List<double>();
         var probe = 0;
         using var tick = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        while (await tick.WaitForNextTickAsync() && !stop.IsCancellationRequested)
+        while (await tick.WaitForNextTickAsync() && !stop.IsCancellationRequested && probe < cells)
         {
+            var cell = probe;
             var track = $"intruder-{probe++}";
             var start = DateTimeOffset.UtcNow.AddSeconds(-3);
-            var frames = Enumerable.Range(0, 16).Select(i => (Observation)Person("probe-cam", track, start.AddSeconds(i * 0.2), 0.2)).ToArray();
+            // The foot point (bottom centre of the box) at the centre of the probe's cell.
+            var (footX, footY) = (cell % 10 / 10.0 + 0.05, cell / 10 / 6.0 + 1 / 12.0);
+            var frames = Enumerable.Range(0, 16)
+                .Select(i => (Observation)Person("probe-cam", track, start.AddSeconds(i * 0.2), footX - 0.02, footY - 0.06, 0.04, 0.06))
+                .ToArray();
             using var content = JsonContent(frames);
             using var response = await ingest.PostAsync("/v1/observations", content);
             response.EnsureSuccessStatusCode();
@@ -64,6 +88,14 @@ internal static class LatencyBenchmark
             else
             {
                 Console.WriteLine($"probe {track}: no signal within 10 s");
+            }
+            if (await receiver.WaitForZoneAsync($"probe-zone-{cell}", TimeSpan.FromSeconds(10)) is { } received)
+            {
+                webhookLatencies.Add(Stopwatch.GetElapsedTime(acknowledged, received).TotalMilliseconds);
+            }
+            else
+            {
+                Console.WriteLine($"probe {track}: no webhook within 10 s");
             }
         }
         var sent = await background;
@@ -83,6 +115,17 @@ internal static class LatencyBenchmark
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  after the first {WarmUpProbes} probes: p50 {SteadyPercentile(0.5):F1} ms, p99 {SteadyPercentile(0.99):F1} ms over {steady.Count} probes"));
         }
+        if (webhookLatencies.Count > WarmUpProbes)
+        {
+            var all = webhookLatencies.Order().ToList();
+            var steadyHooks = webhookLatencies.Skip(WarmUpProbes).Order().ToList();
+            static double At(List<double> sorted, double p) => sorted[(int)Math.Min(sorted.Count - 1, Math.Ceiling(p * sorted.Count) - 1)];
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"ingest ack -> webhook received: p50 {At(all, 0.5):F1} ms, p99 {At(all, 0.99):F1} ms, max {all[^1]:F1} ms over {all.Count} probes"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  after the first {WarmUpProbes} probes: p50 {At(steadyHooks, 0.5):F1} ms, p99 {At(steadyHooks, 0.99):F1} ms over {steadyHooks.Count} probes"));
+        }
+        Console.WriteLine($"webhook calls received: {receiver.Calls} for {probe} probes");
         foreach (var service in ResourceNames.Services)
         {
             Console.WriteLine($"resident memory {service,-10} {ResidentMegabytes(service)}");
@@ -143,7 +186,7 @@ internal static class LatencyBenchmark
         return false;
     }
 
-    private static TrackUpdate Person(string camera, string track, DateTimeOffset at, double x) => new()
+    private static TrackUpdate Person(string camera, string track, DateTimeOffset at, double x, double y = 0.3, double width = 0.1, double height = 0.4) => new()
     {
         SchemaVersion = 1,
         SiteId = "site-1",
@@ -152,8 +195,71 @@ internal static class LatencyBenchmark
         TrackId = track,
         ObjectClass = "person",
         Confidence = 0.9,
-        Box = new BoundingBox(x, 0.3, 0.1, 0.4),
+        Box = new BoundingBox(x, y, width, height),
     };
+
+    /// <summary>A webhook endpoint on loopback that notes when the first call for each zone arrived.</summary>
+    private sealed class WebhookReceiver : IDisposable
+    {
+        private readonly System.Net.HttpListener _listener = new();
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource<long>> _arrivals = new();
+        private int _calls;
+
+        public WebhookReceiver()
+        {
+            var port = FreePort();
+            Url = $"http://127.0.0.1:{port}/hook/";
+            _listener.Prefixes.Add(Url);
+            _listener.Start();
+            _ = Task.Run(ReceiveAsync);
+        }
+
+        public string Url { get; }
+
+        public int Calls => _calls;
+
+        public async Task<long?> WaitForZoneAsync(string zoneId, TimeSpan timeout)
+        {
+            var arrival = _arrivals.GetOrAdd(zoneId, _ => new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            return await Task.WhenAny(arrival, Task.Delay(timeout)) == arrival ? arrival.Result : null;
+        }
+
+        private async Task ReceiveAsync()
+        {
+            while (_listener.IsListening)
+            {
+                System.Net.HttpListenerContext context;
+                try
+                {
+                    context = await _listener.GetContextAsync();
+                }
+                catch (Exception e) when (e is System.Net.HttpListenerException or ObjectDisposedException)
+                {
+                    return;
+                }
+                var arrived = Stopwatch.GetTimestamp();
+                Interlocked.Increment(ref _calls);
+                using (var document = await JsonDocument.ParseAsync(context.Request.InputStream))
+                {
+                    if (document.RootElement.TryGetProperty("incident", out var incident) && incident.TryGetProperty("zoneId", out var zone) && zone.GetString() is { } zoneId)
+                    {
+                        _arrivals.GetOrAdd(zoneId, _ => new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult(arrived);
+                    }
+                }
+                context.Response.StatusCode = 200;
+                context.Response.Close();
+            }
+        }
+
+        private static int FreePort()
+        {
+            using var socket = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            socket.Start();
+            return ((System.Net.IPEndPoint)socket.LocalEndpoint).Port;
+        }
+
+        public void Dispose() => _listener.Close();
+    }
 
     private static ByteArrayContent JsonContent(Observation[] observations)
     {
