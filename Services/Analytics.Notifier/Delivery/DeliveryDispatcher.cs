@@ -137,8 +137,18 @@ public sealed partial class DeliveryDispatcher(
             SentAt = TruncateToSeconds(clock.GetUtcNow()),
             SchemaVersion = EventTypes.CurrentVersion.NotificationMessage,
         };
-        var result = await _channels[rule.Channel].SendAsync(new Outgoing(rule, secret, message), cancellationToken);
-        return (result.Sent ? AttemptOutcome.Sent : AttemptOutcome.Retried, result);
+        try
+        {
+            var result = await _channels[rule.Channel].SendAsync(new Outgoing(rule, secret, message), cancellationToken);
+            return (result.Sent ? AttemptOutcome.Sent : AttemptOutcome.Retried, result);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A message the channel cannot even build or send (a malformed address, an unexpected
+            // library failure) is recorded as a failed attempt instead of failing every delivery
+            // of the batch over and over.
+            return (AttemptOutcome.Retried, new SendResult(false, Error: $"{e.GetType().Name}: {e.Message}"));
+        }
     }
 
     /// <summary>
