@@ -9,6 +9,7 @@ builder.AddAnalyticsDataSource();
 builder.AddValidatedSettings<NotifierSettings>(NotifierSettings.SectionName);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.AddNotificationChannels();
+builder.Services.AddSingleton<NotifierMetrics>();
 // Decides each incident change into the delivery log, then sends what the log says is due.
 builder.Services.AddHostedService<NotificationConsumer>();
 builder.Services.AddHostedService<DeliveryDispatcher>();

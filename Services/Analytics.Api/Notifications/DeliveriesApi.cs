@@ -148,9 +148,13 @@ public static class DeliveriesApi
 
         var attempts = new Dictionary<string, List<DeliveryAttempt>>(StringComparer.Ordinal);
         await using (var read = new NpgsqlCommand(
-            "SELECT delivery_id, attempt, outcome, started_at, finished_at, http_status, error FROM delivery_attempts WHERE delivery_id = ANY($1) ORDER BY delivery_id, attempt",
+            """
+            SELECT delivery_id, attempt, outcome, started_at, finished_at, http_status, error FROM delivery_attempts
+            WHERE org_id = $1 AND delivery_id = ANY($2) ORDER BY delivery_id, attempt
+            """,
             connection))
         {
+            read.Parameters.Add(new NpgsqlParameter { Value = items[0].OrgId });
             read.Parameters.Add(new NpgsqlParameter { Value = items.Select(i => i.DeliveryId).ToArray() });
             await using var reader = await read.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))

@@ -56,6 +56,7 @@ CREATE INDEX deliveries_by_incident ON deliveries (org_id, incident_id, rule_id)
 CREATE INDEX deliveries_by_digest ON deliveries (digest_id) WHERE digest_id IS NOT NULL;
 
 CREATE TABLE delivery_attempts (
+    org_id      text        NOT NULL,
     delivery_id text        NOT NULL REFERENCES deliveries (delivery_id),
     attempt     int         NOT NULL CHECK (attempt >= 1),
     outcome     text        NOT NULL,

@@ -22,6 +22,7 @@ public sealed partial class DeliveryDispatcher(
     NpgsqlDataSource dataSource,
     IOptions<NotifierSettings> options,
     IEnumerable<INotificationChannel> channels,
+    NotifierMetrics metrics,
     TimeProvider clock,
     ILogger<DeliveryDispatcher> logger) : BackgroundService
 {
@@ -83,7 +84,7 @@ public sealed partial class DeliveryDispatcher(
     private async Task AttemptAsync(ClaimedDelivery delivery, NotifierSettings settings, CancellationToken cancellationToken)
     {
         using var activity = StartSend(delivery);
-        var (outcome, result) = await SendAsync(delivery, cancellationToken);
+        var (outcome, result, channel) = await SendAsync(delivery, cancellationToken);
         var finished = clock.GetUtcNow();
         activity?.SetTag("analytics.outcome", outcome.ToString());
         activity?.SetTag("http.response.status_code", result.HttpStatus);
@@ -91,6 +92,7 @@ public sealed partial class DeliveryDispatcher(
         {
             await DeliveryStore.CompleteAsync(dataSource, delivery.DeliveryId, delivery.Attempt, AttemptOutcome.Sent, finished,
                 result.HttpStatus, null, DeliveryStatus.Sent, null, null, CancellationToken.None);
+            metrics.Attempted(channel, AttemptOutcome.Sent);
             LogSent(delivery.DeliveryId, delivery.Attempt);
             return;
         }
@@ -101,6 +103,7 @@ public sealed partial class DeliveryDispatcher(
             var why = outcome == AttemptOutcome.Failed ? $"not sent: {result.Error}" : $"gave up after {delivery.Attempt} attempt(s), the last: {result.Error}";
             await DeliveryStore.CompleteAsync(dataSource, delivery.DeliveryId, delivery.Attempt, AttemptOutcome.Failed, finished,
                 result.HttpStatus, result.Error, DeliveryStatus.DeadLetter, null, why, CancellationToken.None);
+            metrics.Attempted(channel, AttemptOutcome.Failed);
             LogDeadLetter(delivery.DeliveryId, delivery.Attempt, result.Error);
             return;
         }
@@ -113,15 +116,16 @@ public sealed partial class DeliveryDispatcher(
         }
         await DeliveryStore.CompleteAsync(dataSource, delivery.DeliveryId, delivery.Attempt, AttemptOutcome.Retried, finished,
             result.HttpStatus, result.Error, DeliveryStatus.Retrying, finished + delay, null, CancellationToken.None);
+        metrics.Attempted(channel, AttemptOutcome.Retried);
         LogRetrying(delivery.DeliveryId, delivery.Attempt, delay.TotalSeconds, result.Error);
     }
 
     /// <returns><see cref="AttemptOutcome.Failed"/> when no retry can help (the rule is gone), otherwise how the channel answered.</returns>
-    private async Task<(AttemptOutcome Outcome, SendResult Result)> SendAsync(ClaimedDelivery delivery, CancellationToken cancellationToken)
+    private async Task<(AttemptOutcome Outcome, SendResult Result, NotificationChannel? Channel)> SendAsync(ClaimedDelivery delivery, CancellationToken cancellationToken)
     {
         if (await DeliveryStore.RuleAsync(dataSource, delivery.OrgId, delivery.RuleId, cancellationToken) is not var (rule, secret))
         {
-            return (AttemptOutcome.Failed, new SendResult(false, Error: $"rule {delivery.RuleId} was deleted"));
+            return (AttemptOutcome.Failed, new SendResult(false, Error: $"rule {delivery.RuleId} was deleted"), null);
         }
         var message = new NotificationMessage
         {
@@ -140,14 +144,14 @@ public sealed partial class DeliveryDispatcher(
         try
         {
             var result = await _channels[rule.Channel].SendAsync(new Outgoing(rule, secret, message), cancellationToken);
-            return (result.Sent ? AttemptOutcome.Sent : AttemptOutcome.Retried, result);
+            return (result.Sent ? AttemptOutcome.Sent : AttemptOutcome.Retried, result, rule.Channel);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // A message the channel cannot even build or send (a malformed address, an unexpected
             // library failure) is recorded as a failed attempt instead of failing every delivery
             // of the batch over and over.
-            return (AttemptOutcome.Retried, new SendResult(false, Error: $"{e.GetType().Name}: {e.Message}"));
+            return (AttemptOutcome.Retried, new SendResult(false, Error: $"{e.GetType().Name}: {e.Message}"), rule.Channel);
         }
     }
 

@@ -336,10 +336,14 @@ public static class DeliveryStore
                     Parameters = { new() { Value = claimed.Select(c => c.DeliveryId).ToArray() } },
                 },
                 new NpgsqlBatchCommand(
-                    "INSERT INTO delivery_attempts (delivery_id, attempt, outcome, started_at) SELECT unnest($1::text[]), unnest($2::int[]), 'in_flight', $3")
+                    """
+                    INSERT INTO delivery_attempts (org_id, delivery_id, attempt, outcome, started_at)
+                    SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::int[]), 'in_flight', $4
+                    """)
                 {
                     Parameters =
                     {
+                        new() { Value = claimed.Select(c => c.OrgId).ToArray() },
                         new() { Value = claimed.Select(c => c.DeliveryId).ToArray() },
                         new() { Value = claimed.Select(c => c.Attempt).ToArray() },
                         new() { Value = now },

@@ -23,6 +23,7 @@ public sealed record StoredIncidentEvent(IncidentEvent Event, string? TraceParen
 public sealed partial class NotificationConsumer(
     NpgsqlDataSource dataSource,
     IOptions<NotifierSettings> settings,
+    NotifierMetrics metrics,
     TimeProvider clock,
     ILogger<NotificationConsumer> logger) : BackgroundService
 {
@@ -115,6 +116,10 @@ public sealed partial class NotificationConsumer(
 
         await PostgresEventLog.CommitCheckpointAsync(connection, Name, end, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        foreach (var row in rows)
+        {
+            metrics.Decided(row.Decision.Status);
+        }
         return rows.Count;
     }
 
