@@ -5,6 +5,7 @@ using Analytics.Schemas;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Serialization;
 using Analytics.Simulator.Scenes;
+using Xunit.Abstractions;
 
 namespace Analytics.Tests.Platform.Notifications;
 
@@ -15,7 +16,7 @@ namespace Analytics.Tests.Platform.Notifications;
 /// delivery log says what happened each time.
 /// </summary>
 [Collection(PlatformCollectionDefinition.Name)]
-public sealed class NotificationDeliveryTests(PlatformFixture platform)
+public sealed class NotificationDeliveryTests(PlatformFixture platform, ITestOutputHelper output)
 {
     private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(90);
 
@@ -26,7 +27,9 @@ public sealed class NotificationDeliveryTests(PlatformFixture platform)
         await using var receiver = await WebhookReceiver.StartAsync();
         var rule = await steps.CreateRuleAsync("theft-hook", new { name = "Theft", channel = "webhook", url = receiver.Url, minSeverity = "medium", domains = new[] { "antitheft" } });
         var now = DateTimeOffset.UtcNow;
-        var start = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero).AddMinutes(-4);
+        // Half an hour ago: the rule services keep one event-time clock across organizations, so
+        // this scene must lie before the event times other tests play, or it would age theirs.
+        var start = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero).AddMinutes(-30);
         // Ground truth: one product taken out through the exit; trackers flicker throughout.
         var scene = SimulatedScenes.Build(SimulatedScenes.Theft, steps.OrgId, camera: 1, run: 0, start);
         Assert.Equal(["product_removal"], scene.Labels.Select(l => l.Kind));
@@ -81,9 +84,38 @@ public sealed class NotificationDeliveryTests(PlatformFixture platform)
         Assert.Equal([AttemptOutcome.Retried, AttemptOutcome.Retried, AttemptOutcome.Retried, AttemptOutcome.Sent], delivery.Attempts.Select(a => a.Outcome));
         Assert.Equal([500, 500, 500, 200], delivery.Attempts.Select(a => a.HttpStatus ?? 0));
         Assert.All(delivery.Attempts.Take(3), a => Assert.Contains("500", a.Error, StringComparison.Ordinal));
+        // The retries back off: each waits at least half its step (0.5 s doubling, the fixture's
+        // Notifier:InitialBackoffSeconds) and, give or take the machine's load, not much more than it.
+        var timeline = string.Join(", ", delivery.Attempts.Select(a => $"{a.StartedAt:HH:mm:ss.fff}-{a.FinishedAt:HH:mm:ss.fff}"));
+        output.WriteLine($"decided {delivery.DecidedAt:HH:mm:ss.fff}, attempts {timeline}");
+        for (var i = 1; i < delivery.Attempts.Count; i++)
+        {
+            var step = Analytics.Notifier.Decisions.Backoff.Step(i, 0.5, 300);
+            var gap = (delivery.Attempts[i].StartedAt - delivery.Attempts[i - 1].FinishedAt!.Value).TotalSeconds;
+            Assert.True(gap >= step / 2 - 0.01 && gap <= step + 5, $"retry {i} came {gap:0.000} s after the failure, outside [{step / 2}, {step} + 5]: {timeline}");
+        }
         // The same notification every time: only the attempt's own time differs.
         var bodies = receiver.Received.Select(r => JsonSerializer.Deserialize(r.Body, AnalyticsJsonContext.Default.NotificationMessage)! with { SentAt = default }).ToList();
         Assert.All(bodies, b => Assert.Equal(JsonSerializer.Serialize(bodies[0], AnalyticsJsonContext.Default.NotificationMessage), JsonSerializer.Serialize(b, AnalyticsJsonContext.Default.NotificationMessage)));
+    }
+
+    [Fact]
+    public async Task A_receiver_that_never_takes_it_leaves_a_dead_letter_after_the_configured_attempts()
+    {
+        var steps = await NotificationSteps.ForNewOrganizationAsync(platform);
+        await using var receiver = await WebhookReceiver.StartAsync(failFirst: int.MaxValue);
+        await steps.CreateWebhookRuleAsync("down", receiver.Url);
+
+        await steps.InsertSignalsAsync(steps.Signal("s-1", "intrusion", "vault", DateTimeOffset.UtcNow.AddMinutes(-1)));
+
+        // Notifier:MaxAttempts keeps its default of 6; the fixture's backoff makes them about 16 s.
+        var delivery = (await Eventually.Until(() => steps.DeliveriesAsync(), d => d.Count == 1 && d[0].Status == DeliveryStatus.DeadLetter, "the dead letter", DeliveryTimeout))[0];
+        var maxAttempts = new Analytics.Schemas.Settings.NotifierSettings().MaxAttempts;
+        Assert.Equal([.. Enumerable.Repeat(AttemptOutcome.Retried, maxAttempts - 1), AttemptOutcome.Failed], delivery.Attempts.Select(a => a.Outcome));
+        Assert.Contains($"gave up after {maxAttempts} attempt(s)", delivery.Reason, StringComparison.Ordinal);
+        Assert.Null(delivery.NextAttemptAt);
+        Assert.Equal(maxAttempts, receiver.Received.Count);
+        Assert.Equal([delivery.DeliveryId], (await steps.DeliveriesAsync("?status=dead_letter")).Select(d => d.DeliveryId));
     }
 
     [Fact]
@@ -183,7 +215,8 @@ public sealed class NotificationDeliveryTests(PlatformFixture platform)
         var digestMessage = receiver.Received.Select(r => JsonSerializer.Deserialize(r.Body, AnalyticsJsonContext.Default.NotificationMessage)!).Single(m => m.Kind == DeliveryKind.Digest);
         Assert.Equal(folded.Select(d => d.DeliveryId).Order(StringComparer.Ordinal), digestMessage.Digest!.Items.Select(i => i.DeliveryId).Order(StringComparer.Ordinal));
         Assert.Equal(digestMessage.Digest.WindowStart + window, digestMessage.Digest.WindowEnd);
-        Assert.True(digestMessage.SentAt >= digestMessage.Digest.WindowEnd.AddSeconds(-1), "the digest went out before its window closed");
+        // Sent when the window closes (the signed time is whole seconds), on the dispatcher's own clock.
+        Assert.InRange(digestMessage.SentAt, digestMessage.Digest.WindowEnd.AddSeconds(-1), digestMessage.Digest.WindowEnd.AddSeconds(8));
     }
 
     [Fact]

@@ -456,7 +456,9 @@ public static class DeliveryStore
     public static async Task<DateTimeOffset?> NextDueAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("SELECT min(next_attempt_at) FROM deliveries WHERE status IN ('pending', 'retrying')");
-        return await command.ExecuteScalarAsync(cancellationToken) is DateTimeOffset at ? at : null;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        // Read as DateTimeOffset explicitly: as an untyped value Npgsql returns timestamptz as DateTime.
+        return await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0) ? reader.GetFieldValue<DateTimeOffset>(0) : null;
     }
 
     private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
