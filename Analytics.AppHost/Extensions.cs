@@ -83,6 +83,25 @@ public static class Extensions
 
     public const string DevelopmentApiKeyParameter = "dev-api-key";
 
+    /// <summary>
+    /// Passes the AppHost's own configuration under <paramref name="section"/> (appsettings,
+    /// <c>Notifier__Smtp__Host</c> in its environment, <c>--Notifier:Smtp:Port=2525</c> on its
+    /// command line) to the service as environment variables, so a deployment's mail server or a
+    /// test's quota reaches the service without a parameter for every key. Nothing configured,
+    /// nothing passed: the service's defaults apply and the manifest stays as it is.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithSettingsSection(this IResourceBuilder<ProjectResource> service, string section)
+    {
+        foreach (var (key, value) in service.ApplicationBuilder.Configuration.GetSection(section).AsEnumerable())
+        {
+            if (value is not null)
+            {
+                service.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
+            }
+        }
+        return service;
+    }
+
     private static IResourceBuilder<ParameterResource> DevelopmentApiKey(IDistributedApplicationBuilder builder) =>
         builder.Resources.OfType<ParameterResource>().FirstOrDefault(p => p.Name == DevelopmentApiKeyParameter) is { } existing
             ? builder.CreateResourceBuilder(existing)

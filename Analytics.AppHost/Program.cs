@@ -1,5 +1,6 @@
 using Analytics.AppHost;
 using Analytics.Schemas;
+using Analytics.Schemas.Settings;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
@@ -37,10 +38,12 @@ builder.AddProject<Projects.Analytics_Fusion>(ResourceNames.Fusion)
     .WithReference(database).WaitForCompletion(migrations)
     .WithHttpHealthCheck("/health");
 
+// Its SMTP server, quota and retry settings come from the AppHost's Notifier section.
 builder.AddProject<Projects.Analytics_Notifier>(ResourceNames.Notifier)
     .WithServiceImage()
     .WithReference(database).WaitForCompletion(migrations)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithSettingsSection(NotifierSettings.SectionName);
 
 builder.AddProject<Projects.Analytics_Api>(ResourceNames.Api)
     .WithServiceImage()

@@ -15,7 +15,7 @@ public static class ContractValidator
     /// Validates any contract: an <see cref="Observation"/> (or one of its kinds), <see cref="Signal"/>,
     /// <see cref="Incident"/>, <see cref="AnalyticsEvent"/> (including its payload),
     /// <see cref="BoundingBox"/>, <see cref="Evidence"/>, <see cref="TraceContext"/>, <see cref="Site"/>,
-    /// <see cref="Camera"/>, <see cref="Zone"/>, <see cref="ActiveHours"/>, <see cref="Point"/>, <see cref="Silence"/>, or a list of
+    /// <see cref="Camera"/>, <see cref="Zone"/>, <see cref="ActiveHours"/>, <see cref="Point"/>, <see cref="Silence"/>, <see cref="NotificationRule"/>, or a list of
     /// them, in which case paths start with the item index, e.g. <c>$[3].box.width</c>.
     /// </summary>
     /// <param name="model">The contract instance; null is reported as a problem at <c>$</c>.</param>
@@ -90,6 +90,9 @@ public static class ContractValidator
                     break;
                 case Silence silence:
                     Silence(silence, path);
+                    break;
+                case NotificationRule rule:
+                    NotificationRule(rule, path);
                     break;
                 case ActiveHours schedule:
                     Schedule(schedule, path);
@@ -294,6 +297,97 @@ public static class ContractValidator
                 Add(Member(path, "comment"), Invariant($"must be at most 2000 characters, was {silence.Comment.Length}"));
             }
         }
+
+        // The target must fit the channel: a URL for webhook and Slack, recipients for e-mail, and
+        // not the other, so a rule never carries a target that silently goes unused.
+        private void NotificationRule(NotificationRule rule, string path)
+        {
+            Id(path, "orgId", rule.OrgId);
+            Id(path, "ruleId", rule.RuleId);
+            Id(path, "name", rule.Name);
+            Defined(path, "channel", rule.Channel);
+            Defined(path, "minSeverity", rule.MinSeverity);
+            var usesUrl = rule.Channel is Contracts.NotificationChannel.Webhook or Contracts.NotificationChannel.Slack;
+            if (rule.Url is null)
+            {
+                if (usesUrl)
+                {
+                    Add(Member(path, "url"), Invariant($"is required for the {WireName(rule.Channel)} channel"));
+                }
+            }
+            else if (!usesUrl)
+            {
+                Add(Member(path, "url"), Invariant($"must be omitted for the {WireName(rule.Channel)} channel, was '{rule.Url}'"));
+            }
+            else if (rule.Url.Length > ContractLimits.MaxTextLength || !Uri.TryCreate(rule.Url, UriKind.Absolute, out var uri)
+                     || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                Add(Member(path, "url"), Invariant($"must be an absolute http or https URL of at most {ContractLimits.MaxTextLength} characters, was '{rule.Url}'"));
+            }
+
+            var recipientsPath = Member(path, "recipients");
+            if (rule.Recipients is null)
+            {
+                Add(recipientsPath, "is required");
+            }
+            else if (rule.Channel == Contracts.NotificationChannel.Email)
+            {
+                if (rule.Recipients.Count is 0 or > Contracts.NotificationRule.MaxRecipients)
+                {
+                    Add(recipientsPath, Invariant($"must hold 1 to {Contracts.NotificationRule.MaxRecipients} addresses for the email channel, had {rule.Recipients.Count}"));
+                }
+                for (var i = 0; i < rule.Recipients.Count; i++)
+                {
+                    if (!IsMailbox(rule.Recipients[i]))
+                    {
+                        Add(Index(recipientsPath, i), Invariant($"must be an e-mail address like ops@example.com, was '{rule.Recipients[i]}'"));
+                    }
+                }
+            }
+            else if (rule.Recipients.Count > 0)
+            {
+                Add(recipientsPath, Invariant($"must be empty for the {WireName(rule.Channel)} channel, had {rule.Recipients.Count}"));
+            }
+
+            if (rule.Domains is null)
+            {
+                Add(Member(path, "domains"), "is required");
+            }
+            else
+            {
+                for (var i = 0; i < rule.Domains.Count; i++)
+                {
+                    if (!Enum.IsDefined(rule.Domains[i]))
+                    {
+                        Add(Index(Member(path, "domains"), i), Invariant($"must be a defined Domain, was {rule.Domains[i]}"));
+                    }
+                }
+            }
+            IdList(path, "kinds", rule.Kinds);
+            if (rule.QuietHours is not null)
+            {
+                Schedule(rule.QuietHours, Member(path, "quietHours"));
+            }
+            Between(path, "cooldownSeconds", rule.CooldownSeconds, 0, Contracts.NotificationRule.MaxCooldownSeconds);
+            var createdUtc = Utc(path, "createdAt", rule.CreatedAt);
+            if (Utc(path, "updatedAt", rule.UpdatedAt) && createdUtc)
+            {
+                NotBefore(path, "updatedAt", rule.UpdatedAt, "createdAt", rule.CreatedAt);
+            }
+        }
+
+        // One address, no display name: "a@b.c" and nothing that parses as a list or a name.
+        private static bool IsMailbox(string? value) =>
+            !string.IsNullOrWhiteSpace(value) && value.Length <= 254
+            && System.Net.Mail.MailAddress.TryCreate(value, out var address) && address.Address == value && address.DisplayName.Length == 0;
+
+        private static string WireName(NotificationChannel channel) => channel switch
+        {
+            Contracts.NotificationChannel.Webhook => "webhook",
+            Contracts.NotificationChannel.Email => "email",
+            Contracts.NotificationChannel.Slack => "slack",
+            _ => channel.ToString(),
+        };
 
         private bool Utc(string path, string name, DateTimeOffset value)
         {

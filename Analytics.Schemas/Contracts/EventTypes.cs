@@ -22,6 +22,7 @@ public static class EventTypes
         public const int Signal = 1;
         public const int Incident = 1;
         public const int IncidentEvent = 1;
+        public const int NotificationMessage = 1;
     }
 
     public static IReadOnlyList<string> All { get; } = [TrackUpdate, ZoneHit, AffectTelemetry, Signal, Incident];

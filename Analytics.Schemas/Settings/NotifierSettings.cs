@@ -23,6 +23,17 @@ public sealed class NotifierSettings : IValidatableObject
     [Range(1, 100000)]
     public int HourlyQuotaPerOrganization { get; set; } = 100;
 
+    /// <summary>
+    /// The hour the quota counts in, in seconds, aligned to the Unix epoch; notifications over the quota
+    /// go out as one digest per rule when it closes. Only tests shorten it.
+    /// </summary>
+    [Range(1, 86400)]
+    public int QuotaWindowSeconds { get; set; } = 3600;
+
+    /// <summary>Deliveries sent at once, so one slow receiver does not hold up the others.</summary>
+    [Range(1, 256)]
+    public int MaxConcurrentDeliveries { get; set; } = 16;
+
     /// <summary>How long one webhook call may take before it counts as failed.</summary>
     [Range(1, 120)]
     public int WebhookTimeoutSeconds { get; set; } = 10;
@@ -54,4 +65,8 @@ public sealed class SmtpSettings
 
     /// <summary>Upgrade the SMTP connection with STARTTLS.</summary>
     public bool UseStartTls { get; set; }
+
+    /// <summary>How long one SMTP session (connect, send, quit) may take before it counts as failed.</summary>
+    [Range(1, 300)]
+    public int TimeoutSeconds { get; set; } = 30;
 }

@@ -2,13 +2,13 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Analytics.Schemas.Settings;
 
-/// <summary>The scene simulator, which streams scripted store, classroom and warehouse scenes to ingest in real time.</summary>
+/// <summary>The scene simulator, which streams scripted store, classroom, warehouse and theft scenes to ingest in real time.</summary>
 public sealed class SimulatorSettings : IValidatableObject
 {
     public const string SectionName = "Simulator";
 
     /// <summary>The scenes the simulator knows.</summary>
-    public static readonly IReadOnlyList<string> KnownScenes = ["store", "classroom", "warehouse"];
+    public static readonly IReadOnlyList<string> KnownScenes = ["store", "classroom", "warehouse", "theft"];
 
     /// <summary>Base URL of the ingest service; the AppHost passes the service-discovery name (http://ingest).</summary>
     [Required, AbsoluteHttpUrl]
@@ -22,9 +22,9 @@ public sealed class SimulatorSettings : IValidatableObject
     [Required, MinLength(1), MaxLength(128)]
     public string OrgId { get; set; } = "dev-org";
 
-    /// <summary>Scenes to play, comma-separated, any of store, classroom and warehouse.</summary>
+    /// <summary>Scenes to play, comma-separated, any of store, classroom, warehouse and theft (the store with only its theft).</summary>
     [Required]
-    public string Scenes { get; set; } = string.Join(",", KnownScenes);
+    public string Scenes { get; set; } = "store,classroom,warehouse";
 
     /// <summary>The scenes of <see cref="Scenes"/>, trimmed, lowercase and without repeats.</summary>
     public IReadOnlyList<string> SceneList() =>

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Analytics.Schemas.Contracts;
+using Analytics.Schemas.Serialization;
 using Analytics.Tests.Platform;
 using Npgsql;
 
@@ -32,17 +34,32 @@ public sealed class ObservationRetentionTests(PlatformFixture platform)
         Assert.DoesNotContain(oldAffect, left);
     }
 
+    // A well-formed observation, as ingest writes it: the rule services of the shared platform read
+    // this log too, and a payload they cannot decode would stop them.
     private static async Task<Guid> InsertAsync(NpgsqlDataSource dataSource, string orgId, string type, TimeSpan age)
     {
         var id = Guid.NewGuid();
+        var occurredAt = DateTimeOffset.UtcNow - age;
+        Observation observation = type == EventTypes.AffectTelemetry
+            ? new AffectTelemetry
+            {
+                SchemaVersion = 1, SiteId = "site-1", CameraId = "camera-1", OccurredAt = occurredAt,
+                ZoneId = "room", SubjectKey = "subject-1", Engagement = 0.5, Valence = 0, Arousal = 0.5, Confidence = 0.9,
+            }
+            : new TrackUpdate
+            {
+                SchemaVersion = 1, SiteId = "site-1", CameraId = "camera-1", OccurredAt = occurredAt,
+                TrackId = "t-1", ObjectClass = "person", Confidence = 0.9, Box = new BoundingBox(0.1, 0.1, 0.1, 0.1),
+            };
         await using var command = dataSource.CreateCommand("""
             INSERT INTO observation_log (recorded_at, id, org_id, type, schema_version, camera_id, occurred_at, payload)
-            VALUES (now() - $1, $2, $3, $4, 1, 'camera-1', now() - $1, '\x7b7d')
+            VALUES ($1, $2, $3, $4, 1, 'camera-1', $1, $5)
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = age });
+        command.Parameters.Add(new NpgsqlParameter { Value = occurredAt });
         command.Parameters.Add(new NpgsqlParameter { Value = id });
         command.Parameters.Add(new NpgsqlParameter { Value = orgId });
         command.Parameters.Add(new NpgsqlParameter { Value = type });
+        command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.SerializeToUtf8Bytes(observation, AnalyticsJsonContext.Default.Observation) });
         await command.ExecuteNonQueryAsync();
         return id;
     }

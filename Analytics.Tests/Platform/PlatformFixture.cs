@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Analytics.Schemas;
 using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Analytics.Tenancy;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,6 +26,15 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public DistributedApplication App { get; private set; } = null!;
 
+    /// <summary>Loopback port the notifier sends e-mail to; a test starts its own SMTP server there.</summary>
+    public int SmtpPort { get; } = FreeTcpPort();
+
+    /// <summary>Notifications each organization gets per quota window before the rest go into a digest.</summary>
+    public const int NotificationQuota = 4;
+
+    /// <summary>The notifier's quota window, short so a test sees a digest go out.</summary>
+    public static readonly TimeSpan QuotaWindow = TimeSpan.FromSeconds(30);
+
     public async Task InitializeAsync()
     {
         using var cts = new CancellationTokenSource(StartupTimeout);
@@ -35,6 +45,15 @@ public sealed class PlatformFixture : IAsyncLifetime
                 "Simulator:Enabled=false",
                 $"Postgres:DataDirectory={_dataDirectory}",
                 $"Parameters:{Analytics.AppHost.Extensions.DevelopmentApiKeyParameter}={DevelopmentApiKey}",
+                // Every test has its own organization and sends at most a few notifications, so a
+                // small quota over a short window only shows in the test that exceeds it.
+                $"Notifier:HourlyQuotaPerOrganization={NotificationQuota}",
+                $"Notifier:QuotaWindowSeconds={QuotaWindow.TotalSeconds}",
+                "Notifier:InitialBackoffSeconds=0.5",
+                "Notifier:WebhookTimeoutSeconds=15",
+                "Notifier:Smtp:Host=127.0.0.1",
+                $"Notifier:Smtp:Port={SmtpPort}",
+                "Notifier:Smtp:TimeoutSeconds=5",
             ], cts.Token);
         // Resource and orchestrator logs reach the test output only when something is wrong.
         builder.Services.AddLogging(logging => logging
@@ -114,6 +133,36 @@ public sealed class PlatformFixture : IAsyncLifetime
         var client = CreateClient(resource);
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
         return client;
+    }
+
+    /// <summary>SIGKILL, not a graceful stop: whatever the service had in memory and not committed is gone.</summary>
+    public async Task KillAsync(string resource)
+    {
+        using var cts = new CancellationTokenSource(RequestTimeout * 2);
+        var running = await App.ResourceNotifications.WaitForResourceAsync(
+            resource, e => e.Snapshot.State?.Text == KnownResourceStates.Running, cts.Token);
+        var pid = running.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value;
+        using (var process = System.Diagnostics.Process.GetProcessById(Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture)))
+        {
+            // The orchestrator may start the service through a launcher; the service is its child.
+            process.Kill(entireProcessTree: true);
+        }
+        await App.ResourceNotifications.WaitForResourceAsync(resource, e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), cts.Token);
+    }
+
+    /// <summary>Starts a stopped service again and waits until it is healthy.</summary>
+    public async Task StartAsync(string resource)
+    {
+        using var cts = new CancellationTokenSource(RequestTimeout * 2);
+        await App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, cts.Token);
+        await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cts.Token);
+    }
+
+    private static int FreeTcpPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public HttpClient CreateClient(string resource)

@@ -183,6 +183,8 @@ public sealed class SettingsValidatorTests
     [InlineData("HourlyQuotaPerOrganization", 0, "Notifier:HourlyQuotaPerOrganization must be between 1 and 100000, was 0")]
     [InlineData("WebhookTimeoutSeconds", 121, "Notifier:WebhookTimeoutSeconds must be between 1 and 120, was 121")]
     [InlineData("InitialBackoffSeconds", 400.5, "Notifier:MaxBackoffSeconds must be at least Notifier:InitialBackoffSeconds (300 < 400.5)")]
+    [InlineData("QuotaWindowSeconds", 0, "Notifier:QuotaWindowSeconds must be between 1 and 86400, was 0")]
+    [InlineData("MaxConcurrentDeliveries", 257, "Notifier:MaxConcurrentDeliveries must be between 1 and 256, was 257")]
     [InlineData("Smtp", null, "Notifier:Smtp is required")]
     public void Notifier_settings_invalid(string property, object? value, string message) =>
         AssertSingleProblem(new NotifierSettings(), "Notifier", property, value, message);
@@ -193,6 +195,7 @@ public sealed class SettingsValidatorTests
     [InlineData("Port", 65536, "Notifier:Smtp:Port must be between 1 and 65535, was 65536")]
     [InlineData("From", "", "Notifier:Smtp:From is required")]
     [InlineData("From", "alerts.example.com", "Notifier:Smtp:From must be an e-mail address, was 'alerts.example.com'")]
+    [InlineData("TimeoutSeconds", 0, "Notifier:Smtp:TimeoutSeconds must be between 1 and 300, was 0")]
     public void Nested_smtp_settings_are_reported_with_their_full_key(string property, object? value, string message)
     {
         var settings = new NotifierSettings();

@@ -78,6 +78,8 @@ public sealed class SimulatedScenesTests
     [InlineData("classroom", 1, 5)]
     [InlineData("classroom", 40, 10)]
     [InlineData("classroom", 6, 2)]
+    [InlineData("theft", 3, 5)]
+    [InlineData("theft", 12, 10)]
     public void Labels_hold_for_any_number_of_objects_and_frame_rate(string scene, int objects, int fps)
     {
         var script = SimulatedScenes.Build(scene, OrgId, 1, 3, new DateTimeOffset(2025, 3, 4, 7, 30, 12, 120, TimeSpan.Zero), objects, fps);
@@ -93,6 +95,7 @@ public sealed class SimulatedScenesTests
     [InlineData("store", 3)]
     [InlineData("warehouse", 3)]
     [InlineData("classroom", 5)]
+    [InlineData("theft", 3)]
     public void Each_scene_contains_its_behaviours(string scene, int minimumObjects)
     {
         var script = SimulatedScenes.Build(scene, OrgId, 1, 0, DateTimeOffset.UnixEpoch.AddDays(20000));
@@ -101,6 +104,7 @@ public sealed class SimulatedScenesTests
         {
             "store" => [Signals.Kinds.Loitering, Signals.Kinds.ProductRemoval],
             "warehouse" => [Signals.Kinds.MissingPpe, Signals.Kinds.Fall, Signals.Kinds.Running],
+            "theft" => [Signals.Kinds.ProductRemoval],
             _ => [Signals.Kinds.LowEngagement],
         };
         Assert.Subset(kinds, wanted.ToHashSet(StringComparer.Ordinal));

@@ -1,5 +1,6 @@
 using Analytics.Api.Cameras;
 using Analytics.Api.Incidents;
+using Analytics.Api.Notifications;
 using Analytics.Api.Schemas;
 using Analytics.Api.Silences;
 using Analytics.Api.Sites;
@@ -24,5 +25,7 @@ app.MapCamerasApi();
 app.MapZonesApi();
 app.MapIncidentsApi();
 app.MapSilencesApi();
+app.MapNotificationRulesApi();
+app.MapDeliveriesApi();
 
 return await app.RunServiceAsync();

@@ -1,3 +1,5 @@
+using Analytics.Notifier.Channels;
+using Analytics.Notifier.Delivery;
 using Analytics.Schemas.Settings;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -5,6 +7,12 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddAnalyticsDataSource();
 builder.AddValidatedSettings<NotifierSettings>(NotifierSettings.SectionName);
+builder.Services.AddSingleton(TimeProvider.System);
+builder.AddNotificationChannels();
+builder.Services.AddSingleton<NotifierMetrics>();
+// Decides each incident change into the delivery log, then sends what the log says is due.
+builder.Services.AddHostedService<NotificationConsumer>();
+builder.Services.AddHostedService<DeliveryDispatcher>();
 
 var app = builder.Build();
 

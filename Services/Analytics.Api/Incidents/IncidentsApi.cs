@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Analytics.Incidents;
 using Analytics.Schemas.Contracts;
@@ -68,7 +67,7 @@ public static class IncidentsApi
         {
             errors.Add(new ValidationProblem("$.limit", string.Create(CultureInfo.InvariantCulture, $"must be between 1 and {MaxLimit}, was {pageSize}")));
         }
-        var after = cursor is null ? default : Cursor.Parse(cursor);
+        var after = cursor is null ? default : KeysetCursor.Parse(cursor);
         if (cursor is not null && after is null)
         {
             errors.Add(new ValidationProblem("$.cursor", "is not a cursor this API returned"));
@@ -97,8 +96,8 @@ public static class IncidentsApi
         command.Parameters.Add(Text(cameraId));
         command.Parameters.Add(Text(zoneId));
         command.Parameters.Add(new NpgsqlParameter { Value = severityFilter is { } v ? (int)v : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
-        command.Parameters.Add(new NpgsqlParameter { Value = after is { } a ? a.OpenedAt : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(Text(after?.IncidentId));
+        command.Parameters.Add(new NpgsqlParameter { Value = after is { } a ? a.At : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(Text(after?.Id));
         command.Parameters.Add(new NpgsqlParameter { Value = pageSize + 1 });
 
         var states = new List<IncidentState>();
@@ -116,7 +115,7 @@ public static class IncidentsApi
         }
         var signalIds = await SignalIdsAsync(dataSource, context.User.OrgId(), states.Select(s => s.IncidentId).ToArray(), context.RequestAborted);
         var items = states.Select(s => s.ToContract(signalIds.GetValueOrDefault(s.IncidentId, []))).ToList();
-        return TypedResults.Ok(new IncidentPage(items, more ? Cursor.Of(states[^1]) : null));
+        return TypedResults.Ok(new IncidentPage(items, more ? KeysetCursor.Of(states[^1].OpenedAt, states[^1].IncidentId) : null));
     }
 
     public static async Task<Results<Ok<IncidentDetail>, ProblemHttpResult>> GetAsync(HttpContext context, NpgsqlDataSource dataSource, string incidentId)
@@ -318,30 +317,4 @@ public static class IncidentsApi
         statusCode: StatusCodes.Status404NotFound,
         title: "No such incident",
         detail: $"Your organization has no incident '{incidentId}'.");
-
-    /// <summary>A keyset position: the opened-at time and id of the last incident of a page.</summary>
-    private sealed record Cursor(DateTimeOffset OpenedAt, string IncidentId)
-    {
-        public static string Of(IncidentState last) =>
-            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{last.OpenedAt.UtcTicks.ToString(CultureInfo.InvariantCulture)}|{last.IncidentId}"))
-                .TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-        public static Cursor? Parse(string text)
-        {
-            try
-            {
-                var padded = text.Replace('-', '+').Replace('_', '/');
-                padded += new string('=', (4 - padded.Length % 4) % 4);
-                var parts = Encoding.UTF8.GetString(Convert.FromBase64String(padded)).Split('|', 2);
-                return parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
-                       && ticks is >= 0 && ticks <= DateTimeOffset.MaxValue.UtcTicks && parts[1].Length > 0
-                    ? new Cursor(new DateTimeOffset(ticks, TimeSpan.Zero), parts[1])
-                    : null;
-            }
-            catch (FormatException)
-            {
-                return null;
-            }
-        }
-    }
 }

@@ -20,6 +20,9 @@ public static class SimulatedScenes
     public const string Classroom = "classroom";
     public const string Warehouse = "warehouse";
 
+    /// <summary>The store without its loiterer: one theft and nothing else that signals, so exactly one incident.</summary>
+    public const string Theft = "theft";
+
     /// <summary>Classroom windows are this long, as the default <c>Education:WindowSeconds</c>.</summary>
     public const int ClassroomWindowSeconds = 60;
 
@@ -48,7 +51,10 @@ public static class SimulatedScenes
         switch (scene.ToLowerInvariant())
         {
             case Store:
-                BuildStore(script, tag, objects);
+                BuildStore(script, tag, objects, loiterer: true);
+                break;
+            case Theft:
+                BuildStore(script, tag, objects, loiterer: false);
                 break;
             case Warehouse:
                 BuildWarehouse(script, tag, objects);
@@ -64,7 +70,7 @@ public static class SimulatedScenes
     }
 
     // A shop floor: products on shelf A, a second shelf B at the back, the checkout and the exit.
-    private static void BuildStore(SceneScript scene, string tag, int objects)
+    private static void BuildStore(SceneScript scene, string tag, int objects, bool loiterer)
     {
         var camera = scene.CameraId;
         scene.Zone($"{camera}-shelf-a", ZoneKind.Shelf, 0.1, 0.5, 0.4, 0.9);
@@ -73,9 +79,12 @@ public static class SimulatedScenes
         scene.Zone($"{camera}-exit", ZoneKind.Exit, 0.8, 0.6, 1.0, 1.0);
 
         // Loiterer: enters shelf B at about 1 s and stays there 140 s, lost by the tracker twice.
-        var loiterer = $"loiterer-{tag}";
-        scene.Person(loiterer, 0.05, 0.3).Walk(0.2, 0.3, 2).Stay(50).Hide(0.6).Stay(60).Hide(1).Stay(28).Walk(0.05, 0.3, 2);
-        scene.Expect(Signals.Kinds.Loitering, loiterer, startSecond: 1);
+        if (loiterer)
+        {
+            var loitererId = $"loiterer-{tag}";
+            scene.Person(loitererId, 0.05, 0.3).Walk(0.2, 0.3, 2).Stay(50).Hide(0.6).Stay(60).Hide(1).Stay(28).Walk(0.05, 0.3, 2);
+            scene.Expect(Signals.Kinds.Loitering, loitererId, startSecond: 1);
+        }
 
         // Passer: crosses shelf A in about 4 s.
         scene.Person($"passer-{tag}", 0.05, 0.6, atSecond: 10).Walk(0.6, 0.6, 7);
@@ -87,7 +96,7 @@ public static class SimulatedScenes
         scene.Expect(Signals.Kinds.ProductRemoval, shopperId, startSecond: 35 + (6 * 0.10 / 0.63));
 
         // Browsers walk the free aisle between the shelves and the exit, in no zone.
-        for (var i = 0; i < objects - 4; i++)
+        for (var i = 0; i < objects - (loiterer ? 4 : 3); i++)
         {
             var x = 0.5 + ((i % 5) * 0.05);
             scene.Person($"browser-{i}-{tag}", x, 0.3, atSecond: 5 + (i * 12 % 100))

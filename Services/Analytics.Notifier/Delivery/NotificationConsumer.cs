@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Analytics.EventLog;
+using Analytics.Incidents;
+using Analytics.Notifier.Decisions;
+using Analytics.Schemas.Contracts;
+using Analytics.Schemas.Serialization;
+using Analytics.Schemas.Settings;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Analytics.Notifier.Delivery;
+
+/// <summary>An incident event as stored, with the trace of what caused it.</summary>
+public sealed record StoredIncidentEvent(IncidentEvent Event, string? TraceParent, string? TraceState);
+
+/// <summary>
+/// Reads the incident events and decides, for every change that could notify, what each rule of
+/// the organization does with it. The decisions (the delivery log and the dispatcher's outbox)
+/// and the checkpoint commit in one transaction: a change is decided once, never twice, even when
+/// the notifier stops mid-page.
+/// </summary>
+public sealed partial class NotificationConsumer(
+    NpgsqlDataSource dataSource,
+    IOptions<NotifierSettings> settings,
+    NotifierMetrics metrics,
+    TimeProvider clock,
+    ILogger<NotificationConsumer> logger) : BackgroundService
+{
+    public const string Name = "notifier";
+
+    private const int MaxTraceLinks = 32;
+
+    private static readonly PostgresFeedDefinition<StoredIncidentEvent> IncidentEvents = new(
+        "incident_events",
+        IncidentStore.Channel,
+        "document::text, trace_parent, trace_state",
+        (reader, _) => new StoredIncidentEvent(
+            JsonSerializer.Deserialize(reader.GetString(2), AnalyticsJsonContext.Default.IncidentEvent)!,
+            reader.IsDBNull(3) ? null : reader.GetString(3),
+            reader.IsDBNull(4) ? null : reader.GetString(4)));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var backoff = TimeSpan.FromSeconds(1);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested && e is NpgsqlException or JsonException or InvalidOperationException or TimeoutException)
+            {
+                // Nothing past the last committed checkpoint took effect; start over from it.
+                LogRestart(e, backoff.TotalSeconds);
+                await Task.Delay(backoff, stoppingToken);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+            }
+        }
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var policy = new NotificationPolicy(settings.Value);
+        var checkpoint = await new PostgresEventLog(dataSource).LoadCheckpointAsync(Name, cancellationToken);
+        LogStarting(checkpoint.ToString());
+        var feed = new PostgresFeed<StoredIncidentEvent>(dataSource, IncidentEvents);
+        await foreach (var (page, end) in feed.SubscribeAsync(checkpoint, cancellationToken))
+        {
+            using var activity = StartDecision(page);
+            var decided = await DecideAsync(policy, page, end, cancellationToken);
+            activity?.SetTag("analytics.deliveries", decided);
+        }
+    }
+
+    /// <returns>How many decisions the page produced.</returns>
+    private async Task<int> DecideAsync(NotificationPolicy policy, IReadOnlyList<StoredIncidentEvent> page, LogPosition end, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        // Only these can notify; the rest of the page just moves the checkpoint.
+        var candidates = page.Where(e => e.Event.Type is IncidentEventType.Opened or IncidentEventType.Reopened
+            or IncidentEventType.SeverityChanged or IncidentEventType.Resolved).ToList();
+        var rows = new List<DeliveryRow>();
+        if (candidates.Count > 0)
+        {
+            var orgIds = candidates.Select(c => c.Event.OrgId).Distinct(StringComparer.Ordinal).ToArray();
+            var rules = await DeliveryStore.RulesAsync(connection, orgIds, cancellationToken);
+            var histories = await DeliveryStore.HistoriesAsync(connection, candidates.Select(c => c.Event).ToList(), cancellationToken);
+            var ledger = await DeliveryStore.LedgerAsync(connection, candidates.Select(c => c.Event).ToList(), policy.WindowStart(now), policy.Window, cancellationToken);
+            var digests = new Dictionary<(string OrgId, string RuleId), string>();
+
+            foreach (var (e, traceParent, traceState) in candidates)
+            {
+                var change = histories.ChangeAt(e);
+                var decisions = policy.Decide(change, rules.GetValueOrDefault(e.OrgId, []), ledger, now);
+                foreach (var decision in decisions)
+                {
+                    string? digestId = null;
+                    if (decision.Status == DeliveryStatus.FoldedIntoDigest)
+                    {
+                        var rule = decision.Rule!;
+                        if (!digests.TryGetValue((e.OrgId, rule.RuleId), out digestId))
+                        {
+                            digestId = await DeliveryStore.OpenDigestAsync(connection, rule, policy.WindowStart(now), policy.Window, now, cancellationToken);
+                            digests[(e.OrgId, rule.RuleId)] = digestId;
+                        }
+                    }
+                    rows.Add(new DeliveryRow(e, decision, change.After.ToContract(histories.SignalIdsAt(e)), digestId, now, traceParent, traceState));
+                }
+            }
+            await DeliveryStore.InsertAsync(connection, rows, cancellationToken);
+        }
+
+        await PostgresEventLog.CommitCheckpointAsync(connection, Name, end, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        foreach (var row in rows)
+        {
+            metrics.Decided(row.Decision.Status);
+        }
+        return rows.Count;
+    }
+
+    /// <summary>One span per page, linked to the traces that caused its incident changes.</summary>
+    private static Activity? StartDecision(IReadOnlyList<StoredIncidentEvent> page)
+    {
+        var links = new List<ActivityLink>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var e in page)
+        {
+            if (links.Count < MaxTraceLinks && e.TraceParent is { } parent && seen.Add(parent) &&
+                ActivityContext.TryParse(parent, e.TraceState, out var context))
+            {
+                links.Add(new ActivityLink(context));
+            }
+        }
+        var activity = Telemetry.ActivitySource.StartActivity("decide notifications", ActivityKind.Consumer, parentContext: default, links: links);
+        activity?.SetTag("analytics.incident_events", page.Count);
+        return activity;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Notifier starts after incident event position {Checkpoint}")]
+    private partial void LogStarting(string checkpoint);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Notifier decisions failed and restart from the checkpoint in {Seconds} s")]
+    private partial void LogRestart(Exception error, double seconds);
+}
