@@ -58,7 +58,10 @@ public sealed class Sandbox(ComposeService hardened)
             $"--reuid={uid}", $"--regid={gid}", "--clear-groups", "--",
             Bwrap, "--unshare-user", "--uid", $"{uid}", "--gid", $"{gid}",
             "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-            "--new-session", "--die-with-parent",
+            // No --die-with-parent: its death signal is tied to the thread that started bwrap, and
+            // .NET starts processes from pool threads that retire when idle, which killed
+            // sandboxed processes (exit 137) at random. Disposing the process kills its tree.
+            "--new-session",
             // Without read_only the root stays writable, so the write checks would catch it.
             hardened.ReadOnly ? "--ro-bind" : "--bind", "/", "/",
         ];
