@@ -46,7 +46,7 @@ internal static class LatencyBenchmark
             (await api.PutAsJsonAsync($"/v1/zones/probe-zone-{cell}", zone)).EnsureSuccessStatusCode();
         }
         using var receiver = new WebhookReceiver();
-        (await api.PostAsJsonAsync("/v1/notification-rules", new { name = "bench", channel = "webhook", minSeverity = "info", url = receiver.Url })).EnsureSuccessStatusCode();
+        (await api.PutAsJsonAsync("/v1/notification-rules/bench", new { name = "bench", channel = "webhook", minSeverity = "info", url = receiver.Url })).EnsureSuccessStatusCode();
 
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         var background = RunBackgroundAsync(app, apiKey, rate, stop.Token);
