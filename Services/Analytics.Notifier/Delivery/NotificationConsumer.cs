@@ -11,8 +11,11 @@ using Npgsql;
 
 namespace Analytics.Notifier.Delivery;
 
-/// <summary>An incident event as stored, with the trace of what caused it.</summary>
-public sealed record StoredIncidentEvent(IncidentEvent Event, string? TraceParent, string? TraceState);
+/// <summary>
+/// An incident event as stored, with the trace of what caused it. <see cref="Event"/> is read only
+/// for the types that can notify; for the others (most of them: attached signals) it is null.
+/// </summary>
+public sealed record StoredIncidentEvent(IncidentEvent? Event, string? TraceParent, string? TraceState);
 
 /// <summary>
 /// Reads the incident events and decides, for every change that could notify, what each rule of
@@ -29,35 +32,19 @@ public sealed partial class NotificationConsumer(
 {
     public const string Name = "notifier";
 
-    private const int MaxTraceLinks = 32;
-
+    // Only the types that can notify are parsed; an attached signal, the bulk of the stream, costs
+    // the notifier a type and a trace context, not a JSON document.
     private static readonly PostgresFeedDefinition<StoredIncidentEvent> IncidentEvents = new(
         "incident_events",
         IncidentStore.Channel,
-        "document::text, trace_parent, trace_state",
+        "CASE WHEN type IN ('opened', 'reopened', 'severityChanged', 'resolved') THEN document::text END, trace_parent, trace_state",
         (reader, _) => new StoredIncidentEvent(
-            JsonSerializer.Deserialize(reader.GetString(2), AnalyticsJsonContext.Default.IncidentEvent)!,
+            reader.IsDBNull(2) ? null : JsonSerializer.Deserialize(reader.GetString(2), AnalyticsJsonContext.Default.IncidentEvent)!,
             reader.IsDBNull(3) ? null : reader.GetString(3),
             reader.IsDBNull(4) ? null : reader.GetString(4)));
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var backoff = TimeSpan.FromSeconds(1);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunAsync(stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested && e is NpgsqlException or JsonException or InvalidOperationException or TimeoutException)
-            {
-                // Nothing past the last committed checkpoint took effect; start over from it.
-                LogRestart(e, backoff.TotalSeconds);
-                await Task.Delay(backoff, stoppingToken);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        ConsumerRestarts.RunAsync(RunAsync, (e, backoff) => LogRestart(e, backoff.TotalSeconds), stoppingToken);
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -81,8 +68,7 @@ public sealed partial class NotificationConsumer(
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
         // Only these can notify; the rest of the page just moves the checkpoint.
-        var candidates = page.Where(e => e.Event.Type is IncidentEventType.Opened or IncidentEventType.Reopened
-            or IncidentEventType.SeverityChanged or IncidentEventType.Resolved).ToList();
+        var candidates = page.Where(e => e.Event is not null).Select(e => (Event: e.Event!, e.TraceParent, e.TraceState)).ToList();
         var rows = new List<DeliveryRow>();
         if (candidates.Count > 0)
         {
@@ -126,17 +112,7 @@ public sealed partial class NotificationConsumer(
     /// <summary>One span per page, linked to the traces that caused its incident changes.</summary>
     private static Activity? StartDecision(IReadOnlyList<StoredIncidentEvent> page)
     {
-        var links = new List<ActivityLink>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var e in page)
-        {
-            if (links.Count < MaxTraceLinks && e.TraceParent is { } parent && seen.Add(parent) &&
-                ActivityContext.TryParse(parent, e.TraceState, out var context))
-            {
-                links.Add(new ActivityLink(context));
-            }
-        }
-        var activity = Telemetry.ActivitySource.StartActivity("decide notifications", ActivityKind.Consumer, parentContext: default, links: links);
+        var activity = Telemetry.StartLinkedConsumer("decide notifications", page.Select(e => (e.TraceParent, e.TraceState)));
         activity?.SetTag("analytics.incident_events", page.Count);
         return activity;
     }
