@@ -74,7 +74,7 @@ public static class IncidentsApi
         }
         if (errors.Count > 0)
         {
-            return Refused("The query was refused", errors);
+            return Problems.Invalid("query", errors);
         }
 
         await using var command = dataSource.CreateCommand(
@@ -132,7 +132,7 @@ public static class IncidentsApi
         }
         if (state is null)
         {
-            return NotFound(incidentId);
+            return Problems.NotFound("incident", incidentId);
         }
 
         var evidence = new List<Signal>();
@@ -189,7 +189,7 @@ public static class IncidentsApi
     {
         if (string.IsNullOrWhiteSpace(note.Comment))
         {
-            return Refused("The comment was refused; nothing was changed", [new ValidationProblem("$.comment", "is required")]);
+            return Problems.Invalid("comment", "$.comment", "is required");
         }
         var result = await ActAsync(context, dataSource, clock, incidentId, note, IncidentEventType.Comment, _ => null);
         return result.Result switch
@@ -214,8 +214,7 @@ public static class IncidentsApi
     {
         if (note?.Comment is { Length: > MaxCommentLength } tooLong)
         {
-            return Refused("The request was refused; nothing was changed",
-                [new ValidationProblem("$.comment", string.Create(CultureInfo.InvariantCulture, $"must be at most {MaxCommentLength} characters, was {tooLong.Length}"))]);
+            return Problems.Invalid("request", [new ValidationProblem("$.comment", string.Create(CultureInfo.InvariantCulture, $"must be at most {MaxCommentLength} characters, was {tooLong.Length}"))]);
         }
         var orgId = context.User.OrgId();
         await using var connection = await dataSource.OpenConnectionAsync(context.RequestAborted);
@@ -223,14 +222,14 @@ public static class IncidentsApi
         var incident = await IncidentStore.LoadForUpdateAsync(connection, orgId, incidentId, context.RequestAborted);
         if (incident is null)
         {
-            return NotFound(incidentId);
+            return Problems.NotFound("incident", incidentId);
         }
         switch (refusal(incident))
         {
             case Unchanged:
                 return TypedResults.Ok(await ContractAsync(connection, incident, context.RequestAborted));
             case { } reason:
-                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The incident is not in a state for that", detail: reason);
+                return Problems.Conflict("The incident is not in a state for that", reason);
         }
 
         var e = new IncidentEvent
@@ -306,15 +305,4 @@ public static class IncidentsApi
     }
 
     private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
-
-    private static ProblemHttpResult Refused(string title, List<ValidationProblem> errors) => TypedResults.Problem(
-        statusCode: StatusCodes.Status400BadRequest,
-        title: title,
-        detail: $"{errors.Count} problem(s).",
-        extensions: new Dictionary<string, object?> { ["errors"] = errors });
-
-    private static ProblemHttpResult NotFound(string incidentId) => TypedResults.Problem(
-        statusCode: StatusCodes.Status404NotFound,
-        title: "No such incident",
-        detail: $"Your organization has no incident '{incidentId}'.");
 }

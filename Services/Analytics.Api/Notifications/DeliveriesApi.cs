@@ -64,11 +64,7 @@ public static class DeliveriesApi
         }
         if (errors.Count > 0)
         {
-            return TypedResults.Problem(
-                statusCode: StatusCodes.Status400BadRequest,
-                title: "The query was refused",
-                detail: string.Join("; ", errors),
-                extensions: new Dictionary<string, object?> { ["errors"] = errors });
+            return Problems.Invalid("query", errors);
         }
 
         await using var connection = await dataSource.OpenConnectionAsync(context.RequestAborted);

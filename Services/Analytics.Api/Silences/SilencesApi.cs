@@ -58,7 +58,7 @@ public static class SilencesApi
         command.Parameters.Add(new NpgsqlParameter { Value = silenceId });
         return await command.ExecuteScalarAsync(context.RequestAborted) is string document
             ? TypedResults.Ok(JsonSerializer.Deserialize(document, AnalyticsJsonContext.Default.Silence)!)
-            : NotFound(silenceId);
+            : Problems.NotFound("silence", silenceId);
     }
 
     public static async Task<Results<Created<Silence>, ProblemHttpResult>> CreateAsync(
@@ -82,11 +82,7 @@ public static class SilencesApi
         var problems = ContractValidator.Validate(silence, now);
         if (problems.Count > 0)
         {
-            return TypedResults.Problem(
-                statusCode: StatusCodes.Status400BadRequest,
-                title: "The silence was refused; nothing was changed",
-                detail: $"{problems.Count} problem(s).",
-                extensions: new Dictionary<string, object?> { ["errors"] = problems });
+            return Problems.Invalid("silence", problems);
         }
         await WriteAsync(dataSource, silence, context.RequestAborted);
         return TypedResults.Created($"/v1/silences/{silence.SilenceId}", silence);
@@ -98,7 +94,7 @@ public static class SilencesApi
         var found = await GetAsync(context, dataSource, silenceId);
         if (found.Result is not Ok<Silence> { Value: { } silence })
         {
-            return NotFound(silenceId);
+            return Problems.NotFound("silence", silenceId);
         }
         var now = clock.GetUtcNow();
         if (silence.EndsAt <= now)
@@ -125,9 +121,4 @@ public static class SilencesApi
         command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(silence, AnalyticsJsonContext.Default.Silence) });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
-
-    private static ProblemHttpResult NotFound(string silenceId) => TypedResults.Problem(
-        statusCode: StatusCodes.Status404NotFound,
-        title: "No such silence",
-        detail: $"Your organization has no silence '{silenceId}'.");
 }
