@@ -24,7 +24,7 @@ public sealed class ObservationRetentionTests(PlatformFixture platform)
         var oldTrack = await InsertAsync(dataSource, orgId, EventTypes.TrackUpdate, TimeSpan.FromHours(3));
 
         // Observations kept for 7 days, affect telemetry for 2 hours.
-        await using (var maintain = dataSource.CreateCommand("SELECT analytics_maintain_observation_log(7, 7, 2)"))
+        await using (var maintain = dataSource.CreateCommand("SELECT analytics_maintain_observation_log(7, 7); SELECT analytics_delete_old_affect_telemetry(2)"))
         {
             await maintain.ExecuteNonQueryAsync();
         }

@@ -22,11 +22,16 @@ public sealed partial class ObservationLogMaintenance(
         {
             try
             {
-                await using var command = dataSource.CreateCommand("SELECT analytics_maintain_observation_log($1, $2, $3)");
-                command.Parameters.Add(new NpgsqlParameter { Value = DaysAhead });
-                command.Parameters.Add(new NpgsqlParameter { Value = settings.Value.ObservationRetentionDays });
-                command.Parameters.Add(new NpgsqlParameter { Value = settings.Value.AffectTelemetryRetentionHours });
-                await command.ExecuteNonQueryAsync(stoppingToken);
+                await using var batch = dataSource.CreateBatch();
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT analytics_maintain_observation_log($1, $2)")
+                {
+                    Parameters = { new() { Value = DaysAhead }, new() { Value = settings.Value.ObservationRetentionDays } },
+                });
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT analytics_delete_old_affect_telemetry($1)")
+                {
+                    Parameters = { new() { Value = settings.Value.AffectTelemetryRetentionHours } },
+                });
+                await batch.ExecuteNonQueryAsync(stoppingToken);
             }
             catch (NpgsqlException e)
             {
