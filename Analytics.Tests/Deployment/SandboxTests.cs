@@ -240,19 +240,13 @@ public sealed class SandboxTests(PlatformFixture platform, SandboxedPlatform san
     /// <summary>Runs <paramref name="sql"/> (the sandbox organization as $1) until <paramref name="done"/> holds for its value.</summary>
     private async Task<object?> PollAsync(string sql, Func<object?, bool> done)
     {
-        using var cts = new CancellationTokenSource(Timeout);
         await using var dataSource = await sandboxed.CreateDataSourceAsync();
-        while (true)
+        return await Eventually.Until(async () =>
         {
             await using var command = dataSource.CreateCommand(sql);
             command.Parameters.Add(new NpgsqlParameter { Value = SandboxedPlatform.OrgId });
-            var value = await command.ExecuteScalarAsync(cts.Token) is var v and not DBNull ? v : null;
-            if (done(value))
-            {
-                return value;
-            }
-            await Task.Delay(100, cts.Token);
-        }
+            return await command.ExecuteScalarAsync() is var v and not DBNull ? v : null;
+        }, done, sql, Timeout);
     }
 
     private static async Task<ServiceProcess.Outcome> RunShellAsync(Sandbox sandbox, string script) =>

@@ -171,32 +171,17 @@ public sealed class SignalPipelineTests(PlatformFixture platform)
 
     private sealed record StoredSignal(string Kind, string[] TrackIds, string? ZoneId, DateTimeOffset StartedAt, string? TraceParent);
 
-    private async Task<List<StoredSignal>> WaitForSignalsAsync(string orgId, int count)
-    {
-        using var cts = new CancellationTokenSource(Timeout);
-        while (true)
-        {
-            var signals = await SignalsAsync(orgId);
-            if (signals.Count >= count)
-            {
-                return signals;
-            }
-            await Task.Delay(100, cts.Token);
-        }
-    }
+    private Task<List<StoredSignal>> WaitForSignalsAsync(string orgId, int count) =>
+        Eventually.Until(() => SignalsAsync(orgId), signals => signals.Count >= count, $"{count} signal(s) of {orgId}", Timeout);
 
     /// <summary>Waits until the antitheft consumer has committed past everything this org sent.</summary>
-    private async Task WaitForCheckpointBeyondAsync(string orgId)
+    private Task<bool?> WaitForCheckpointBeyondAsync(string orgId)
     {
-        using var cts = new CancellationTokenSource(Timeout);
         const string Sql = """
             SELECT (SELECT (tx_id, seq) FROM consumer_checkpoints WHERE consumer = 'antitheft')
                 >= (SELECT (tx_id, seq) FROM observation_log WHERE org_id = $1 ORDER BY tx_id DESC, seq DESC LIMIT 1)
             """;
-        while (await ScalarAsync<bool?>(Sql, orgId) != true)
-        {
-            await Task.Delay(100, cts.Token);
-        }
+        return Eventually.Until(() => ScalarAsync<bool?>(Sql, orgId), passed => passed == true, "antitheft's checkpoint past the org's observations", Timeout);
     }
 
     private Task<List<StoredSignal>> SignalsAsync(string orgId) => platform.QueryAsync(
