@@ -21,6 +21,7 @@ public sealed class ExternalPostgresTests(PlatformFixture platform)
             ["Postgres:Mode=external", "Simulator:Enabled=false", $"ConnectionStrings:{ResourceNames.Database}={connectionString}"], cts.Token);
 
         Assert.DoesNotContain(builder.Resources, r => r.Name == ResourceNames.Postgres);
+        PlatformFixture.KeepLogsQuiet(builder);
 
         await using var app = await builder.BuildAsync(cts.Token);
         await app.StartAsync(cts.Token);
