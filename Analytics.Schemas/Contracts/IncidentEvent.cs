@@ -26,6 +26,9 @@ public enum IncidentEventType
 [Description("One entry of an incident's append-only history.")]
 public sealed record IncidentEvent
 {
+    /// <summary>The most signals one signalAttached event lists; more in one step start another event.</summary>
+    public const int MaxSignalsPerEvent = 50;
+
     [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Incident the event belongs to.")]
     public required string IncidentId { get; init; }
 
@@ -44,14 +47,19 @@ public sealed record IncidentEvent
     [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Who did it: fusion, or the API key that called.")]
     public required string Actor { get; init; }
 
-    [MaxLength(ContractLimits.MaxIdLength), Description("Signal that opened, joined or escalated the incident.")]
+    [MaxLength(ContractLimits.MaxIdLength), Description("Signal that opened, reopened or escalated the incident.")]
     public string? SignalId { get; init; }
 
-    [MaxLength(ContractLimits.MaxIdLength), Description("Kind of that signal.")]
+    [MaxLength(ContractLimits.MaxIdLength), Description("Kind of the opening signal; on opened.")]
     public string? SignalKind { get; init; }
 
-    [Description("End of that signal's observed stretch (event time), UTC.")]
+    [Description("End of the opening signal's observed stretch (event time), UTC; on opened.")]
     public DateTimeOffset? SignalAt { get; init; }
+
+    [MinLength(1), MaxLength(MaxSignalsPerEvent), Description(
+        "Signals that joined, in the order they arrived; on signalAttached. Signals fusion folds in one step " +
+        "into the same incident share one event, so a burst writes one event per incident rather than one per signal.")]
+    public IReadOnlyList<AttachedSignal>? Signals { get; init; }
 
     [Description("Domain of the incident; on opened.")]
     public Domain? Domain { get; init; }
@@ -85,4 +93,24 @@ public sealed record IncidentEvent
 
     [Range(1, int.MaxValue), Description("Version of the incident event schema.")]
     public required int SchemaVersion { get; init; }
+}
+
+/// <summary>A signal as an incident's history records it: what the projection needs, and the id to find the rest.</summary>
+[Description("A signal attached to an incident.")]
+public sealed record AttachedSignal
+{
+    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Signal id; the signal itself is in the incident's evidence.")]
+    public required string Id { get; init; }
+
+    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Kind of the signal.")]
+    public required string Kind { get; init; }
+
+    [Description("End of the signal's observed stretch (event time), UTC.")]
+    public required DateTimeOffset At { get; init; }
+
+    [MaxLength(ContractLimits.MaxIdLength), Description("Camera that saw it.")]
+    public string? CameraId { get; init; }
+
+    [MaxLength(ContractLimits.MaxIdLength), Description("Zone it happened in, when it is about a zone.")]
+    public string? ZoneId { get; init; }
 }

@@ -20,12 +20,13 @@ public sealed class IncidentFolderTests
         private readonly IncidentFolder _folder = new(settings);
         public Dictionary<string, IncidentState> Newest { get; } = [];
         public Dictionary<string, IncidentState> Incidents { get; } = [];
-        public List<IncidentEvent> Events { get; } = [];
+        public IncidentEventBatch Batch { get; } = new();
+        public IReadOnlyList<IncidentEvent> Events => Batch.Events;
 
         public IncidentState Add(Signal signal, DateTimeOffset now, params Silence[] silences)
         {
             var key = _folder.GroupKeyOf(signal);
-            var state = _folder.Fold(signal, Newest.GetValueOrDefault(key), now, silences, Events);
+            var state = _folder.Fold(signal, Newest.GetValueOrDefault(key), now, silences, Batch);
             Newest[key] = state;
             Incidents[state.IncidentId] = state;
             return state;
@@ -68,6 +69,93 @@ public sealed class IncidentFolderTests
             [IncidentEventType.Opened, IncidentEventType.SignalAttached, IncidentEventType.SignalAttached, IncidentEventType.Opened],
             fold.Events.Select(e => e.Type));
     }
+
+    [Fact]
+    public void Signals_joining_one_incident_in_one_step_share_one_event_and_the_events_rebuild_the_same_incident()
+    {
+        var fold = new Fold(Settings);
+        var now = T0.AddSeconds(600);
+        fold.Add(Signal("s1", "intrusion", 0, 10, camera: "cam-1"), now);
+        fold.Add(Signal("other", "loitering", 0, 130, zone: "shelf-9"), now);
+        fold.Add(Signal("s2", "intrusion", 20, 30, camera: "cam-2"), now);
+        var last = fold.Add(Signal("s3", "intrusion", 40, 50, camera: "cam-1"), now);
+
+        var attached = Assert.Single(fold.Events, e => e.Type == IncidentEventType.SignalAttached);
+        Assert.Equal(["s2", "s3"], attached.Signals!.Select(signal => signal.Id));
+        Assert.Equal(2, attached.Version);
+        Assert.Equal(3, last.SignalCount);
+        Assert.Null(last.CameraId);
+        Assert.Equal(T0.AddSeconds(50), last.LastSignalAt);
+        Assert.Equivalent(last, Rebuild(fold.Events.Where(e => e.IncidentId == last.IncidentId)), strict: true);
+    }
+
+    [Fact]
+    public void An_escalation_between_signals_or_a_full_event_starts_a_new_attachment()
+    {
+        var fold = new Fold(Settings);
+        var now = T0.AddSeconds(600);
+        fold.Add(Signal("s0", "intrusion", 0, 10, zone: "vault"), now);
+        fold.Add(Signal("s1", "intrusion", 0, 10, zone: "vault"), now);
+        fold.Add(Signal("s2", "intrusion", 0, 10, zone: "vault", severity: Severity.Critical), now);
+        IncidentState last = null!;
+        for (var i = 3; i < 3 + IncidentEvent.MaxSignalsPerEvent + 1; i++)
+        {
+            last = fold.Add(Signal($"s{i}", "intrusion", 0, 10, zone: "vault"), now);
+        }
+
+        // s1 and s2 share an attachment; the escalation s2 caused follows it, so s3 starts another
+        // attachment, which fills up and leaves the last signal an event of its own.
+        Assert.Equal(
+            [IncidentEventType.Opened, IncidentEventType.SignalAttached, IncidentEventType.SeverityChanged,
+                IncidentEventType.SignalAttached, IncidentEventType.SignalAttached],
+            fold.Events.Select(e => e.Type));
+        Assert.Equal([2, IncidentEvent.MaxSignalsPerEvent, 1], fold.Events.Where(e => e.Signals is not null).Select(e => e.Signals!.Count));
+        Assert.Equal(IncidentEvent.MaxSignalsPerEvent + 4, last.SignalCount);
+        Assert.Equivalent(last, Rebuild(fold.Events), strict: true);
+    }
+
+    [Fact]
+    public void Signals_folded_at_different_moments_get_events_of_their_own()
+    {
+        var fold = new Fold(Settings);
+        fold.Add(Signal("s1", "intrusion", 0, 10), T0.AddSeconds(11));
+        fold.Add(Signal("s2", "intrusion", 20, 30), T0.AddSeconds(31));
+        fold.Add(Signal("s3", "intrusion", 40, 50), T0.AddSeconds(51));
+
+        Assert.Equal([["s2"], ["s3"]], fold.Events.Where(e => e.Signals is not null).Select(e => e.Signals!.Select(signal => signal.Id)));
+    }
+
+    [Fact]
+    public void A_stored_attachment_of_the_earlier_one_signal_form_still_counts_its_signal()
+    {
+        var fold = new Fold(Settings);
+        var opened = fold.Add(Signal("s1", "loitering", 0, 130), T0.AddSeconds(131));
+        var earlier = new IncidentEvent
+        {
+            IncidentId = opened.IncidentId,
+            OrgId = opened.OrgId,
+            Version = 2,
+            Type = IncidentEventType.SignalAttached,
+            At = T0.AddSeconds(200),
+            Actor = IncidentFolder.Actor,
+            SignalId = "s2",
+            SignalKind = "product_removal",
+            SignalAt = T0.AddSeconds(190),
+            CameraId = "cam-1",
+            ZoneId = "shelf-1",
+            SchemaVersion = 1,
+        };
+
+        var state = IncidentProjection.Apply(opened, earlier);
+
+        Assert.Equal(2, state.SignalCount);
+        Assert.Equal(["loitering", "product_removal"], state.SignalKinds);
+        Assert.Equal(T0.AddSeconds(190), state.LastSignalAt);
+        Assert.Equal(["s2"], IncidentProjection.SignalIdsOf(earlier));
+    }
+
+    private static IncidentState Rebuild(IEnumerable<IncidentEvent> events) =>
+        events.Aggregate((IncidentState?)null, IncidentProjection.Apply)!;
 
     [Fact]
     public void Signals_in_different_zones_or_of_different_kinds_form_separate_incidents()

@@ -170,6 +170,29 @@ public sealed class IncidentsApiTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task A_burst_of_signals_into_one_incident_shares_one_attachment_and_the_evidence_lists_each_signal_in_order()
+    {
+        var (orgId, key) = await platform.CreateOrganizationAsync();
+        var start = DateTimeOffset.UtcNow.AddMinutes(-5);
+        // Committed together, so fusion folds them in one step.
+        await InsertSignalsAsync(
+            Signal(orgId, "s-1", "intrusion", "vault", start, 5),
+            Signal(orgId, "s-2", "intrusion", "vault", start.AddSeconds(20), 5),
+            Signal(orgId, "s-3", "intrusion", "vault", start.AddSeconds(40), 5),
+            Signal(orgId, "s-4", "intrusion", "vault", start.AddSeconds(60), 5));
+        using var api = platform.CreateClient(ResourceNames.Api, key);
+
+        var incident = (await Eventually.Until(() => ListAsync(api, ""), p => p.Items.Count == 1, "the incident")).Items[0];
+        var detail = await GetAsync(api, incident.Id);
+
+        Assert.Equal(["s-1", "s-2", "s-3", "s-4"], incident.SignalIds);
+        Assert.Equal(["s-1", "s-2", "s-3", "s-4"], detail.Evidence.Select(s => s.Id));
+        Assert.Equal([IncidentEventType.Opened, IncidentEventType.SignalAttached], detail.History.Select(e => e.Type));
+        Assert.Equal(["s-2", "s-3", "s-4"], detail.History[1].Signals!.Select(s => s.Id));
+        Assert.Equal(detail.Evidence.Skip(1).Select(s => s.EndedAt), detail.History[1].Signals!.Select(s => s.At));
+    }
+
+    [Fact]
     public async Task Rebuilding_the_projection_from_the_incident_events_gives_the_same_table()
     {
         // Incidents with history of every kind exist from the other tests; add one of our own so

@@ -27,15 +27,7 @@ public static class IncidentProjection
         var next = state with { UpdatedAt = e.At, Version = e.Version };
         return e.Type switch
         {
-            IncidentEventType.SignalAttached => next with
-            {
-                SignalCount = state.SignalCount + 1,
-                SignalKinds = e.SignalKind is { } kind && !state.SignalKinds.Contains(kind) ? [.. state.SignalKinds, kind] : state.SignalKinds,
-                CameraId = state.CameraId == e.CameraId ? state.CameraId : null,
-                ZoneId = state.ZoneId == e.ZoneId ? state.ZoneId : null,
-                LastSignalAt = e.SignalAt is { } at && at > state.LastSignalAt ? at : state.LastSignalAt,
-                LastActivityAt = e.At,
-            },
+            IncidentEventType.SignalAttached => AttachedSignals(e).Aggregate(next, (current, signal) => WithSignal(current, signal, e.At)),
             IncidentEventType.SeverityChanged => next with
             {
                 Kind = e.Kind ?? state.Kind,
@@ -59,6 +51,43 @@ public static class IncidentProjection
             _ => throw new InvalidOperationException($"Incident {e.IncidentId} v{e.Version}: '{e.Type}' cannot follow 'opened'"),
         };
     }
+
+    /// <summary>
+    /// The state after one more signal joined <paramref name="e"/>, the signalAttached event that
+    /// <paramref name="state"/> ends with: what applying <paramref name="e"/> with the signal already
+    /// in its list to the state before it gives, so folding and rebuilding agree.
+    /// </summary>
+    /// <exception cref="InvalidOperationException"><paramref name="e"/> is not the state's newest event, or not a signalAttached.</exception>
+    public static IncidentState AttachAnother(IncidentState state, IncidentEvent e, AttachedSignal signal) =>
+        e.Type == IncidentEventType.SignalAttached && e.IncidentId == state.IncidentId && e.OrgId == state.OrgId && e.Version == state.Version
+            ? WithSignal(state, signal, e.At)
+            : throw new InvalidOperationException($"Event {e.IncidentId} v{e.Version} '{e.Type}' is not the newest attachment of incident {state.IncidentId} v{state.Version}");
+
+    /// <summary>The ids of the signals an event brought into its incident, in order: the opening signal, or those attached.</summary>
+    public static IEnumerable<string> SignalIdsOf(IncidentEvent e) => e.Type switch
+    {
+        IncidentEventType.Opened when e.SignalId is { } id => [id],
+        IncidentEventType.SignalAttached => AttachedSignals(e).Select(signal => signal.Id),
+        _ => [],
+    };
+
+    /// <summary>The attached signals; an event written before signals shared events names its one signal in the opening fields.</summary>
+    private static IReadOnlyList<AttachedSignal> AttachedSignals(IncidentEvent e) =>
+        e.Signals ?? (e is { SignalId: { } id, SignalKind: { } kind }
+            ? [new AttachedSignal { Id = id, Kind = kind, At = e.SignalAt ?? e.At, CameraId = e.CameraId, ZoneId = e.ZoneId }]
+            : []);
+
+    private static IncidentState WithSignal(IncidentState state, AttachedSignal signal, DateTimeOffset at) => state with
+    {
+        SignalCount = state.SignalCount + 1,
+        SignalKinds = state.SignalKinds.Contains(signal.Kind) ? state.SignalKinds : [.. state.SignalKinds, signal.Kind],
+        // An incident seen by several cameras or in several zones is about neither one.
+        CameraId = state.CameraId == signal.CameraId ? state.CameraId : null,
+        ZoneId = state.ZoneId == signal.ZoneId ? state.ZoneId : null,
+        LastSignalAt = signal.At > state.LastSignalAt ? signal.At : state.LastSignalAt,
+        UpdatedAt = at,
+        LastActivityAt = at,
+    };
 
     private static IncidentState Open(IncidentEvent e) => new()
     {

@@ -83,7 +83,7 @@ public static class IncidentStore
             return;
         }
         await using (var writer = await connection.BeginBinaryImportAsync(
-            "COPY incident_events (org_id, incident_id, version, type, at, signal_id, document, trace_parent, trace_state) FROM STDIN (FORMAT BINARY)",
+            "COPY incident_events (org_id, incident_id, version, type, at, signal_ids, document, trace_parent, trace_state) FROM STDIN (FORMAT BINARY)",
             cancellationToken))
         {
             foreach (var (e, traceParent, traceState) in events)
@@ -94,7 +94,14 @@ public static class IncidentStore
                 await writer.WriteAsync(e.Version, NpgsqlDbType.Integer, cancellationToken);
                 await writer.WriteAsync(Wire.Name(e.Type), NpgsqlDbType.Text, cancellationToken);
                 await writer.WriteAsync(e.At, NpgsqlDbType.TimestampTz, cancellationToken);
-                await WriteNullableAsync(writer, e.Type is IncidentEventType.Opened or IncidentEventType.SignalAttached ? e.SignalId : null, cancellationToken);
+                if (IncidentProjection.SignalIdsOf(e).ToArray() is { Length: > 0 } signalIds)
+                {
+                    await writer.WriteAsync(signalIds, NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
+                }
+                else
+                {
+                    await writer.WriteNullAsync(cancellationToken);
+                }
                 await writer.WriteAsync(JsonSerializer.SerializeToUtf8Bytes(e, AnalyticsJsonContext.Default.IncidentEvent), NpgsqlDbType.Jsonb, cancellationToken);
                 await WriteNullableAsync(writer, traceParent, cancellationToken);
                 await WriteNullableAsync(writer, traceState, cancellationToken);

@@ -139,9 +139,10 @@ public static class IncidentsApi
         await using (var command = new NpgsqlCommand(
             """
             SELECT s.document::text FROM incident_events e
-            JOIN signals s ON s.org_id = e.org_id AND s.signal_id = e.signal_id
-            WHERE e.org_id = $1 AND e.incident_id = $2 AND e.signal_id IS NOT NULL
-            ORDER BY e.version
+            CROSS JOIN LATERAL unnest(e.signal_ids) WITH ORDINALITY AS a (signal_id, n)
+            JOIN signals s ON s.org_id = e.org_id AND s.signal_id = a.signal_id
+            WHERE e.org_id = $1 AND e.incident_id = $2 AND e.signal_ids IS NOT NULL
+            ORDER BY e.version, a.n
             """, connection))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = orgId });
@@ -268,7 +269,12 @@ public static class IncidentsApi
     {
         var result = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         await using var command = new NpgsqlCommand(
-            "SELECT incident_id, signal_id FROM incident_events WHERE org_id = $1 AND incident_id = ANY($2) AND signal_id IS NOT NULL ORDER BY incident_id, version",
+            """
+            SELECT e.incident_id, a.signal_id FROM incident_events e
+            CROSS JOIN LATERAL unnest(e.signal_ids) WITH ORDINALITY AS a (signal_id, n)
+            WHERE e.org_id = $1 AND e.incident_id = ANY($2) AND e.signal_ids IS NOT NULL
+            ORDER BY e.incident_id, e.version, a.n
+            """,
             connection);
         command.Parameters.Add(new NpgsqlParameter { Value = orgId });
         command.Parameters.Add(new NpgsqlParameter { Value = incidentIds });

@@ -25,8 +25,13 @@ public sealed partial class FusionConsumer(
 {
     public const string Name = "fusion";
 
-    /// <summary>Signals folded per transaction: larger pages share one lookup and one write per touched incident.</summary>
-    private const int PageSize = 10_000;
+    /// <summary>
+    /// Signals folded per transaction. A page costs one lookup, one projection row and usually one
+    /// attachment event per incident it touches, so in a burst larger pages cost less per signal:
+    /// 20,000 folded 62k signals/s where 10,000 folded 47k (bench/README.md, fusion). Under steady
+    /// load pages are small and this changes nothing.
+    /// </summary>
+    private const int PageSize = 20_000;
 
     private static readonly Evidence NoEvidence = new() { Measurements = new Dictionary<string, double>() };
 
@@ -85,19 +90,22 @@ public sealed partial class FusionConsumer(
         var newest = await IncidentStore.LoadNewestInGroupsAsync(connection, keys, cancellationToken);
         var silences = await SilenceStore.ActiveAsync(connection, page.Select(s => s.Signal.OrgId).Distinct().ToList(), now, cancellationToken);
 
-        var events = new List<TracedIncidentEvent>();
+        var batch = new IncidentEventBatch();
+        // Each event keeps the trace of the signal that made it; signals joining it later add none.
+        var traces = new List<StoredSignal>();
         var changed = new Dictionary<(string, string), IncidentState>();
-        var folded = new List<IncidentEvent>();
         for (var i = 0; i < page.Count; i++)
         {
-            var (signal, traceParent, traceState) = page[i];
-            folded.Clear();
-            var state = folder.Fold(signal, newest.GetValueOrDefault(keys[i]), now, silences, folded);
+            var state = folder.Fold(page[i].Signal, newest.GetValueOrDefault(keys[i]), now, silences, batch);
             newest[keys[i]] = state;
             changed[(state.OrgId, state.IncidentId)] = state;
-            events.AddRange(folded.Select(e => new TracedIncidentEvent(e, traceParent, traceState)));
+            while (traces.Count < batch.Count)
+            {
+                traces.Add(page[i]);
+            }
         }
 
+        var events = batch.Events.Select((e, i) => new TracedIncidentEvent(e, traces[i].TraceParent, traces[i].TraceState)).ToList();
         await IncidentStore.AppendAsync(connection, events, changed.Values, cancellationToken);
         await PostgresEventLog.CommitCheckpointAsync(connection, Name, end, cancellationToken);
         await transaction.CommitAsync(cancellationToken);

@@ -51,10 +51,10 @@ public sealed class IncidentFolder
 
     /// <summary>
     /// Folds <paramref name="signal"/> into <paramref name="newest"/>, the newest incident of its
-    /// group (null when the group has none), appending the events to <paramref name="output"/>.
+    /// group (null when the group has none), adding the events to <paramref name="output"/>.
     /// </summary>
     /// <returns>The incident the signal ended up in, after the events.</returns>
-    public IncidentState Fold(Signal signal, IncidentState? newest, DateTimeOffset now, IReadOnlyList<Silence> silences, List<IncidentEvent> output)
+    public IncidentState Fold(Signal signal, IncidentState? newest, DateTimeOffset now, IReadOnlyList<Silence> silences, IncidentEventBatch output)
     {
         var rule = _ruleByKind.GetValueOrDefault(signal.Kind);
         // A correlation's signals must be able to meet, so its window widens the group's.
@@ -84,7 +84,7 @@ public sealed class IncidentFolder
         return Open(signal, now, silences, output);
     }
 
-    private IncidentState Open(Signal signal, DateTimeOffset now, IReadOnlyList<Silence> silences, List<IncidentEvent> output)
+    private IncidentState Open(Signal signal, DateTimeOffset now, IReadOnlyList<Silence> silences, IncidentEventBatch output)
     {
         var opened = new IncidentEvent
         {
@@ -112,9 +112,10 @@ public sealed class IncidentFolder
     }
 
     private static IncidentState Attach(
-        IncidentState incident, Signal signal, CorrelationRule? rule, DateTimeOffset now, IReadOnlyList<Silence> silences, List<IncidentEvent> output)
+        IncidentState incident, Signal signal, CorrelationRule? rule, DateTimeOffset now, IReadOnlyList<Silence> silences, IncidentEventBatch output)
     {
-        var attached = Emit(incident, output, new()
+        var reference = new AttachedSignal { Id = signal.Id, Kind = signal.Kind, At = signal.EndedAt, CameraId = signal.CameraId, ZoneId = signal.ZoneId };
+        var attached = output.TryJoinNewestAttachment(incident, reference, now) ?? Emit(incident, output, new()
         {
             IncidentId = incident.IncidentId,
             OrgId = incident.OrgId,
@@ -122,11 +123,7 @@ public sealed class IncidentFolder
             Type = IncidentEventType.SignalAttached,
             At = now,
             Actor = Actor,
-            SignalId = signal.Id,
-            SignalKind = signal.Kind,
-            SignalAt = signal.EndedAt,
-            CameraId = signal.CameraId,
-            ZoneId = signal.ZoneId,
+            Signals = [reference],
             SchemaVersion = EventTypes.CurrentVersion.IncidentEvent,
         });
 
@@ -168,7 +165,7 @@ public sealed class IncidentFolder
         return Emit(attached, output, changed with { SilenceId = SilenceStore.Matching(silences, after, now) });
     }
 
-    private static IncidentState Emit(IncidentState? state, List<IncidentEvent> output, IncidentEvent e)
+    private static IncidentState Emit(IncidentState? state, IncidentEventBatch output, IncidentEvent e)
     {
         var next = IncidentProjection.Apply(state, e);
         output.Add(e);

@@ -25,9 +25,9 @@ public sealed class IncidentHistories
         }
         var (previousState, signals) = versions.Count == 0 ? (null, []) : versions[^1];
         var state = IncidentProjection.Apply(previousState, e);
-        if (e.SignalId is { } signalId && e.Type is IncidentEventType.Opened or IncidentEventType.SignalAttached)
+        if (IncidentProjection.SignalIdsOf(e).ToList() is { Count: > 0 } joined)
         {
-            signals = [.. signals, signalId];
+            signals = [.. signals, .. joined];
         }
         versions.Add((state, signals));
     }

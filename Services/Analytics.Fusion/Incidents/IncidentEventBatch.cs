@@ -1,0 +1,43 @@
+using Analytics.Incidents;
+using Analytics.Schemas.Contracts;
+
+namespace Analytics.Fusion.Incidents;
+
+/// <summary>
+/// The incident events one fold step produces, in order. Signals that join the same incident at
+/// the same moment, with nothing else happening to it in between, share one signalAttached event:
+/// a burst of signals then writes one event per incident instead of one per signal.
+/// </summary>
+public sealed class IncidentEventBatch
+{
+    private readonly List<IncidentEvent> _events = [];
+    private readonly Dictionary<(string OrgId, string IncidentId), int> _newestIndex = [];
+
+    public IReadOnlyList<IncidentEvent> Events => _events;
+
+    public int Count => _events.Count;
+
+    public void Add(IncidentEvent e)
+    {
+        _newestIndex[(e.OrgId, e.IncidentId)] = _events.Count;
+        _events.Add(e);
+    }
+
+    /// <summary>
+    /// Adds <paramref name="signal"/> to the signalAttached event of this batch that
+    /// <paramref name="incident"/> ends with, when it was made at <paramref name="at"/> and has room.
+    /// </summary>
+    /// <returns>The incident with the signal attached, or null when it needs an event of its own.</returns>
+    public IncidentState? TryJoinNewestAttachment(IncidentState incident, AttachedSignal signal, DateTimeOffset at)
+    {
+        if (!_newestIndex.TryGetValue((incident.OrgId, incident.IncidentId), out var index)
+            || _events[index] is not { Type: IncidentEventType.SignalAttached, Signals: { Count: < IncidentEvent.MaxSignalsPerEvent } signals } newest
+            || newest.Version != incident.Version
+            || newest.At != at)
+        {
+            return null;
+        }
+        _events[index] = newest with { Signals = [.. signals, signal] };
+        return IncidentProjection.AttachAnother(incident, _events[index], signal);
+    }
+}
