@@ -72,7 +72,7 @@ public sealed partial class FusionConsumer(
         var checkpoint = await new PostgresEventLog(dataSource).LoadCheckpointAsync(Name, cancellationToken);
         LogStarting(checkpoint.ToString());
         var feed = new PostgresFeed<StoredSignal>(dataSource, Signals, new PostgresEventLogOptions { PageSize = PageSize });
-        await foreach (var (page, end) in feed.SubscribeAsync(checkpoint, cancellationToken))
+        await foreach (var (page, end) in feed.SubscribeAsync(checkpoint, cancellationToken).ReadAhead(cancellationToken))
         {
             using var activity = StartFusion(page);
             var events = await FoldAsync(folder, page, end, cancellationToken);
