@@ -33,8 +33,8 @@ public sealed class PostgresFeed<T>(NpgsqlDataSource dataSource, PostgresFeedDef
         LIMIT $3
         """;
 
-    private readonly string _heldBackSql =
-        $"SELECT EXISTS (SELECT 1 FROM {definition.Table} WHERE tx_id >= pg_snapshot_xmin(pg_current_snapshot()))";
+    private readonly string _pendingSql =
+        $"SELECT EXISTS (SELECT 1 FROM {definition.Table} WHERE (tx_id, seq) > ($1, $2))";
 
     /// <summary>Pages of entries after <paramref name="after"/>, forever, each with the position of its last entry.</summary>
     public async IAsyncEnumerable<(IReadOnlyList<T> Entries, LogPosition End)> SubscribeAsync(
@@ -58,10 +58,12 @@ public sealed class PostgresFeed<T>(NpgsqlDataSource dataSource, PostgresFeedDef
                 yield return (page, end);
                 continue;
             }
-            if (await HasHeldBackEntriesAsync(cancellationToken))
+            if (await HasEntriesAfterAsync(position, cancellationToken))
             {
                 // Committed entries wait behind a transaction that is still running; that one may
-                // not append (it may not even be ours), so no notification is sure to come.
+                // not append (it may not even be ours), so no notification is sure to come. Or
+                // that transaction ended between the read and this check, and the entries' own
+                // notification was taken by an earlier wait: either way, read again shortly.
                 await Task.Delay(backoff, cancellationToken);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxHeldBackDelay.Ticks));
                 continue;
@@ -91,9 +93,12 @@ public sealed class PostgresFeed<T>(NpgsqlDataSource dataSource, PostgresFeedDef
         return (page, end);
     }
 
-    private async Task<bool> HasHeldBackEntriesAsync(CancellationToken cancellationToken)
+    /// <summary>Whether any committed entry lies after <paramref name="position"/>, readable yet or not.</summary>
+    private async Task<bool> HasEntriesAfterAsync(LogPosition position, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(_heldBackSql);
+        await using var command = dataSource.CreateCommand(_pendingSql);
+        command.Parameters.Add(new NpgsqlParameter { Value = position.TxId, NpgsqlDbType = NpgsqlDbType.Xid8 });
+        command.Parameters.Add(new NpgsqlParameter { Value = position.Seq });
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 }

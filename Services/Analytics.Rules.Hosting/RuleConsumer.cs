@@ -63,20 +63,32 @@ public sealed partial class RuleConsumer(
                 {
                     continue;
                 }
-                if (Decode(entry) is not { } observation)
+                DateTimeOffset occurredAt;
+                if (!rules.ObservationTypes.Contains(record.Type))
+                {
+                    // Not read by these rules, so not decoded; its stored event time (the
+                    // observation's) still moves the clock.
+                    occurredAt = record.OccurredAt;
+                }
+                else if (Decode(entry) is { } observation)
+                {
+                    occurredAt = observation.OccurredAt;
+                    sink.Current = record;
+                    rules.Observe(observation, catalog.For(record.OrgId, record.CameraId), sink);
+                }
+                else
                 {
                     continue;
                 }
-                positions.Seen(camera, entry.Position, observation.OccurredAt);
-                sink.Current = record;
-                rules.Observe(observation, catalog.For(record.OrgId, record.CameraId), sink);
-                if (!latest.TryGetValue(record.OrgId, out var orgLatest) || observation.OccurredAt > orgLatest)
+                positions.Seen(camera, entry.Position, occurredAt);
+                if (!latest.TryGetValue(record.OrgId, out var orgLatest) || occurredAt > orgLatest)
                 {
-                    latest[record.OrgId] = observation.OccurredAt;
+                    latest[record.OrgId] = occurredAt;
                     advanced.Add(record.OrgId);
                 }
             }
             sink.Current = null;
+
             // Only organizations whose watermark moved with this page can have anything to close.
             foreach (var orgId in advanced)
             {

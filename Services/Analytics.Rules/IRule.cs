@@ -22,6 +22,12 @@ namespace Analytics.Rules;
 /// </remarks>
 public interface IRule
 {
+    /// <summary>
+    /// The observation types (<see cref="EventTypes"/>) the rule reads. The consumer decodes only
+    /// these; every other entry still moves the clock, by its stored event time.
+    /// </summary>
+    IReadOnlySet<string> ObservationTypes { get; }
+
     /// <summary>Feeds one observation; kinds the rule does not use are ignored cheaply.</summary>
     /// <param name="observation">A track update, zone hit or affect telemetry.</param>
     /// <param name="context">The organization and zones of <paramref name="observation"/>'s camera.</param>
@@ -70,6 +76,8 @@ public sealed class RuleSet(IReadOnlyList<IRule> rules) : IRule
     private readonly IRule[] _rules = [.. rules];
 
     public IReadOnlyList<IRule> Rules => _rules;
+
+    public IReadOnlySet<string> ObservationTypes { get; } = rules.SelectMany(rule => rule.ObservationTypes).ToHashSet(StringComparer.Ordinal);
 
     public void Observe(Observation observation, RuleContext context, ISignalSink sink)
     {

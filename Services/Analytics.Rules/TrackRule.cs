@@ -122,6 +122,8 @@ public abstract class TrackRule<TCamera, TTrack> : IRule
 
     protected long GraceTicks { get; }
 
+    public IReadOnlySet<string> ObservationTypes { get; } = new HashSet<string>([EventTypes.TrackUpdate], StringComparer.Ordinal);
+
     public void Observe(Observation observation, RuleContext context, ISignalSink sink)
     {
         if (observation is not TrackUpdate update)

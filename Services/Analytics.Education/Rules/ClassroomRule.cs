@@ -27,6 +27,8 @@ public sealed class ClassroomRule(EducationSettings settings) : IRule
     private readonly Dictionary<(string OrgId, string CameraId), Dictionary<string, ClassWindow>> _cameras = [];
     private readonly Stack<SubjectWindow> _spareSubjects = new();
 
+    public IReadOnlySet<string> ObservationTypes { get; } = new HashSet<string>([EventTypes.AffectTelemetry], StringComparer.Ordinal);
+
     public void Observe(Observation observation, RuleContext context, ISignalSink sink)
     {
         if (observation is not AffectTelemetry sample)
