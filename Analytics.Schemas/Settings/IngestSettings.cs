@@ -27,6 +27,10 @@ public sealed class IngestSettings : IValidatableObject
     [Range(1, 1000000)]
     public int WriteBatchMaxItems { get; set; } = 20000;
 
+    /// <summary>Rounds the writer commits at once, each on its own connection: while one commits, the next is written.</summary>
+    [Range(1, 16)]
+    public int WriteConcurrency { get; set; } = 2;
+
     /// <summary>How long the writer waits for a batch to fill; trades latency for fewer round trips.</summary>
     [Range(0, 1000)]
     public int WriteBatchMaxDelayMilliseconds { get; set; } = 5;

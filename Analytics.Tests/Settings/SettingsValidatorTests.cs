@@ -79,6 +79,7 @@ public sealed class SettingsValidatorTests
     [InlineData("MaxClockSkewSeconds", -1, "Ingest:MaxClockSkewSeconds must be between 0 and 3600, was -1")]
     [InlineData("WriteBatchMaxItems", 0, "Ingest:WriteBatchMaxItems must be between 1 and 1000000, was 0")]
     [InlineData("WriteBatchMaxDelayMilliseconds", 1001, "Ingest:WriteBatchMaxDelayMilliseconds must be between 0 and 1000, was 1001")]
+    [InlineData("WriteConcurrency", 0, "Ingest:WriteConcurrency must be between 1 and 16, was 0")]
     [InlineData("AffectTelemetryRetentionHours", 0, "Ingest:AffectTelemetryRetentionHours must be between 1 and 168, was 0")]
     [InlineData("WriteBatchMaxItems", 300000, "Ingest:WriteBatchMaxItems must not exceed Ingest:WriteQueueCapacity (300000 > 200000)")]
     public void Ingest_settings_invalid(string property, object value, string message) =>

@@ -50,20 +50,25 @@ public sealed partial class ObservationWriter(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var round = new List<PendingWrite>();
-        var records = new List<LogRecord>();
+        // Up to WriteConcurrency rounds commit at once, so the database is never idle while the
+        // next round is gathered and sent. Readers of the log are safe with rounds committing out
+        // of order: they read by transaction (see PostgresFeed).
+        using var slots = new SemaphoreSlim(settings.Value.WriteConcurrency);
+        var committing = new List<Task>();
         // Stopping drains what was accepted: those callers are still waiting for their answer.
         while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
         {
+            await slots.WaitAsync(CancellationToken.None);
+            var (round, records) = (new List<PendingWrite>(), new List<LogRecord>());
             await GatherRoundAsync(round, records, stoppingToken);
-            await CommitRoundAsync(round, records);
-            round.Clear();
-            records.Clear();
+            committing.RemoveAll(task => task.IsCompleted);
+            committing.Add(CommitRoundAsync(round, records).ContinueWith(_ => slots.Release(), TaskScheduler.Default));
             if (stoppingToken.IsCancellationRequested && !_queue.Reader.TryPeek(out _))
             {
                 break;
             }
         }
+        await Task.WhenAll(committing);
     }
 
     public override Task StopAsync(CancellationToken cancellationToken)
@@ -123,9 +128,10 @@ public sealed partial class ObservationWriter(
                 pending.Committed.TrySetResult();
             }
         }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+        catch (Exception e)
         {
-            // Nothing of the round was committed (one transaction), so every caller may safely retry.
+            // Nothing of the round was committed (one transaction), so every caller may safely
+            // retry. Whatever the failure, every caller hears of it: rounds run unobserved.
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             LogCommitFailed(e, records.Count, round.Count);
             foreach (var pending in round)
