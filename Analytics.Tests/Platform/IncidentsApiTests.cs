@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Analytics.Incidents;
-using Analytics.Rules.Hosting;
 using Analytics.Schemas;
 using Analytics.Schemas.Contracts;
 using Npgsql;
@@ -28,10 +27,10 @@ public sealed class IncidentsApiTests(PlatformFixture platform)
     {
         var (orgId, key) = await platform.CreateOrganizationAsync();
         var start = DateTimeOffset.UtcNow.AddMinutes(-10);
-        await InsertSignalsAsync(
-            Signal(orgId, "s-loiter", "loitering", "shelf-1", start, 130),
-            Signal(orgId, "s-removal", "product_removal", "shelf-1", start.AddSeconds(140), 5),
-            Signal(orgId, "s-other", "loitering", "shelf-2", start, 130));
+        await platform.InsertSignalsAsync(
+            TestSignals.Of(orgId, "s-loiter", "loitering", "shelf-1", start, 130),
+            TestSignals.Of(orgId, "s-removal", "product_removal", "shelf-1", start.AddSeconds(140), 5),
+            TestSignals.Of(orgId, "s-other", "loitering", "shelf-2", start, 130));
         using var api = platform.CreateClient(ResourceNames.Api, key);
 
         var page = await Eventually.Until(() => ListAsync(api, ""), p => p.Items.Count == 2 && p.Items.Any(i => i.Kind == "suspected_theft"), "two incidents");
@@ -89,7 +88,7 @@ public sealed class IncidentsApiTests(PlatformFixture platform)
     {
         var (orgId, key) = await platform.CreateOrganizationAsync();
         var (_, otherKey) = await platform.CreateOrganizationAsync();
-        await InsertSignalsAsync(Signal(orgId, "s-1", "intrusion", "vault", DateTimeOffset.UtcNow.AddMinutes(-1), 5));
+        await platform.InsertSignalsAsync(TestSignals.Of(orgId, "s-1", "intrusion", "vault", DateTimeOffset.UtcNow.AddMinutes(-1), 5));
         using var api = platform.CreateClient(ResourceNames.Api, key);
         var incident = (await Eventually.Until(() => ListAsync(api, ""), p => p.Items.Count == 1, "the incident")).Items[0];
 
@@ -111,7 +110,7 @@ public sealed class IncidentsApiTests(PlatformFixture platform)
     {
         var (orgId, key) = await platform.CreateOrganizationAsync();
         var start = DateTimeOffset.UtcNow.AddMinutes(-30);
-        await InsertSignalsAsync([.. Enumerable.Range(0, 5).Select(i => Signal(orgId, $"s-{i}", "intrusion", $"zone-{i}", start.AddMinutes(i), 5))]);
+        await platform.InsertSignalsAsync([.. Enumerable.Range(0, 5).Select(i => TestSignals.Of(orgId, $"s-{i}", "intrusion", $"zone-{i}", start.AddMinutes(i), 5))]);
         using var api = platform.CreateClient(ResourceNames.Api, key);
         await Eventually.Until(() => ListAsync(api, ""), p => p.Items.Count == 5, "five incidents");
 
@@ -147,9 +146,9 @@ public sealed class IncidentsApiTests(PlatformFixture platform)
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var silence = (await created.Content.ReadFromJsonAsync<Silence>(Json))!;
 
-        await InsertSignalsAsync(
-            Signal(orgId, "s-muted", "intrusion", "dock", DateTimeOffset.UtcNow.AddMinutes(-2), 5),
-            Signal(orgId, "s-loud", "intrusion", "vault", DateTimeOffset.UtcNow.AddMinutes(-2), 5));
+        await platform.InsertSignalsAsync(
+            TestSignals.Of(orgId, "s-muted", "intrusion", "dock", DateTimeOffset.UtcNow.AddMinutes(-2), 5),
+            TestSignals.Of(orgId, "s-loud", "intrusion", "vault", DateTimeOffset.UtcNow.AddMinutes(-2), 5));
         var page = await Eventually.Until(() => ListAsync(api, ""), p => p.Items.Count == 2, "two incidents");
         var muted = page.Items.Single(i => i.ZoneId == "dock");
         Assert.True(muted.Silenced);
@@ -175,11 +174,11 @@ public sealed class IncidentsApiTests(PlatformFixture platform)
         var (orgId, key) = await platform.CreateOrganizationAsync();
         var start = DateTimeOffset.UtcNow.AddMinutes(-5);
         // Committed together, so fusion folds them in one step.
-        await InsertSignalsAsync(
-            Signal(orgId, "s-1", "intrusion", "vault", start, 5),
-            Signal(orgId, "s-2", "intrusion", "vault", start.AddSeconds(20), 5),
-            Signal(orgId, "s-3", "intrusion", "vault", start.AddSeconds(40), 5),
-            Signal(orgId, "s-4", "intrusion", "vault", start.AddSeconds(60), 5));
+        await platform.InsertSignalsAsync(
+            TestSignals.Of(orgId, "s-1", "intrusion", "vault", start, 5),
+            TestSignals.Of(orgId, "s-2", "intrusion", "vault", start.AddSeconds(20), 5),
+            TestSignals.Of(orgId, "s-3", "intrusion", "vault", start.AddSeconds(40), 5),
+            TestSignals.Of(orgId, "s-4", "intrusion", "vault", start.AddSeconds(60), 5));
         using var api = platform.CreateClient(ResourceNames.Api, key);
 
         var incident = (await Eventually.Until(() => ListAsync(api, ""), p => p.Items.Count == 1, "the incident")).Items[0];
@@ -198,9 +197,9 @@ public sealed class IncidentsApiTests(PlatformFixture platform)
         // Incidents with history of every kind exist from the other tests; add one of our own so
         // the comparison never runs on empty tables.
         var (orgId, key) = await platform.CreateOrganizationAsync();
-        await InsertSignalsAsync(
-            Signal(orgId, "s-1", "loitering", "shelf-1", DateTimeOffset.UtcNow.AddMinutes(-5), 130),
-            Signal(orgId, "s-2", "product_removal", "shelf-1", DateTimeOffset.UtcNow.AddMinutes(-2), 5));
+        await platform.InsertSignalsAsync(
+            TestSignals.Of(orgId, "s-1", "loitering", "shelf-1", DateTimeOffset.UtcNow.AddMinutes(-5), 130),
+            TestSignals.Of(orgId, "s-2", "product_removal", "shelf-1", DateTimeOffset.UtcNow.AddMinutes(-2), 5));
         using var api = platform.CreateClient(ResourceNames.Api, key);
         var incident = (await Eventually.Until(() => ListAsync(api, ""), p => p.Items.Count == 1 && p.Items[0].SignalIds.Count == 2, "the fused incident")).Items[0];
         using (var acknowledged = await api.PostAsJsonAsync($"/v1/incidents/{incident.Id}/acknowledge", new { }))
@@ -248,34 +247,4 @@ public sealed class IncidentsApiTests(PlatformFixture platform)
 
     private static async Task<Detail> GetAsync(HttpClient api, string incidentId) =>
         (await api.GetFromJsonAsync<Detail>($"/v1/incidents/{incidentId}", Json))!;
-
-    private async Task InsertSignalsAsync(params Signal[] signals)
-    {
-        await using var dataSource = await platform.CreateDataSourceAsync();
-        await using var connection = await dataSource.OpenConnectionAsync();
-        await SignalStore.InsertAsync(connection, [.. signals.Select(s => new TracedSignal(s, null, null))], CancellationToken.None);
-    }
-
-    private static Signal Signal(string orgId, string id, string kind, string zone, DateTimeOffset start, double seconds)
-    {
-        // Whole milliseconds: Postgres keeps microseconds, .NET ticks are finer.
-        start = new DateTimeOffset(start.Ticks - start.Ticks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
-        return new()
-        {
-            Id = id,
-            OrgId = orgId,
-            Domain = Domain.Antitheft,
-            Kind = kind,
-            Severity = Severity.Medium,
-            Confidence = 0.9,
-            SiteId = "site-1",
-            CameraId = "cam-1",
-            ZoneId = zone,
-            TrackIds = ["p-1"],
-            StartedAt = start,
-            EndedAt = start.AddSeconds(seconds),
-            Evidence = new Evidence { Measurements = new Dictionary<string, double> { ["seconds"] = seconds } },
-            SchemaVersion = 1,
-        };
-    }
 }

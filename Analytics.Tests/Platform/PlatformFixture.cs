@@ -1,5 +1,7 @@
 using System.Net.Http.Json;
+using Analytics.Rules.Hosting;
 using Analytics.Schemas;
+using Analytics.Schemas.Contracts;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
@@ -88,6 +90,17 @@ public sealed class PlatformFixture : IAsyncLifetime
     public async Task<NpgsqlDataSource> CreateDataSourceAsync() =>
         NpgsqlDataSource.Create(await App.GetConnectionStringAsync(ResourceNames.Database)
             ?? throw new InvalidOperationException("The AppHost gave no connection string"));
+
+    /// <summary>Stores signals as a rule service would; fusion turns them into incidents.</summary>
+    public Task InsertSignalsAsync(params Signal[] signals) => InsertSignalsAsync(null, signals);
+
+    /// <summary>Stores signals as a rule service would, each with <paramref name="traceParent"/>.</summary>
+    public async Task InsertSignalsAsync(string? traceParent, IEnumerable<Signal> signals)
+    {
+        await using var dataSource = await CreateDataSourceAsync();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await SignalStore.InsertAsync(connection, [.. signals.Select(s => new TracedSignal(s, traceParent, null))], CancellationToken.None);
+    }
 
     /// <summary>A new organization with its own API key, so a test's data is its own.</summary>
     public async Task<(string OrgId, string ApiKey)> CreateOrganizationAsync()

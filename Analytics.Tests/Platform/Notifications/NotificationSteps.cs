@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Analytics.Rules.Hosting;
 using Analytics.Schemas;
 using Analytics.Schemas.Contracts;
 using Npgsql;
@@ -68,36 +67,12 @@ public sealed class NotificationSteps(PlatformFixture platform, string orgId, st
             caughtUp => caughtUp, "the notifier to decide every incident event");
     }
 
-    /// <summary>Stores signals as a rule service would; fusion turns them into incidents.</summary>
-    public async Task InsertSignalsAsync(params Signal[] signals)
-    {
-        await using var dataSource = await platform.CreateDataSourceAsync();
-        await using var connection = await dataSource.OpenConnectionAsync();
-        await SignalStore.InsertAsync(connection, [.. signals.Select(s => new TracedSignal(s, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", null))], CancellationToken.None);
-    }
+    /// <summary>Stores signals as a rule service would, with a trace; fusion turns them into incidents.</summary>
+    public Task InsertSignalsAsync(params Signal[] signals) =>
+        platform.InsertSignalsAsync("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", signals);
 
-    public Signal Signal(string id, string kind, string zone, DateTimeOffset start, double seconds = 5, Severity severity = Severity.Medium)
-    {
-        // Whole milliseconds: Postgres keeps microseconds, .NET ticks are finer.
-        start = new DateTimeOffset(start.Ticks - start.Ticks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
-        return new()
-        {
-            Id = id,
-            OrgId = orgId,
-            Domain = Domain.Antitheft,
-            Kind = kind,
-            Severity = severity,
-            Confidence = 0.9,
-            SiteId = "site-1",
-            CameraId = "cam-1",
-            ZoneId = zone,
-            TrackIds = ["p-1"],
-            StartedAt = start,
-            EndedAt = start.AddSeconds(seconds),
-            Evidence = new Evidence { Measurements = new Dictionary<string, double> { ["seconds"] = seconds } },
-            SchemaVersion = 1,
-        };
-    }
+    public Signal Signal(string id, string kind, string zone, DateTimeOffset start, double seconds = 5, Severity severity = Severity.Medium) =>
+        TestSignals.Of(orgId, id, kind, zone, start, seconds, severity);
 
     /// <summary>Registers a scene's site, camera and zones through the API, as an operator would.</summary>
     public async Task RegisterSceneAsync(Analytics.Scenes.SceneScript scene)
