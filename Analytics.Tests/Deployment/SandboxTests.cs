@@ -2,11 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Analytics.Schemas;
-using Analytics.Schemas.Contracts;
-using Analytics.Schemas.Serialization;
 using Analytics.Tests.Platform;
 using Npgsql;
 using Xunit.Abstractions;
@@ -145,10 +142,10 @@ public sealed class SandboxTests(PlatformFixture platform, SandboxedPlatform san
         }
         var now = DateTimeOffset.UtcNow;
         var start = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero).AddMinutes(-4);
-        var frames = Enumerable.Range(0, 261).Select(i => Track(start.AddSeconds(i * 0.5), "p-1", 0.2)).ToList();
+        var frames = Enumerable.Range(0, 261).Select(i => TestObservations.Track(start.AddSeconds(i * 0.5), "p-1", 0.2, 0.3)).ToList();
 
         using var ingest = Authorized(sandboxed.Client(ResourceNames.Ingest));
-        using var response = await ingest.PostAsync("/v1/observations", Batch(frames));
+        using var response = await ingest.PostAsync("/v1/observations", TestObservations.Batch(frames));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(frames.Count, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accepted").GetInt32());
@@ -178,7 +175,7 @@ public sealed class SandboxTests(PlatformFixture platform, SandboxedPlatform san
     {
         using var ingest = Authorized(sandboxed.Client(ResourceNames.Ingest));
         var now = DateTimeOffset.UtcNow;
-        List<string> Frames(string track) => [.. Enumerable.Range(0, SandboxedPlatform.MaxItemsPerBatch).Select(i => Track(now.AddSeconds(-i), track, 0.7))];
+        List<string> Frames(string track) => [.. Enumerable.Range(0, SandboxedPlatform.MaxItemsPerBatch).Select(i => TestObservations.Track(now.AddSeconds(-i), track, 0.7, 0.3))];
 
         // Holding a lock that blocks inserts into the log keeps the first batch in the queue.
         await using var dataSource = await sandboxed.CreateDataSourceAsync();
@@ -188,13 +185,13 @@ public sealed class SandboxTests(PlatformFixture platform, SandboxedPlatform san
         {
             await lockLog.ExecuteNonQueryAsync();
         }
-        var first = ingest.PostAsync("/v1/observations", Batch(Frames("q-1")));
+        var first = ingest.PostAsync("/v1/observations", TestObservations.Batch(Frames("q-1")));
         await PollAsync("SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE NOT l.granted AND a.datname = current_database() AND $1 <> ''", n => n is > 0L);
 
-        using var refused = await ingest.PostAsync("/v1/observations", Batch(Frames("q-2")));
+        using var refused = await ingest.PostAsync("/v1/observations", TestObservations.Batch(Frames("q-2")));
         await transaction.RollbackAsync();
         using var accepted = await first.WaitAsync(Timeout);
-        using var again = await ingest.PostAsync("/v1/observations", Batch(Frames("q-3")));
+        using var again = await ingest.PostAsync("/v1/observations", TestObservations.Batch(Frames("q-3")));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         Assert.NotNull(refused.Headers.RetryAfter);
@@ -221,21 +218,6 @@ public sealed class SandboxTests(PlatformFixture platform, SandboxedPlatform san
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", sandboxed.ApiKey);
         return client;
     }
-
-    private static StringContent Batch(IEnumerable<string> frames) => new("[" + string.Join(',', frames) + "]", Encoding.UTF8, "application/json");
-
-    private static string Track(DateTimeOffset at, string track, double x) =>
-        JsonSerializer.Serialize<Observation>(new TrackUpdate
-        {
-            SchemaVersion = 1,
-            SiteId = "store-1",
-            CameraId = "cam-1",
-            OccurredAt = at,
-            TrackId = track,
-            ObjectClass = "person",
-            Confidence = 0.9,
-            Box = new BoundingBox(x, 0.3, 0.1, 0.4),
-        }, AnalyticsJsonContext.Default.Observation);
 
     /// <summary>Runs <paramref name="sql"/> (the sandbox organization as $1) until <paramref name="done"/> holds for its value.</summary>
     private async Task<object?> PollAsync(string sql, Func<object?, bool> done)

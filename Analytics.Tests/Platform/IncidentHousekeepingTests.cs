@@ -1,12 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Analytics.Fusion.Incidents;
-using Analytics.Rules.Hosting;
 using Analytics.Schemas;
 using Analytics.Schemas.Contracts;
-using Analytics.Schemas.Serialization;
 using Analytics.Schemas.Settings;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -91,46 +88,13 @@ public sealed class IncidentHousekeepingTests(PlatformFixture platform)
 
     private static async Task PostObservationAsync(HttpClient ingest, string cameraId)
     {
-        var body = JsonSerializer.Serialize<Observation>(new TrackUpdate
-        {
-            SchemaVersion = 1,
-            SiteId = "site-1",
-            CameraId = cameraId,
-            OccurredAt = DateTimeOffset.UtcNow.AddSeconds(-1),
-            TrackId = "p-1",
-            ObjectClass = "person",
-            Confidence = 0.9,
-            Box = new BoundingBox(0.1, 0.1, 0.1, 0.4),
-        }, AnalyticsJsonContext.Default.Observation);
-        using var response = await ingest.PostAsync("/v1/observations", new StringContent($"[{body}]", Encoding.UTF8, "application/json"));
+        var frame = TestObservations.Track(DateTimeOffset.UtcNow.AddSeconds(-1), "p-1", 0.1, 0.1, site: "site-1", camera: cameraId);
+        using var response = await ingest.PostAsync("/v1/observations", TestObservations.Batch([frame]));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
-    private async Task InsertSignalAsync(string orgId, string cameraId)
-    {
-        var start = DateTimeOffset.UtcNow.AddMinutes(-1);
-        start = new DateTimeOffset(start.Ticks - start.Ticks % TimeSpan.TicksPerMillisecond, TimeSpan.Zero);
-        var signal = new Signal
-        {
-            Id = $"s-{Guid.NewGuid():N}",
-            OrgId = orgId,
-            Domain = Domain.Antitheft,
-            Kind = "intrusion",
-            Severity = Severity.Medium,
-            Confidence = 0.9,
-            SiteId = "site-1",
-            CameraId = cameraId,
-            ZoneId = "vault",
-            TrackIds = ["p-1"],
-            StartedAt = start,
-            EndedAt = start.AddSeconds(5),
-            Evidence = new Evidence { Measurements = new Dictionary<string, double>() },
-            SchemaVersion = 1,
-        };
-        await using var dataSource = await platform.CreateDataSourceAsync();
-        await using var connection = await dataSource.OpenConnectionAsync();
-        await SignalStore.InsertAsync(connection, [new TracedSignal(signal, null, null)], CancellationToken.None);
-    }
+    private Task InsertSignalAsync(string orgId, string cameraId) =>
+        platform.InsertSignalsAsync(TestSignals.Of(orgId, $"s-{Guid.NewGuid():N}", "intrusion", "vault", DateTimeOffset.UtcNow.AddMinutes(-1), camera: cameraId));
 
     private async Task ExecuteAsync(string sql, string orgId)
     {

@@ -1,10 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
 using Analytics.Schemas;
 using Analytics.Schemas.Contracts;
-using Analytics.Schemas.Serialization;
 using Aspire.Hosting.ApplicationModel;
 using Npgsql;
 
@@ -34,15 +32,15 @@ public sealed class SignalPipelineTests(PlatformFixture platform)
         var frames = new List<string>();
         for (var t = 0.0; t <= 130; t += 0.5)
         {
-            frames.Add(Track(start.AddSeconds(t), "p-1", 0.2, 0.3));
-            frames.Add(Track(start.AddSeconds(t), "p-3", 0.7, 0.3));
+            frames.Add(TestObservations.Track(start.AddSeconds(t), "p-1", 0.2, 0.3));
+            frames.Add(TestObservations.Track(start.AddSeconds(t), "p-3", 0.7, 0.3));
             if (t <= 10)
             {
-                frames.Add(Track(start.AddSeconds(t), "p-2", 0.05 + t * 0.06, 0.3));
+                frames.Add(TestObservations.Track(start.AddSeconds(t), "p-2", 0.05 + t * 0.06, 0.3));
             }
         }
         using var client = platform.CreateClient(ResourceNames.Ingest, key);
-        using var response = await client.PostAsync("/v1/observations", new StringContent("[" + string.Join(',', frames) + "]", Encoding.UTF8, "application/json"));
+        using var response = await client.PostAsync("/v1/observations", TestObservations.Batch(frames));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
         var signals = await WaitForSignalsAsync(orgId, count: 1);
@@ -56,7 +54,7 @@ public sealed class SignalPipelineTests(PlatformFixture platform)
         Assert.Equal(storedTrace, signal.TraceParent);
 
         // Nothing more arrives for the other tracks once the rules have moved past the scene.
-        await PostFramesAsync(client, [Track(start.AddSeconds(200), "p-9", 0.9, 0.3)]);
+        await PostFramesAsync(client, [TestObservations.Track(start.AddSeconds(200), "p-9", 0.9, 0.3)]);
         await WaitForCheckpointBeyondAsync(orgId);
         Assert.Single(await SignalsAsync(orgId));
     }
@@ -120,7 +118,7 @@ public sealed class SignalPipelineTests(PlatformFixture platform)
     {
         for (var t = from; t <= to; t += 0.5)
         {
-            yield return Track(start.AddSeconds(t), track, 0.2, 0.3);
+            yield return TestObservations.Track(start.AddSeconds(t), track, 0.2, 0.3);
         }
     }
 
@@ -140,22 +138,9 @@ public sealed class SignalPipelineTests(PlatformFixture platform)
             resource, e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), cts.Token);
     }
 
-    private static string Track(DateTimeOffset at, string track, double x, double y) =>
-        JsonSerializer.Serialize<Observation>(new TrackUpdate
-        {
-            SchemaVersion = 1,
-            SiteId = "store-1",
-            CameraId = "cam-1",
-            OccurredAt = at,
-            TrackId = track,
-            ObjectClass = "person",
-            Confidence = 0.9,
-            Box = new BoundingBox(x, y, 0.1, 0.4),
-        }, AnalyticsJsonContext.Default.Observation);
-
     private static async Task PostFramesAsync(HttpClient client, IReadOnlyList<string> frames)
     {
-        using var response = await client.PostAsync("/v1/observations", new StringContent("[" + string.Join(',', frames) + "]", Encoding.UTF8, "application/json"));
+        using var response = await client.PostAsync("/v1/observations", TestObservations.Batch(frames));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
