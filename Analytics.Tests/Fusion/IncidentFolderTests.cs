@@ -21,7 +21,7 @@ public sealed class IncidentFolderTests
         public Dictionary<string, IncidentState> Newest { get; } = [];
         public Dictionary<string, IncidentState> Incidents { get; } = [];
         public IncidentEventBatch Batch { get; } = new();
-        public IReadOnlyList<IncidentEvent> Events => Batch.Events;
+        public IReadOnlyList<IncidentEvent> Events => [.. Batch.Events.Select(e => e.Event)];
 
         public IncidentState Add(Signal signal, DateTimeOffset now, params Silence[] silences)
         {

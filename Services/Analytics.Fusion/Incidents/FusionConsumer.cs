@@ -91,25 +91,19 @@ public sealed partial class FusionConsumer(
         var silences = await SilenceStore.ActiveAsync(connection, page.Select(s => s.Signal.OrgId).Distinct().ToList(), now, cancellationToken);
 
         var batch = new IncidentEventBatch();
-        // Each event keeps the trace of the signal that made it; signals joining it later add none.
-        var traces = new List<StoredSignal>();
         var changed = new Dictionary<(string, string), IncidentState>();
         for (var i = 0; i < page.Count; i++)
         {
+            batch.Cause = (page[i].TraceParent, page[i].TraceState);
             var state = folder.Fold(page[i].Signal, newest.GetValueOrDefault(keys[i]), now, silences, batch);
             newest[keys[i]] = state;
             changed[(state.OrgId, state.IncidentId)] = state;
-            while (traces.Count < batch.Count)
-            {
-                traces.Add(page[i]);
-            }
         }
 
-        var events = batch.Events.Select((e, i) => new TracedIncidentEvent(e, traces[i].TraceParent, traces[i].TraceState)).ToList();
-        await IncidentStore.AppendAsync(connection, events, changed.Values, cancellationToken);
+        await IncidentStore.AppendAsync(connection, batch.Events, changed.Values, cancellationToken);
         await PostgresEventLog.CommitCheckpointAsync(connection, Name, end, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return events.Count;
+        return batch.Events.Count;
     }
 
     /// <summary>One span per page, linked to the requests that brought the observations behind its signals.</summary>

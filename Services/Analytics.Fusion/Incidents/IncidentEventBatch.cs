@@ -10,17 +10,19 @@ namespace Analytics.Fusion.Incidents;
 /// </summary>
 public sealed class IncidentEventBatch
 {
-    private readonly List<IncidentEvent> _events = [];
+    private readonly List<TracedIncidentEvent> _events = [];
     private readonly Dictionary<(string OrgId, string IncidentId), int> _newestIndex = [];
 
-    public IReadOnlyList<IncidentEvent> Events => _events;
+    /// <summary>The events with the trace of the signal that made each; signals joining one later add none.</summary>
+    public IReadOnlyList<TracedIncidentEvent> Events => _events;
 
-    public int Count => _events.Count;
+    /// <summary>The trace of the signal being folded, given to the events it makes.</summary>
+    public (string? Parent, string? State) Cause { get; set; }
 
     public void Add(IncidentEvent e)
     {
         _newestIndex[(e.OrgId, e.IncidentId)] = _events.Count;
-        _events.Add(e);
+        _events.Add(new TracedIncidentEvent(e, Cause.Parent, Cause.State));
     }
 
     /// <summary>
@@ -31,13 +33,14 @@ public sealed class IncidentEventBatch
     public IncidentState? TryJoinNewestAttachment(IncidentState incident, AttachedSignal signal, DateTimeOffset at)
     {
         if (!_newestIndex.TryGetValue((incident.OrgId, incident.IncidentId), out var index)
-            || _events[index] is not { Type: IncidentEventType.SignalAttached, Signals: { Count: < IncidentEvent.MaxSignalsPerEvent } signals } newest
+            || _events[index].Event is not { Type: IncidentEventType.SignalAttached, Signals: { Count: < IncidentEvent.MaxSignalsPerEvent } signals } newest
             || newest.Version != incident.Version
             || newest.At != at)
         {
             return null;
         }
-        _events[index] = newest with { Signals = [.. signals, signal] };
-        return IncidentProjection.AttachAnother(incident, _events[index], signal);
+        var joined = newest with { Signals = [.. signals, signal] };
+        _events[index] = _events[index] with { Event = joined };
+        return IncidentProjection.AttachAnother(incident, joined, signal);
     }
 }
