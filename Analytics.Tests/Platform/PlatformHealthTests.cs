@@ -84,21 +84,17 @@ public sealed class PlatformHealthTests(PlatformFixture platform)
 
         // The exporter caches a scrape briefly, so a request made just now may show up one scrape later.
         (await client.GetAsync("/alive", cts.Token)).Dispose();
-        string body;
-        string? contentType;
-        while (true)
-        {
-            using var response = await client.GetAsync("/metrics", cts.Token);
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            contentType = response.Content.Headers.ContentType?.MediaType;
-            body = await response.Content.ReadAsStringAsync(cts.Token);
-            if (body.Contains("http_route=\"/alive\"", StringComparison.Ordinal))
+        var (status, contentType, body) = await Eventually.Until(
+            async () =>
             {
-                break;
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(100), cts.Token);
-        }
+                using var response = await client.GetAsync("/metrics", cts.Token);
+                return (response.StatusCode, response.Content.Headers.ContentType?.MediaType, await response.Content.ReadAsStringAsync(cts.Token));
+            },
+            scrape => scrape.StatusCode != HttpStatusCode.OK || scrape.Item3.Contains("http_route=\"/alive\"", StringComparison.Ordinal),
+            $"{service}'s /metrics to show the /alive request",
+            PlatformFixture.RequestTimeout);
 
+        Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("text/plain", contentType);
         Assert.Contains("# TYPE http_server_request_duration_seconds histogram", body, StringComparison.Ordinal);
         Assert.Contains("http_server_request_duration_seconds_bucket{", body, StringComparison.Ordinal);
