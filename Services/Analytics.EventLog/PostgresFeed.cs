@@ -77,14 +77,23 @@ public sealed class PostgresFeed<T>(NpgsqlDataSource dataSource, PostgresFeedDef
 
     private async Task<(List<T> Page, LogPosition End)> ReadPageAsync(LogPosition after, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(_pageSql);
-        command.Parameters.Add(new NpgsqlParameter { Value = after.TxId, NpgsqlDbType = NpgsqlDbType.Xid8 });
-        command.Parameters.Add(new NpgsqlParameter { Value = after.Seq });
-        command.Parameters.Add(new NpgsqlParameter { Value = _options.PageSize });
+        // The planner cannot know how many entries lie past the position (the snapshot bound is
+        // a run-time value and the statistics trail a table that grows by the second). When it
+        // guesses few, it sorts every entry past the position, spilling to disk, to return the
+        // first page: a reader that fell behind then pays for all of its lag on every page.
+        // Without sorts the only plan is the index's own order, which stops at the page's end.
+        // SET LOCAL holds for this batch only (one implicit transaction).
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL enable_sort = off"));
+        var query = new NpgsqlBatchCommand(_pageSql);
+        query.Parameters.Add(new NpgsqlParameter { Value = after.TxId, NpgsqlDbType = NpgsqlDbType.Xid8 });
+        query.Parameters.Add(new NpgsqlParameter { Value = after.Seq });
+        query.Parameters.Add(new NpgsqlParameter { Value = _options.PageSize });
+        batch.BatchCommands.Add(query);
 
         var page = new List<T>();
         var end = after;
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             end = new LogPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
