@@ -29,28 +29,33 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, PostgresEventL
     /// </summary>
     public static async Task AppendAsync(NpgsqlConnection connection, IReadOnlyList<LogRecord> records, CancellationToken cancellationToken)
     {
-        if (records.Count == 0)
+        using var rows = new LogRows();
+        foreach (var record in records)
+        {
+            rows.Add(record);
+        }
+        await AppendAsync(connection, [rows], cancellationToken);
+    }
+
+    /// <summary>
+    /// Appends rows encoded by producers, all in one COPY, inside the caller's open transaction.
+    /// Subscribers are woken when that transaction commits.
+    /// </summary>
+    public static async Task AppendAsync(NpgsqlConnection connection, IReadOnlyList<LogRows> batches, CancellationToken cancellationToken)
+    {
+        if (batches.All(rows => rows.Count == 0))
         {
             return;
         }
-        await using (var writer = await connection.BeginBinaryImportAsync(
-            "COPY observation_log (id, org_id, type, schema_version, camera_id, occurred_at, trace_parent, trace_state, payload) FROM STDIN (FORMAT BINARY)",
-            cancellationToken))
+        await using (var copy = await connection.BeginRawBinaryCopyAsync(
+            $"COPY observation_log ({LogRows.Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken))
         {
-            foreach (var record in records)
+            await copy.WriteAsync(LogRows.CopyHeader, cancellationToken);
+            foreach (var rows in batches)
             {
-                await writer.StartRowAsync(cancellationToken);
-                await writer.WriteAsync(record.Id, NpgsqlDbType.Uuid, cancellationToken);
-                await writer.WriteAsync(record.OrgId, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(record.Type, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(record.SchemaVersion, NpgsqlDbType.Integer, cancellationToken);
-                await writer.WriteAsync(record.CameraId, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(record.OccurredAt, NpgsqlDbType.TimestampTz, cancellationToken);
-                await WriteNullableAsync(writer, record.TraceParent, cancellationToken);
-                await WriteNullableAsync(writer, record.TraceState, cancellationToken);
-                await writer.WriteAsync(record.Payload, NpgsqlDbType.Bytea, cancellationToken);
+                await copy.WriteAsync(rows.Written, cancellationToken);
             }
-            await writer.CompleteAsync(cancellationToken);
+            await copy.WriteAsync(LogRows.CopyTrailer, cancellationToken);
         }
         // Delivered only when the transaction commits, which is exactly when readers may look.
         await using var notify = new NpgsqlCommand($"SELECT pg_notify('{Channel}', '')", connection);
@@ -136,8 +141,6 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, PostgresEventL
                 reader.IsDBNull(10) ? null : reader.GetString(10),
                 reader.GetFieldValue<byte[]>(11))));
 
-    private static Task WriteNullableAsync(NpgsqlBinaryImporter writer, string? value, CancellationToken cancellationToken) =>
-        value is null ? writer.WriteNullAsync(cancellationToken) : writer.WriteAsync(value, NpgsqlDbType.Text, cancellationToken);
 }
 
 public sealed record PostgresEventLogOptions

@@ -1,25 +1,22 @@
-using Analytics.EventLog;
 using Npgsql;
 
 namespace Analytics.Ingest.Observations;
 
+/// <summary>A camera of an organization.</summary>
+public readonly record struct CameraKey(string OrgId, string CameraId);
+
 /// <summary>Records, with each commit of observations, which cameras just delivered some.</summary>
 public static class CameraActivity
 {
-    /// <summary>Marks the cameras of <paramref name="records"/> as seen now, inside the caller's transaction.</summary>
-    public static async Task TouchAsync(NpgsqlConnection connection, IReadOnlyList<LogRecord> records, CancellationToken cancellationToken)
+    /// <summary>Marks <paramref name="cameras"/> as seen now, inside the caller's transaction.</summary>
+    public static async Task TouchAsync(NpgsqlConnection connection, IReadOnlySet<CameraKey> cameras, CancellationToken cancellationToken)
     {
-        var cameras = new HashSet<(string OrgId, string CameraId)>();
-        foreach (var record in records)
-        {
-            cameras.Add((record.OrgId, record.CameraId));
-        }
         if (cameras.Count == 0)
         {
             return;
         }
         // Sorted, so concurrent rounds would lock rows in the same order.
-        var ordered = cameras.Order().ToArray();
+        var ordered = cameras.OrderBy(c => c.OrgId, StringComparer.Ordinal).ThenBy(c => c.CameraId, StringComparer.Ordinal).ToArray();
         await using var command = new NpgsqlCommand(
             """
             INSERT INTO camera_activity (org_id, camera_id, last_seen_at)

@@ -25,24 +25,28 @@ public sealed partial class ObservationWriter(
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private long _queuedObservations;
 
-    private sealed record PendingWrite(IReadOnlyList<LogRecord> Records, TaskCompletionSource Committed, ActivityContext? Request);
+    private sealed record PendingWrite(LogRows Rows, IReadOnlySet<CameraKey> Cameras, TaskCompletionSource Committed, ActivityContext? Request);
 
     /// <summary>Observations accepted but not yet committed; bounded by <see cref="IngestSettings.WriteQueueCapacity"/>.</summary>
     public long QueuedObservations => Interlocked.Read(ref _queuedObservations);
 
-    /// <exception cref="WriteQueueFullException">Accepting the records would exceed the queue's capacity.</exception>
-    public Task WriteAsync(IReadOnlyList<LogRecord> records)
+    /// <summary>
+    /// Commits <paramref name="rows"/> with the next round. The caller keeps owning the rows; they
+    /// are read until the returned task completes, and not after.
+    /// </summary>
+    /// <exception cref="WriteQueueFullException">Accepting the rows would exceed the queue's capacity.</exception>
+    public Task WriteAsync(LogRows rows, IReadOnlySet<CameraKey> cameras)
     {
-        if (Interlocked.Add(ref _queuedObservations, records.Count) > settings.Value.WriteQueueCapacity)
+        if (Interlocked.Add(ref _queuedObservations, rows.Count) > settings.Value.WriteQueueCapacity)
         {
-            Interlocked.Add(ref _queuedObservations, -records.Count);
+            Interlocked.Add(ref _queuedObservations, -rows.Count);
             IngestMetrics.QueueFull.Add(1);
             throw new WriteQueueFullException();
         }
-        var pending = new PendingWrite(records, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), Activity.Current?.Context);
+        var pending = new PendingWrite(rows, cameras, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), Activity.Current?.Context);
         if (!_queue.Writer.TryWrite(pending))
         {
-            Interlocked.Add(ref _queuedObservations, -records.Count);
+            Interlocked.Add(ref _queuedObservations, -rows.Count);
             throw new WriteQueueFullException();
         }
         return pending.Committed.Task;
@@ -59,10 +63,10 @@ public sealed partial class ObservationWriter(
         while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
         {
             await slots.WaitAsync(CancellationToken.None);
-            var (round, records) = (new List<PendingWrite>(), new List<LogRecord>());
-            await GatherRoundAsync(round, records, stoppingToken);
+            var round = new Round();
+            await GatherRoundAsync(round, stoppingToken);
             committing.RemoveAll(task => task.IsCompleted);
-            committing.Add(CommitRoundAsync(round, records).ContinueWith(_ => slots.Release(), TaskScheduler.Default));
+            committing.Add(CommitRoundAsync(round).ContinueWith(_ => slots.Release(), TaskScheduler.Default));
             if (stoppingToken.IsCancellationRequested && !_queue.Reader.TryPeek(out _))
             {
                 break;
@@ -77,20 +81,37 @@ public sealed partial class ObservationWriter(
         return base.StopAsync(cancellationToken);
     }
 
-    private async Task GatherRoundAsync(List<PendingWrite> round, List<LogRecord> records, CancellationToken stoppingToken)
+    /// <summary>The requests committed together, with their rows and cameras.</summary>
+    private sealed class Round
+    {
+        public List<PendingWrite> Requests { get; } = [];
+        public List<LogRows> Rows { get; } = [];
+        public HashSet<CameraKey> Cameras { get; } = [];
+        public int Count { get; private set; }
+
+        public void Add(PendingWrite pending)
+        {
+            Requests.Add(pending);
+            Rows.Add(pending.Rows);
+            Cameras.UnionWith(pending.Cameras);
+            Count += pending.Rows.Count;
+        }
+    }
+
+    private async Task GatherRoundAsync(Round round, CancellationToken stoppingToken)
     {
         var maxItems = settings.Value.WriteBatchMaxItems;
-        Drain(round, records, maxItems);
+        Drain(round, maxItems);
         var maxDelay = settings.Value.WriteBatchMaxDelayMilliseconds;
-        if (records.Count < maxItems && maxDelay > 0 && !stoppingToken.IsCancellationRequested)
+        if (round.Count < maxItems && maxDelay > 0 && !stoppingToken.IsCancellationRequested)
         {
             // A short wait lets a burst of small requests share one commit.
             using var wait = new CancellationTokenSource(maxDelay);
             try
             {
-                while (records.Count < maxItems && await _queue.Reader.WaitToReadAsync(wait.Token))
+                while (round.Count < maxItems && await _queue.Reader.WaitToReadAsync(wait.Token))
                 {
-                    Drain(round, records, maxItems);
+                    Drain(round, maxItems);
                 }
             }
             catch (OperationCanceledException) when (wait.IsCancellationRequested)
@@ -99,31 +120,30 @@ public sealed partial class ObservationWriter(
         }
     }
 
-    private void Drain(List<PendingWrite> round, List<LogRecord> records, int maxItems)
+    private void Drain(Round round, int maxItems)
     {
-        while (records.Count < maxItems && _queue.Reader.TryRead(out var pending))
+        while (round.Count < maxItems && _queue.Reader.TryRead(out var pending))
         {
             round.Add(pending);
-            records.AddRange(pending.Records);
         }
     }
 
-    private async Task CommitRoundAsync(List<PendingWrite> round, List<LogRecord> records)
+    private async Task CommitRoundAsync(Round round)
     {
-        var links = round.Where(p => p.Request is not null).Take(MaxTraceLinks).Select(p => new ActivityLink(p.Request!.Value));
+        var links = round.Requests.Where(p => p.Request is not null).Take(MaxTraceLinks).Select(p => new ActivityLink(p.Request!.Value));
         using var activity = Telemetry.ActivitySource.StartActivity("commit observations", ActivityKind.Internal, parentContext: default, links: links);
-        activity?.SetTag("analytics.observations", records.Count);
-        activity?.SetTag("analytics.requests", round.Count);
+        activity?.SetTag("analytics.observations", round.Count);
+        activity?.SetTag("analytics.requests", round.Requests.Count);
         var started = Stopwatch.GetTimestamp();
         try
         {
             await using var connection = await dataSource.OpenConnectionAsync();
             await using var transaction = await connection.BeginTransactionAsync();
-            await PostgresEventLog.AppendAsync(connection, records, CancellationToken.None);
-            await CameraActivity.TouchAsync(connection, records, CancellationToken.None);
+            await PostgresEventLog.AppendAsync(connection, round.Rows, CancellationToken.None);
+            await CameraActivity.TouchAsync(connection, round.Cameras, CancellationToken.None);
             await transaction.CommitAsync();
-            IngestMetrics.Committed(records.Count, Stopwatch.GetElapsedTime(started));
-            foreach (var pending in round)
+            IngestMetrics.Committed(round.Count, Stopwatch.GetElapsedTime(started));
+            foreach (var pending in round.Requests)
             {
                 pending.Committed.TrySetResult();
             }
@@ -133,15 +153,15 @@ public sealed partial class ObservationWriter(
             // Nothing of the round was committed (one transaction), so every caller may safely
             // retry. Whatever the failure, every caller hears of it: rounds run unobserved.
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
-            LogCommitFailed(e, records.Count, round.Count);
-            foreach (var pending in round)
+            LogCommitFailed(e, round.Count, round.Requests.Count);
+            foreach (var pending in round.Requests)
             {
                 pending.Committed.TrySetException(e);
             }
         }
         finally
         {
-            Interlocked.Add(ref _queuedObservations, -records.Count);
+            Interlocked.Add(ref _queuedObservations, -round.Count);
         }
     }
 

@@ -98,9 +98,10 @@ public static partial class ObservationsApi
             return Rejected("invalid", [.. invalid.Select(p => new ObservationProblem(IndexOf(p.Path), p.Path, p.Message))]);
         }
 
+        using var rows = ToRows(orgId, observations, clock);
         try
         {
-            await writer.WriteAsync(ToRecords(orgId, observations));
+            await writer.WriteAsync(rows, CamerasOf(orgId, observations));
         }
         catch (WriteQueueFullException)
         {
@@ -148,28 +149,46 @@ public static partial class ObservationsApi
         }
     }
 
-    private static List<LogRecord> ToRecords(string orgId, IReadOnlyList<Observation> observations)
+    private static LogRows ToRows(string orgId, IReadOnlyList<Observation> observations, TimeProvider clock)
     {
         // Every stored event keeps the trace of the request that brought it, so the way from
         // ingest to signal (and on to incident and notification) shows as one trace.
         var activity = Activity.Current;
         var traceParent = activity?.IdFormat == ActivityIdFormat.W3C ? activity.Id : null;
         var traceState = activity?.TraceStateString;
-        var records = new List<LogRecord>(observations.Count);
+        var ids = ArrayPool<Guid>.Shared.Rent(observations.Count);
+        var rows = new LogRows();
+        try
+        {
+            LogRows.CreateIds(ids.AsSpan(0, observations.Count), clock.GetUtcNow());
+            for (var i = 0; i < observations.Count; i++)
+            {
+                var observation = observations[i];
+                rows.Add(
+                    ids[i], orgId, EventTypes.Of(observation), observation.SchemaVersion, observation.CameraId, observation.OccurredAt,
+                    traceParent, traceState, observation, AnalyticsJsonContext.Default.Observation);
+            }
+            return rows;
+        }
+        catch
+        {
+            rows.Dispose();
+            throw;
+        }
+        finally
+        {
+            ArrayPool<Guid>.Shared.Return(ids);
+        }
+    }
+
+    private static HashSet<CameraKey> CamerasOf(string orgId, IReadOnlyList<Observation> observations)
+    {
+        var cameras = new HashSet<CameraKey>();
         foreach (var observation in observations)
         {
-            records.Add(new LogRecord(
-                Guid.CreateVersion7(),
-                orgId,
-                EventTypes.Of(observation),
-                observation.SchemaVersion,
-                observation.CameraId,
-                observation.OccurredAt,
-                traceParent,
-                traceState,
-                JsonSerializer.SerializeToUtf8Bytes(observation, AnalyticsJsonContext.Default.Observation)));
+            cameras.Add(new CameraKey(orgId, observation.CameraId));
         }
-        return records;
+        return cameras;
     }
 
     private sealed record Parsed(IReadOnlyList<Observation> Observations, IReadOnlyList<ObservationProblem> Problems);
