@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using Analytics.EventLog;
 using Analytics.Schemas.Contracts;
-using Analytics.Schemas.Serialization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -28,6 +27,8 @@ public sealed partial class RuleConsumer(
     /// that went silent: observations of one camera may arrive this much out of order across cameras.
     /// </summary>
     public static readonly TimeSpan AdvanceLag = TimeSpan.FromSeconds(5);
+
+    private readonly ObservationDecoder _decoder = new();
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         ConsumerRestarts.RunAsync(RunAsync, (e, backoff) => LogRestart(e, name, backoff.TotalSeconds), stoppingToken);
@@ -119,12 +120,10 @@ public sealed partial class RuleConsumer(
     {
         try
         {
-            return JsonSerializer.Deserialize(entry.Record.Payload.Span, AnalyticsJsonContext.Default.Observation)
-                ?? throw new JsonException("the payload is null");
+            return _decoder.Decode(entry.Record.Type, entry.Record.Payload.Span);
         }
-        catch (Exception e) when (e is JsonException or NotSupportedException)
+        catch (JsonException e)
         {
-            // NotSupportedException: a payload without the type discriminator.
             LogUndecodable(e, name, entry.Position.ToString(), entry.Record.Type);
             return null;
         }
