@@ -31,6 +31,10 @@ public static class AnalyticsDatabase
                 dataSource.ConnectionStringBuilder.MaxPoolSize = settings.MaxPoolSize;
                 dataSource.ConnectionStringBuilder.CommandTimeout = settings.CommandTimeoutSeconds;
                 dataSource.ConnectionStringBuilder.ApplicationName ??= builder.Environment.ApplicationName;
+                // Log pages and COPY rounds are hundreds of kilobytes: with the 8 KB default every
+                // few rows cost a socket call and a thread-pool hop.
+                dataSource.ConnectionStringBuilder.ReadBufferSize = Math.Max(dataSource.ConnectionStringBuilder.ReadBufferSize, 64 * 1024);
+                dataSource.ConnectionStringBuilder.WriteBufferSize = Math.Max(dataSource.ConnectionStringBuilder.WriteBufferSize, 64 * 1024);
             });
         builder.Services.AddHostedService<SupabaseProjectReport>();
         return builder;
