@@ -21,13 +21,21 @@ public static class Telemetry
     {
         var links = new List<ActivityLink>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        string? previous = null;
         foreach (var (parent, state) in causes)
         {
             if (links.Count == MaxLinks)
             {
                 break;
             }
-            if (parent is not null && seen.Add(parent) && ActivityContext.TryParse(parent, state, out var context))
+            // A request's entries come together: comparing with the previous one spares hashing
+            // each of thousands of entries that share one trace.
+            if (parent is null || parent == previous)
+            {
+                continue;
+            }
+            previous = parent;
+            if (seen.Add(parent) && ActivityContext.TryParse(parent, state, out var context))
             {
                 links.Add(new ActivityLink(context));
             }
