@@ -25,8 +25,17 @@ public sealed class LogRows : IDisposable
     // Postgres counts timestamps in microseconds from 2000-01-01 UTC.
     private static readonly long PostgresEpochTicks = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
 
-    private readonly ArrayPoolBufferWriter<byte> _buffer = new(4096);
+    private readonly ArrayPoolBufferWriter<byte> _buffer;
     private Utf8JsonWriter? _json;
+
+    /// <param name="expectedBytes">
+    /// How large the rows will be, roughly: sized once, the buffer is rented once instead of
+    /// through every power of two on the way, each left behind in the pool.
+    /// </param>
+    public LogRows(int expectedBytes = 4096)
+    {
+        _buffer = new ArrayPoolBufferWriter<byte>(Math.Max(expectedBytes, 256));
+    }
 
     /// <summary>How many rows have been added.</summary>
     public int Count { get; private set; }

@@ -98,7 +98,7 @@ public static partial class ObservationsApi
             return Rejected("invalid", [.. invalid.Select(p => new ObservationProblem(IndexOf(p.Path), p.Path, p.Message))]);
         }
 
-        using var rows = ToRows(orgId, observations, clock);
+        using var rows = ToRows(orgId, observations, clock, expectedBytes: length + observations.Count * RowEnvelopeBytes);
         try
         {
             await writer.WriteAsync(rows, CamerasOf(orgId, observations));
@@ -149,7 +149,10 @@ public static partial class ObservationsApi
         }
     }
 
-    private static LogRows ToRows(string orgId, IReadOnlyList<Observation> observations, TimeProvider clock)
+    /// <summary>About what a row adds to its payload: ids, names, time and trace, with their lengths.</summary>
+    private const int RowEnvelopeBytes = 192;
+
+    private static LogRows ToRows(string orgId, IReadOnlyList<Observation> observations, TimeProvider clock, int expectedBytes)
     {
         // Every stored event keeps the trace of the request that brought it, so the way from
         // ingest to signal (and on to incident and notification) shows as one trace.
@@ -157,7 +160,7 @@ public static partial class ObservationsApi
         var traceParent = activity?.IdFormat == ActivityIdFormat.W3C ? activity.Id : null;
         var traceState = activity?.TraceStateString;
         var ids = ArrayPool<Guid>.Shared.Rent(observations.Count);
-        var rows = new LogRows();
+        var rows = new LogRows(expectedBytes);
         try
         {
             LogRows.CreateIds(ids.AsSpan(0, observations.Count), clock.GetUtcNow());
