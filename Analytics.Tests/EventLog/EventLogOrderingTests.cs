@@ -1,8 +1,6 @@
 using System.Text;
 using Analytics.EventLog;
-using Analytics.Schemas;
 using Analytics.Tests.Platform;
-using Aspire.Hosting.Testing;
 using Npgsql;
 
 namespace Analytics.Tests.EventLog;
@@ -26,8 +24,7 @@ public sealed class EventLogOrderingTests(PlatformFixture platform)
     [Fact]
     public async Task Concurrent_late_commits_are_seen_exactly_once_in_order_and_resume_from_a_checkpoint()
     {
-        await using var dataSource = NpgsqlDataSource.Create(await platform.App.GetConnectionStringAsync(ResourceNames.Database)
-            ?? throw new InvalidOperationException("no connection string"));
+        await using var dataSource = await platform.CreateDataSourceAsync();
         var log = new PostgresEventLog(dataSource);
         var orgId = $"org-{Guid.NewGuid():N}";
         using var cts = new CancellationTokenSource(Timeout);

@@ -1,12 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using Analytics.EventLog;
-using Analytics.Schemas;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Serialization;
 using Analytics.Tests.Platform;
-using Aspire.Hosting.Testing;
-using Npgsql;
 
 namespace Analytics.Tests.EventLog;
 
@@ -20,8 +17,7 @@ public sealed class LogRowsTests(PlatformFixture platform)
     [Fact]
     public async Task Encoded_rows_are_stored_field_for_field_and_json_payloads_as_the_serializer_writes_them()
     {
-        await using var dataSource = NpgsqlDataSource.Create(await platform.App.GetConnectionStringAsync(ResourceNames.Database)
-            ?? throw new InvalidOperationException("no connection string"));
+        await using var dataSource = await platform.CreateDataSourceAsync();
         var orgId = $"org-ü-{Guid.NewGuid():N}";
         // Microsecond precision (what Postgres keeps), a non-UTC offset, and a time before 2000.
         var records = new List<LogRecord>
@@ -52,20 +48,13 @@ public sealed class LogRowsTests(PlatformFixture platform)
             await transaction.CommitAsync();
         }
 
-        var stored = new List<LogRecord>();
-        await using (var command = dataSource.CreateCommand(
-            "SELECT id, org_id, type, schema_version, camera_id, occurred_at, trace_parent, trace_state, payload FROM observation_log WHERE org_id = $1 ORDER BY seq"))
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = orgId });
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                stored.Add(new LogRecord(
-                    reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetString(4),
-                    reader.GetFieldValue<DateTimeOffset>(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7),
-                    reader.GetFieldValue<byte[]>(8)));
-            }
-        }
+        var stored = await platform.QueryAsync(
+            "SELECT id, org_id, type, schema_version, camera_id, occurred_at, trace_parent, trace_state, payload FROM observation_log WHERE org_id = $1 ORDER BY seq",
+            orgId,
+            reader => new LogRecord(
+                reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetString(4),
+                reader.GetFieldValue<DateTimeOffset>(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7),
+                reader.GetFieldValue<byte[]>(8)));
 
         Assert.Equal(3, stored.Count);
         for (var i = 0; i < records.Count; i++)
