@@ -2,14 +2,11 @@ using Npgsql;
 
 namespace Analytics.Ingest.Observations;
 
-/// <summary>A camera of an organization.</summary>
-public readonly record struct CameraKey(string OrgId, string CameraId);
-
 /// <summary>Records, with each commit of observations, which cameras just delivered some.</summary>
 public static class CameraActivity
 {
     /// <summary>Marks <paramref name="cameras"/> as seen now, inside the caller's transaction.</summary>
-    public static async Task TouchAsync(NpgsqlConnection connection, IReadOnlySet<CameraKey> cameras, CancellationToken cancellationToken)
+    public static async Task TouchAsync(NpgsqlConnection connection, IReadOnlySet<(string OrgId, string CameraId)> cameras, CancellationToken cancellationToken)
     {
         if (cameras.Count == 0)
         {

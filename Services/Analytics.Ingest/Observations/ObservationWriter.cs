@@ -25,7 +25,7 @@ public sealed partial class ObservationWriter(
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private long _queuedObservations;
 
-    private sealed record PendingWrite(LogRows Rows, IReadOnlySet<CameraKey> Cameras, TaskCompletionSource Committed, ActivityContext? Request);
+    private sealed record PendingWrite(LogRows Rows, IReadOnlySet<(string OrgId, string CameraId)> Cameras, TaskCompletionSource Committed, ActivityContext? Request);
 
     /// <summary>Observations accepted but not yet committed; bounded by <see cref="IngestSettings.WriteQueueCapacity"/>.</summary>
     public long QueuedObservations => Interlocked.Read(ref _queuedObservations);
@@ -35,7 +35,7 @@ public sealed partial class ObservationWriter(
     /// are read until the returned task completes, and not after.
     /// </summary>
     /// <exception cref="WriteQueueFullException">Accepting the rows would exceed the queue's capacity.</exception>
-    public Task WriteAsync(LogRows rows, IReadOnlySet<CameraKey> cameras)
+    public Task WriteAsync(LogRows rows, IReadOnlySet<(string OrgId, string CameraId)> cameras)
     {
         if (Interlocked.Add(ref _queuedObservations, rows.Count) > settings.Value.WriteQueueCapacity)
         {
@@ -85,14 +85,12 @@ public sealed partial class ObservationWriter(
     private sealed class Round
     {
         public List<PendingWrite> Requests { get; } = [];
-        public List<LogRows> Rows { get; } = [];
-        public HashSet<CameraKey> Cameras { get; } = [];
+        public HashSet<(string OrgId, string CameraId)> Cameras { get; } = [];
         public int Count { get; private set; }
 
         public void Add(PendingWrite pending)
         {
             Requests.Add(pending);
-            Rows.Add(pending.Rows);
             Cameras.UnionWith(pending.Cameras);
             Count += pending.Rows.Count;
         }
@@ -139,7 +137,7 @@ public sealed partial class ObservationWriter(
         {
             await using var connection = await dataSource.OpenConnectionAsync();
             await using var transaction = await connection.BeginTransactionAsync();
-            await PostgresEventLog.AppendAsync(connection, round.Rows, CancellationToken.None);
+            await PostgresEventLog.AppendAsync(connection, round.Requests.ConvertAll(pending => pending.Rows), CancellationToken.None);
             await CameraActivity.TouchAsync(connection, round.Cameras, CancellationToken.None);
             await transaction.CommitAsync();
             IngestMetrics.Committed(round.Count, Stopwatch.GetElapsedTime(started));

@@ -159,11 +159,11 @@ public static partial class ObservationsApi
         var activity = Activity.Current;
         var traceParent = activity?.IdFormat == ActivityIdFormat.W3C ? activity.Id : null;
         var traceState = activity?.TraceStateString;
-        var ids = ArrayPool<Guid>.Shared.Rent(observations.Count);
+        var ids = new Guid[observations.Count];
+        LogRows.CreateIds(ids, clock.GetUtcNow());
         var rows = new LogRows(expectedBytes);
         try
         {
-            LogRows.CreateIds(ids.AsSpan(0, observations.Count), clock.GetUtcNow());
             for (var i = 0; i < observations.Count; i++)
             {
                 var observation = observations[i];
@@ -178,21 +178,10 @@ public static partial class ObservationsApi
             rows.Dispose();
             throw;
         }
-        finally
-        {
-            ArrayPool<Guid>.Shared.Return(ids);
-        }
     }
 
-    private static HashSet<CameraKey> CamerasOf(string orgId, IReadOnlyList<Observation> observations)
-    {
-        var cameras = new HashSet<CameraKey>();
-        foreach (var observation in observations)
-        {
-            cameras.Add(new CameraKey(orgId, observation.CameraId));
-        }
-        return cameras;
-    }
+    private static HashSet<(string OrgId, string CameraId)> CamerasOf(string orgId, IReadOnlyList<Observation> observations) =>
+        observations.Select(observation => (orgId, observation.CameraId)).ToHashSet();
 
     private sealed record Parsed(IReadOnlyList<Observation> Observations, IReadOnlyList<ObservationProblem> Problems);
 
