@@ -20,7 +20,14 @@ public sealed class ObservationDecoder
     private const int MaxInternedStrings = 4096;
     private const int MaxInternedLength = 128;
 
-    private readonly HashSet<string> _strings = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _strings;
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _stringsByChars;
+
+    public ObservationDecoder()
+    {
+        _strings = new HashSet<string>(StringComparer.Ordinal);
+        _stringsByChars = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 
     /// <exception cref="JsonException">The payload is not a readable observation.</exception>
     public Observation Decode(string type, ReadOnlySpan<byte> payload)
@@ -245,8 +252,7 @@ public sealed class ObservationDecoder
     {
         Span<char> chars = stackalloc char[MaxInternedLength];
         var length = Encoding.UTF8.GetChars(utf8, chars);
-        var lookup = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
-        if (lookup.TryGetValue(chars[..length], out var known))
+        if (_stringsByChars.TryGetValue(chars[..length], out var known))
         {
             return known;
         }
