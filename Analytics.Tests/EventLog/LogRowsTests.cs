@@ -34,7 +34,7 @@ public sealed class LogRowsTests(PlatformFixture platform)
         };
         var trackId = Guid.NewGuid();
 
-        using (var rows = new LogRows())
+        using (var rows = new LogRows(3, 256))
         {
             foreach (var record in records)
             {

@@ -28,13 +28,17 @@ public sealed class LogRows : IDisposable
     private readonly ArrayPoolBufferWriter<byte> _buffer;
     private Utf8JsonWriter? _json;
 
-    /// <param name="expectedBytes">
-    /// How large the rows will be, roughly: sized once, the buffer is rented once instead of
-    /// through every power of two on the way, each left behind in the pool.
+    // About what a row adds to its payload: field count, lengths, id, names, time and trace.
+    private const int EnvelopeBytes = 192;
+
+    /// <param name="rows">How many rows will be added.</param>
+    /// <param name="payloadBytes">
+    /// Their payloads' size, roughly: sized once, the buffer is rented once instead of through
+    /// every power of two on the way, each left behind in the pool.
     /// </param>
-    public LogRows(int expectedBytes = 4096)
+    public LogRows(int rows, int payloadBytes)
     {
-        _buffer = new ArrayPoolBufferWriter<byte>(Math.Max(expectedBytes, 256));
+        _buffer = new ArrayPoolBufferWriter<byte>(Math.Max(payloadBytes + rows * EnvelopeBytes, 256));
     }
 
     /// <summary>How many rows have been added.</summary>

@@ -29,7 +29,7 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, PostgresEventL
     /// </summary>
     public static async Task AppendAsync(NpgsqlConnection connection, IReadOnlyList<LogRecord> records, CancellationToken cancellationToken)
     {
-        using var rows = new LogRows();
+        using var rows = new LogRows(records.Count, records.Sum(record => record.Payload.Length));
         foreach (var record in records)
         {
             rows.Add(record);

@@ -98,7 +98,8 @@ public static partial class ObservationsApi
             return Rejected("invalid", [.. invalid.Select(p => new ObservationProblem(IndexOf(p.Path), p.Path, p.Message))]);
         }
 
-        using var rows = ToRows(orgId, observations, clock, expectedBytes: length + observations.Count * RowEnvelopeBytes);
+        // Each payload is serialized again from its item in the body, so the body's size is theirs.
+        using var rows = ToRows(orgId, observations, clock, payloadBytes: length);
         try
         {
             await writer.WriteAsync(rows, CamerasOf(orgId, observations));
@@ -149,10 +150,7 @@ public static partial class ObservationsApi
         }
     }
 
-    /// <summary>About what a row adds to its payload: ids, names, time and trace, with their lengths.</summary>
-    private const int RowEnvelopeBytes = 192;
-
-    private static LogRows ToRows(string orgId, IReadOnlyList<Observation> observations, TimeProvider clock, int expectedBytes)
+    private static LogRows ToRows(string orgId, IReadOnlyList<Observation> observations, TimeProvider clock, int payloadBytes)
     {
         // Every stored event keeps the trace of the request that brought it, so the way from
         // ingest to signal (and on to incident and notification) shows as one trace.
@@ -161,7 +159,7 @@ public static partial class ObservationsApi
         var traceState = activity?.TraceStateString;
         var ids = new Guid[observations.Count];
         LogRows.CreateIds(ids, clock.GetUtcNow());
-        var rows = new LogRows(expectedBytes);
+        var rows = new LogRows(observations.Count, payloadBytes);
         try
         {
             for (var i = 0; i < observations.Count; i++)
