@@ -29,7 +29,7 @@ public static class Eventually
 
     private static string Describe<T>(T value) => value switch
     {
-        System.Collections.ICollection items => $"{items.Count} item(s)",
+        System.Collections.ICollection items => $"{items.Count} item(s): [{string.Join(", ", items.Cast<object>().Take(5))}]",
         _ => value?.ToString() ?? "null",
     };
 }
