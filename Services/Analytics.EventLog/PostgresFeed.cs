@@ -71,7 +71,7 @@ public sealed class PostgresFeed<T>(NpgsqlDataSource dataSource, PostgresFeedDef
             // Notifications that arrived since the last read are already buffered, so none is
             // lost between the read above and this wait. The timeout only guards against a
             // silently dropped connection.
-            await listener.WaitAsync(_options.IdleRecheck, cancellationToken);
+            await listener.WaitForNotificationAsync(_options.IdleRecheck, cancellationToken);
         }
     }
 

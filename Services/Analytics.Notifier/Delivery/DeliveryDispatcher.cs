@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Analytics.EventLog;
 using Analytics.Notifier.Channels;
 using Analytics.Notifier.Decisions;
 using Analytics.Schemas.Contracts;
@@ -76,7 +77,7 @@ public sealed partial class DeliveryDispatcher(
             var wait = await DeliveryStore.NextDueAsync(dataSource, cancellationToken) is { } due ? due - clock.GetUtcNow() : IdleRecheck;
             if (wait > TimeSpan.Zero)
             {
-                await listener.WaitAsync(wait < IdleRecheck ? wait : IdleRecheck, cancellationToken);
+                await listener.WaitForNotificationAsync(wait < IdleRecheck ? wait : IdleRecheck, cancellationToken);
             }
         }
     }
