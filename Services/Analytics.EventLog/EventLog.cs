@@ -35,8 +35,8 @@ public sealed record LogRecord(
     string? TraceState,
     ReadOnlyMemory<byte> Payload);
 
-/// <summary>A committed record with its place in the log and the time the log took it.</summary>
-public sealed record LogEntry(LogPosition Position, DateTimeOffset RecordedAt, LogRecord Record);
+/// <summary>A committed record with its place in the log.</summary>
+public sealed record LogEntry(LogPosition Position, LogRecord Record);
 
 /// <summary>
 /// The durable log: append a batch, subscribe from a checkpoint, commit a checkpoint. A
@@ -53,6 +53,14 @@ public interface IEventLog
     /// something is appended, without polling.
     /// </summary>
     IAsyncEnumerable<IReadOnlyList<LogEntry>> SubscribeAsync(LogPosition after, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="SubscribeAsync(LogPosition, CancellationToken)"/>, for a reader that decodes
+    /// only <paramref name="payloadTypes"/>: entries of other types still come, in order, but as
+    /// their envelope alone (id, organization, type, version, camera, event time), without payload
+    /// or trace context, which is most of what reading them costs.
+    /// </summary>
+    IAsyncEnumerable<IReadOnlyList<LogEntry>> SubscribeAsync(LogPosition after, IReadOnlySet<string> payloadTypes, CancellationToken cancellationToken);
 
     /// <summary>Where <paramref name="consumer"/> committed last, or <see cref="LogPosition.Start"/>.</summary>
     Task<LogPosition> LoadCheckpointAsync(string consumer, CancellationToken cancellationToken);

@@ -62,10 +62,16 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, PostgresEventL
         await notify.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async IAsyncEnumerable<IReadOnlyList<LogEntry>> SubscribeAsync(
-        LogPosition after, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<IReadOnlyList<LogEntry>> SubscribeAsync(LogPosition after, CancellationToken cancellationToken) =>
+        SubscribeAsync(Feed(payloadTypes: null), after, cancellationToken);
+
+    public IAsyncEnumerable<IReadOnlyList<LogEntry>> SubscribeAsync(LogPosition after, IReadOnlySet<string> payloadTypes, CancellationToken cancellationToken) =>
+        SubscribeAsync(Feed(payloadTypes), after, cancellationToken);
+
+    private async IAsyncEnumerable<IReadOnlyList<LogEntry>> SubscribeAsync(
+        PostgresFeedDefinition<LogEntry> feed, LogPosition after, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (var (page, _) in new PostgresFeed<LogEntry>(dataSource, Feed, _options).SubscribeAsync(after, cancellationToken))
+        await foreach (var (page, _) in new PostgresFeed<LogEntry>(dataSource, feed, _options).SubscribeAsync(after, cancellationToken))
         {
             yield return page;
         }
@@ -123,24 +129,49 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, PostgresEventL
         return (checkpoint, replayFrom, reader.GetString(4));
     }
 
-    private static readonly PostgresFeedDefinition<LogEntry> Feed = new(
-        "observation_log",
-        Channel,
-        "recorded_at, id, org_id, type, schema_version, camera_id, occurred_at, trace_parent, trace_state, payload",
-        (reader, position) => new LogEntry(
-            position,
-            reader.GetFieldValue<DateTimeOffset>(2),
-            new LogRecord(
-                reader.GetGuid(3),
-                reader.GetString(4),
-                reader.GetString(5),
-                reader.GetInt32(6),
-                reader.GetString(7),
-                reader.GetFieldValue<DateTimeOffset>(8),
-                reader.IsDBNull(9) ? null : reader.GetString(9),
-                reader.IsDBNull(10) ? null : reader.GetString(10),
-                reader.GetFieldValue<byte[]>(11))));
+    /// <summary>
+    /// The log as a feed. With <paramref name="payloadTypes"/>, the server leaves out the payload and
+    /// trace context of every other type: a reader that only counts those entries' event times
+    /// then neither receives nor decodes their bytes. The types are written into the SQL (the plan
+    /// is the same for every page), so they must be plain event type names.
+    /// </summary>
+    private static PostgresFeedDefinition<LogEntry> Feed(IReadOnlySet<string>? payloadTypes)
+    {
+        string Kept(string column) => payloadTypes is null ? column : $"CASE WHEN type IN ({TypeList(payloadTypes)}) THEN {column} END";
+        return new PostgresFeedDefinition<LogEntry>(
+            "observation_log",
+            Channel,
+            $"id, org_id, type, schema_version, camera_id, occurred_at, {Kept("trace_parent")}, {Kept("trace_state")}, {Kept("payload")}",
+            (reader, position) => new LogEntry(
+                position,
+                new LogRecord(
+                    reader.GetGuid(2),
+                    reader.GetString(3),
+                    reader.GetString(4),
+                    reader.GetInt32(5),
+                    reader.GetString(6),
+                    reader.GetFieldValue<DateTimeOffset>(7),
+                    reader.IsDBNull(8) ? null : reader.GetString(8),
+                    reader.IsDBNull(9) ? null : reader.GetString(9),
+                    // The payload column is NOT NULL: null here is a payload left out on purpose.
+                    reader.IsDBNull(10) ? ReadOnlyMemory<byte>.Empty : reader.GetFieldValue<byte[]>(10))));
+    }
 
+    private static string TypeList(IReadOnlySet<string> types)
+    {
+        if (types.Count == 0)
+        {
+            return "NULL";
+        }
+        foreach (var type in types)
+        {
+            if (type.Length == 0 || !type.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_'))
+            {
+                throw new ArgumentException($"'{type}' is not an event type name (lower-case letters, digits and underscores)", nameof(types));
+            }
+        }
+        return string.Join(", ", types.Order(StringComparer.Ordinal).Select(type => $"'{type}'"));
+    }
 }
 
 public sealed record PostgresEventLogOptions

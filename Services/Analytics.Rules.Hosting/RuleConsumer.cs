@@ -46,7 +46,7 @@ public sealed partial class RuleConsumer(
         var advanced = new HashSet<string>(StringComparer.Ordinal);
         LogStarting(name, checkpoint.ToString(), replayFrom.ToString(), replaySince.Count);
 
-        await foreach (var page in log.SubscribeAsync(replayFrom, cancellationToken))
+        await foreach (var page in log.SubscribeAsync(replayFrom, rules.ObservationTypes, cancellationToken))
         {
             var catalog = await zones.CurrentAsync(cancellationToken);
             using var activity = StartEvaluation(page);
@@ -67,8 +67,8 @@ public sealed partial class RuleConsumer(
                 DateTimeOffset occurredAt;
                 if (!rules.ObservationTypes.Contains(record.Type))
                 {
-                    // Not read by these rules, so not decoded; its stored event time (the
-                    // observation's) still moves the clock.
+                    // Not read by these rules, so the log sent only its envelope; its event
+                    // time (the observation's) still moves the clock.
                     occurredAt = record.OccurredAt;
                 }
                 else if (Decode(entry) is { } observation)
