@@ -30,7 +30,7 @@ public sealed class NotifierSettings : IValidatableObject
     [Range(1, 86400)]
     public int QuotaWindowSeconds { get; set; } = 3600;
 
-    /// <summary>Deliveries sent at once, so one slow receiver does not hold up the others.</summary>
+    /// <summary>Deliveries sent at once. The next ones are claimed when all of these have ended, so a slow receiver can delay the others by up to its timeout.</summary>
     [Range(1, 256)]
     public int MaxConcurrentDeliveries { get; set; } = 16;
 

@@ -51,8 +51,21 @@ public sealed class SandboxedPlatform : IAsyncLifetime
     public HttpClient Client(string service) => new() { BaseAddress = new Uri($"http://127.0.0.1:{_services[service].Port}"), Timeout = TimeSpan.FromSeconds(30) };
 
     /// <summary>The service's .NET process, seen from outside the sandbox.</summary>
-    public ProcessView View(string service) =>
-        ProcessView.Read(ProcessView.FindDescendant(_services[service].Process.Id, Dotnet, Dll(service)));
+    public ProcessView View(string service)
+    {
+        var process = _services[service].Process;
+        try
+        {
+            return ProcessView.Read(ProcessView.FindDescendant(process.Id, Dotnet, Dll(service)));
+        }
+        catch (InvalidOperationException e)
+        {
+            // Say why: a service that died says so in its last lines.
+            var output = process.Output;
+            throw new InvalidOperationException(
+                $"{service}: no {Dll(service)} process below the sandbox (sandbox exited: {process.HasExited}); last output: {output[Math.Max(0, output.Length - 4000)..]}", e);
+        }
+    }
 
     public string AppDirectory(string service) => Path.Combine(PublishRoot, service);
 

@@ -82,9 +82,10 @@ public sealed class PostgresFeed<T>(NpgsqlDataSource dataSource, PostgresFeedDef
         // guesses few, it sorts every entry past the position, spilling to disk, to return the
         // first page: a reader that fell behind then pays for all of its lag on every page.
         // Without sorts the only plan is the index's own order, which stops at the page's end.
-        // SET LOCAL holds for this batch only (one implicit transaction).
+        // A batch is one implicit transaction, so a local setting holds for this batch only.
+        // set_config rather than SET LOCAL, which logs a warning outside a BEGIN block on every page.
         await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL enable_sort = off"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT set_config('enable_sort', 'off', true)"));
         var query = new NpgsqlBatchCommand(_pageSql);
         query.Parameters.Add(new NpgsqlParameter { Value = after.TxId, NpgsqlDbType = NpgsqlDbType.Xid8 });
         query.Parameters.Add(new NpgsqlParameter { Value = after.Seq });
@@ -94,6 +95,8 @@ public sealed class PostgresFeed<T>(NpgsqlDataSource dataSource, PostgresFeedDef
         var page = new List<T>();
         var end = after;
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        // Past set_config's own one-row result to the page.
+        await reader.NextResultAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             end = new LogPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));

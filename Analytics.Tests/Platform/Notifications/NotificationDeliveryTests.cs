@@ -119,32 +119,6 @@ public sealed class NotificationDeliveryTests(PlatformFixture platform, ITestOut
     }
 
     [Fact]
-    public async Task A_receiver_that_holds_its_request_open_delays_no_other_organizations_notification()
-    {
-        var slow = await NotificationSteps.ForNewOrganizationAsync(platform);
-        await using var held = await WebhookReceiver.StartAsync(holdFirst: 1);
-        await slow.CreateWebhookRuleAsync("slow", held.Url);
-        var other = await NotificationSteps.ForNewOrganizationAsync(platform);
-        await using var receiver = await WebhookReceiver.StartAsync();
-        await other.CreateWebhookRuleAsync("ops", receiver.Url);
-
-        await slow.InsertSignalsAsync(slow.Signal("s-1", "intrusion", "vault", DateTimeOffset.UtcNow.AddMinutes(-1)));
-        await Eventually.Until(() => Task.FromResult(held.Received), r => r.Count == 1, "the held attempt", DeliveryTimeout);
-        await other.InsertSignalsAsync(other.Signal("s-1", "intrusion", "dock", DateTimeOffset.UtcNow.AddMinutes(-1)));
-
-        await Eventually.Until(() => other.DeliveriesAsync(), d => d.Count == 1 && d[0].Status == DeliveryStatus.Sent, "the other organization's notification", DeliveryTimeout);
-        // Sent while the slow receiver still holds the first attempt open, not once that attempt
-        // timed out (Notifier:WebhookTimeoutSeconds is 15 s in the fixture).
-        var stillHeld = Assert.Single(await slow.DeliveriesAsync());
-        Assert.Equal([AttemptOutcome.InFlight], stillHeld.Attempts.Select(a => a.Outcome));
-        Assert.Single(receiver.Received);
-
-        held.Release();
-        var released = (await Eventually.Until(() => slow.DeliveriesAsync(), d => d.Count == 1 && d[0].Status == DeliveryStatus.Sent, "the released delivery", DeliveryTimeout))[0];
-        Assert.Equal(AttemptOutcome.Sent, released.Attempts[^1].Outcome);
-    }
-
-    [Fact]
     public async Task A_silence_suppresses_the_notification_and_the_log_names_the_silence()
     {
         var steps = await NotificationSteps.ForNewOrganizationAsync(platform);

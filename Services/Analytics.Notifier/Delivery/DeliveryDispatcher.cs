@@ -58,95 +58,27 @@ public sealed partial class DeliveryDispatcher(
     {
         var settings = options.Value;
         var lease = TimeSpan.FromSeconds(Math.Max(settings.WebhookTimeoutSeconds, settings.Smtp.TimeoutSeconds)) + LeaseMargin;
-        // Woken by a notification, by the listener's idle recheck, or by an attempt that ended and
-        // freed its slot. A count, so no wake-up is lost while the loop is busy.
-        using var wake = new SemaphoreSlim(0);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var listening = ListenAsync(wake, stop.Token);
-        // Attempts run beside the loop, so one slow receiver (up to its timeout) holds one slot,
-        // not every other organization's notifications.
-        var attempts = new List<Task>();
-        try
-        {
-            while (true)
-            {
-                // One look at the log answers every wake-up so far; later ones count again.
-                while (wake.Wait(0, CancellationToken.None))
-                {
-                }
-                if (listening.IsCompleted)
-                {
-                    await listening;
-                }
-                foreach (var ended in attempts.Where(attempt => attempt.IsCompleted).ToList())
-                {
-                    attempts.Remove(ended);
-                    await ended;
-                }
-
-                var free = settings.MaxConcurrentDeliveries - attempts.Count;
-                if (free > 0)
-                {
-                    var now = clock.GetUtcNow();
-                    var claimed = await DeliveryStore.ClaimAsync(
-                        dataSource, now, now + lease, free, TimeSpan.FromSeconds(settings.QuotaWindowSeconds), cancellationToken);
-                    if (claimed.Count > 0)
-                    {
-                        attempts.AddRange(claimed.Select(delivery => AttemptThenWakeAsync(delivery, settings, wake, cancellationToken)));
-                        continue;
-                    }
-                }
-                // With every slot taken only an ending attempt (or a notification) matters; otherwise
-                // also the next due time, since retries are due without any notification.
-                var wait = free > 0 && await DeliveryStore.NextDueAsync(dataSource, cancellationToken) is { } due ? due - clock.GetUtcNow() : IdleRecheck;
-                if (wait > TimeSpan.Zero)
-                {
-                    await wake.WaitAsync(wait < IdleRecheck ? wait : IdleRecheck, cancellationToken);
-                }
-            }
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            // A restart waits for attempts under way, so none is left unrecorded behind it; their
-            // own failures were already reported by the first one awaited above.
-            await Task.WhenAll([.. attempts, listening]).ContinueWith(
-                all => _ = all.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
-    }
-
-    /// <summary>Holds the LISTEN connection and turns every notification, and every idle recheck, into a wake-up.</summary>
-    private async Task ListenAsync(SemaphoreSlim wake, CancellationToken cancellationToken)
-    {
         await using var listener = await dataSource.OpenConnectionAsync(cancellationToken);
         await using (var listen = new NpgsqlCommand($"LISTEN {DeliveryStore.Channel}", listener))
         {
             await listen.ExecuteNonQueryAsync(cancellationToken);
         }
-        try
+        while (true)
         {
-            while (true)
+            var now = clock.GetUtcNow();
+            var claimed = await DeliveryStore.ClaimAsync(
+                dataSource, now, now + lease, settings.MaxConcurrentDeliveries, TimeSpan.FromSeconds(settings.QuotaWindowSeconds), cancellationToken);
+            if (claimed.Count > 0)
             {
-                await listener.WaitForNotificationAsync(IdleRecheck, cancellationToken);
-                wake.Release();
+                await Task.WhenAll(claimed.Select(delivery => AttemptAsync(delivery, settings, cancellationToken)));
+                continue;
             }
-        }
-        finally
-        {
-            // A listener that failed wakes the loop, which restarts the dispatcher.
-            wake.Release();
-        }
-    }
-
-    private async Task AttemptThenWakeAsync(ClaimedDelivery delivery, NotifierSettings settings, SemaphoreSlim wake, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await AttemptAsync(delivery, settings, cancellationToken);
-        }
-        finally
-        {
-            wake.Release();
+            // Notifications that arrived since the claim are buffered, so none is lost before this wait.
+            var wait = await DeliveryStore.NextDueAsync(dataSource, cancellationToken) is { } due ? due - clock.GetUtcNow() : IdleRecheck;
+            if (wait > TimeSpan.Zero)
+            {
+                await listener.WaitForNotificationAsync(wait < IdleRecheck ? wait : IdleRecheck, cancellationToken);
+            }
         }
     }
 
