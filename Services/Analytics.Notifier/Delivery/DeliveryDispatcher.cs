@@ -35,24 +35,9 @@ public sealed partial class DeliveryDispatcher(
 
     private readonly Dictionary<NotificationChannel, INotificationChannel> _channels = channels.ToDictionary(c => c.Channel);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var backoff = TimeSpan.FromSeconds(1);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunAsync(stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested && e is NpgsqlException or JsonException or InvalidOperationException or TimeoutException)
-            {
-                // Attempts under way keep their leases and are retried when those run out.
-                LogRestart(e, backoff.TotalSeconds);
-                await Task.Delay(backoff, stoppingToken);
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
-            }
-        }
-    }
+    // Attempts under way when it fails keep their leases and are retried when those run out.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        ConsumerRestarts.RunAsync(RunAsync, (e, backoff) => LogRestart(e, backoff.TotalSeconds), stoppingToken);
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
