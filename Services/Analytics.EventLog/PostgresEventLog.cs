@@ -137,7 +137,8 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, PostgresEventL
     /// </summary>
     private static PostgresFeedDefinition<LogEntry> Feed(IReadOnlySet<string>? payloadTypes)
     {
-        string Kept(string column) => payloadTypes is null ? column : $"CASE WHEN type IN ({TypeList(payloadTypes)}) THEN {column} END";
+        var kept = payloadTypes is null ? null : TypeList(payloadTypes);
+        string Kept(string column) => kept is null ? column : $"CASE WHEN type IN ({kept}) THEN {column} END";
         return new PostgresFeedDefinition<LogEntry>(
             "observation_log",
             Channel,
