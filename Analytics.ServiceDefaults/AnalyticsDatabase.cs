@@ -35,6 +35,13 @@ public static class AnalyticsDatabase
                 // few rows cost a socket call and a thread-pool hop.
                 dataSource.ConnectionStringBuilder.ReadBufferSize = Math.Max(dataSource.ConnectionStringBuilder.ReadBufferSize, 64 * 1024);
                 dataSource.ConnectionStringBuilder.WriteBufferSize = Math.Max(dataSource.ConnectionStringBuilder.WriteBufferSize, 64 * 1024);
+                // Every service runs a handful of statements over and over (a log page, a checkpoint,
+                // a claim); unprepared, Postgres parses and plans each one again, and planning a read
+                // of the partitioned log costs about as much as reading a small page of it.
+                if (dataSource.ConnectionStringBuilder.MaxAutoPrepare == 0)
+                {
+                    dataSource.ConnectionStringBuilder.MaxAutoPrepare = 32;
+                }
             });
         builder.Services.AddHostedService<SupabaseProjectReport>();
         return builder;

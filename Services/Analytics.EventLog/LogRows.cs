@@ -48,11 +48,17 @@ public sealed class LogRows : IDisposable
     internal ReadOnlyMemory<byte> Written => _buffer.WrittenMemory;
 
     /// <summary>Adds a record whose payload is already encoded.</summary>
-    public void Add(LogRecord record)
+    public void Add(LogRecord record) =>
+        Add(record.Id, record.OrgId, record.Type, record.SchemaVersion, record.CameraId, record.OccurredAt, record.TraceParent, record.TraceState, record.Payload.Span);
+
+    /// <summary>Adds a record whose payload is already encoded, as <paramref name="payload"/>.</summary>
+    public void Add(
+        Guid id, string orgId, string type, int schemaVersion, string cameraId, DateTimeOffset occurredAt,
+        string? traceParent, string? traceState, ReadOnlySpan<byte> payload)
     {
-        WriteEnvelope(record.Id, record.OrgId, record.Type, record.SchemaVersion, record.CameraId, record.OccurredAt, record.TraceParent, record.TraceState);
-        WriteInt32(record.Payload.Length);
-        _buffer.Write(record.Payload.Span);
+        WriteEnvelope(id, orgId, type, schemaVersion, cameraId, occurredAt, traceParent, traceState);
+        WriteInt32(payload.Length);
+        _buffer.Write(payload);
         Count++;
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Analytics.EventLog;
 using Analytics.Schemas.Contracts;
+using Analytics.Schemas.Serialization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;

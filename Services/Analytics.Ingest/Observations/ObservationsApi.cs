@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
-using System.Text.RegularExpressions;
 using Analytics.EventLog;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Serialization;
@@ -25,7 +23,7 @@ public sealed record ObservationProblem(int? Index, string Path, string Reason);
 /// <c>POST /v1/observations</c>: a batch of observations from an edge tracker, as a JSON array or
 /// as NDJSON. The batch is taken whole or not at all, and a 2xx answer means it is committed.
 /// </summary>
-public static partial class ObservationsApi
+public static class ObservationsApi
 {
     public const string NdjsonMediaType = "application/x-ndjson";
 
@@ -68,51 +66,57 @@ public static partial class ObservationsApi
             return TooLarge($"The body exceeds {settings.MaxBodyBytes} bytes.");
         }
 
-        Parsed parsed;
+        LogRows rows;
+        HashSet<(string, string)> cameras;
         try
         {
-            parsed = IsNdjson(context.Request.ContentType) ? ParseNdjson(body.AsSpan(0, length)) : ParseArray(body.AsSpan(0, length));
+            var json = body.AsSpan(0, length);
+            var batch = IsNdjson(context.Request.ContentType) ? ObservationBatch.ReadNdjson(json) : ObservationBatch.ReadArray(json);
+            if (batch.Problems.Count > 0)
+            {
+                return Rejected("malformed", batch.Problems);
+            }
+            var observations = batch.Observations;
+            if (observations.Count > settings.MaxItemsPerBatch)
+            {
+                return TooLarge($"The batch has {observations.Count} observations; at most {settings.MaxItemsPerBatch} are accepted.");
+            }
+            if (observations.Count == 0)
+            {
+                return Rejected("empty", [new ObservationProblem(null, "$", "the batch holds no observations")]);
+            }
+
+            var invalid = ContractValidator.Validate(observations, clock, TimeSpan.FromSeconds(settings.MaxClockSkewSeconds));
+            if (invalid.Count > 0)
+            {
+                return Rejected("invalid", [.. invalid.Select(p => new ObservationProblem(ObservationBatch.IndexOf(p.Path), p.Path, p.Message))]);
+            }
+
+            rows = ToRows(orgId, batch, json, clock);
+            cameras = CamerasOf(orgId, observations);
         }
         finally
         {
-            // Nothing parsed refers to the bytes: strings and numbers are copied out.
+            // The rows hold copies of what they took from the body.
             ArrayPool<byte>.Shared.Return(body);
         }
-        if (parsed.Problems.Count > 0)
-        {
-            return Rejected("malformed", parsed.Problems);
-        }
-        var observations = parsed.Observations;
-        if (observations.Count > settings.MaxItemsPerBatch)
-        {
-            return TooLarge($"The batch has {observations.Count} observations; at most {settings.MaxItemsPerBatch} are accepted.");
-        }
-        if (observations.Count == 0)
-        {
-            return Rejected("empty", [new ObservationProblem(null, "$", "the batch holds no observations")]);
-        }
 
-        var invalid = ContractValidator.Validate(observations, clock, TimeSpan.FromSeconds(settings.MaxClockSkewSeconds));
-        if (invalid.Count > 0)
+        using (rows)
         {
-            return Rejected("invalid", [.. invalid.Select(p => new ObservationProblem(IndexOf(p.Path), p.Path, p.Message))]);
+            try
+            {
+                await writer.WriteAsync(rows, cameras);
+            }
+            catch (WriteQueueFullException)
+            {
+                return Unavailable(context, retryAfterSeconds: 1, "Ingest is at capacity; nothing of this batch was stored.");
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                return Unavailable(context, retryAfterSeconds: 2, "The database did not commit the batch; nothing of it was stored.");
+            }
+            return TypedResults.Ok(new IngestAccepted(rows.Count));
         }
-
-        // Each payload is serialized again from its item in the body, so the body's size is theirs.
-        using var rows = ToRows(orgId, observations, clock, payloadBytes: length);
-        try
-        {
-            await writer.WriteAsync(rows, CamerasOf(orgId, observations));
-        }
-        catch (WriteQueueFullException)
-        {
-            return Unavailable(context, retryAfterSeconds: 1, "Ingest is at capacity; nothing of this batch was stored.");
-        }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
-        {
-            return Unavailable(context, retryAfterSeconds: 2, "The database did not commit the batch; nothing of it was stored.");
-        }
-        return TypedResults.Ok(new IngestAccepted(observations.Count));
     }
 
     /// <summary>
@@ -150,24 +154,38 @@ public static partial class ObservationsApi
         }
     }
 
-    private static LogRows ToRows(string orgId, IReadOnlyList<Observation> observations, TimeProvider clock, int payloadBytes)
+    private static LogRows ToRows(string orgId, ObservationBatch batch, ReadOnlySpan<byte> body, TimeProvider clock)
     {
         // Every stored event keeps the trace of the request that brought it, so the way from
         // ingest to signal (and on to incident and notification) shows as one trace.
         var activity = Activity.Current;
         var traceParent = activity?.IdFormat == ActivityIdFormat.W3C ? activity.Id : null;
         var traceState = activity?.TraceStateString;
+        var observations = batch.Observations;
         var ids = new Guid[observations.Count];
         LogRows.CreateIds(ids, clock.GetUtcNow());
-        var rows = new LogRows(observations.Count, payloadBytes);
+        // Payloads come from the items of the body, so the body's size is theirs.
+        var rows = new LogRows(observations.Count, body.Length);
         try
         {
             for (var i = 0; i < observations.Count; i++)
             {
                 var observation = observations[i];
-                rows.Add(
-                    ids[i], orgId, EventTypes.Of(observation), observation.SchemaVersion, observation.CameraId, observation.OccurredAt,
-                    traceParent, traceState, observation, AnalyticsJsonContext.Default.Observation);
+                var (type, verbatim) = (EventTypes.Of(observation), batch.Verbatim[i]);
+                if (verbatim.Equals(default(Range)))
+                {
+                    rows.Add(
+                        ids[i], orgId, type, observation.SchemaVersion, observation.CameraId, observation.OccurredAt,
+                        traceParent, traceState, observation, AnalyticsJsonContext.Default.Observation);
+                }
+                else
+                {
+                    // Read in the contract's shape and already valid: its bytes are stored as sent,
+                    // and every reader of the log reads them the same as the serializer's.
+                    rows.Add(
+                        ids[i], orgId, type, observation.SchemaVersion, observation.CameraId, observation.OccurredAt,
+                        traceParent, traceState, body[verbatim]);
+                }
             }
             return rows;
         }
@@ -180,87 +198,6 @@ public static partial class ObservationsApi
 
     private static HashSet<(string OrgId, string CameraId)> CamerasOf(string orgId, IReadOnlyList<Observation> observations) =>
         observations.Select(observation => (orgId, observation.CameraId)).ToHashSet();
-
-    private sealed record Parsed(IReadOnlyList<Observation> Observations, IReadOnlyList<ObservationProblem> Problems);
-
-    private static Parsed ParseArray(ReadOnlySpan<byte> body)
-    {
-        try
-        {
-            var items = AnalyticsJson.Deserialize(body, AnalyticsJsonContext.Default.ObservationArray);
-            if (items is null)
-            {
-                return new([], [new ObservationProblem(null, "$", "expected a JSON array of observations, got null")]);
-            }
-            var nulls = items.Select((o, i) => (o, i)).Where(x => x.o is null).Select(x => new ObservationProblem(x.i, $"$[{x.i}]", "must be an observation, not null")).ToList();
-            return new(items, nulls);
-        }
-        catch (JsonException e)
-        {
-            return new([], [FromJsonException(e, index: null)]);
-        }
-    }
-
-    /// <summary>One observation per line; blank lines are ignored.</summary>
-    private static Parsed ParseNdjson(ReadOnlySpan<byte> body)
-    {
-        var observations = new List<Observation>();
-        var problems = new List<ObservationProblem>();
-        var rest = body;
-        var index = 0;
-        while (!rest.IsEmpty)
-        {
-            var end = rest.IndexOf((byte)'\n');
-            var line = end < 0 ? rest : rest[..end];
-            rest = end < 0 ? [] : rest[(end + 1)..];
-            if (line.Trim(" \t\r"u8).IsEmpty)
-            {
-                continue;
-            }
-            try
-            {
-                var observation = AnalyticsJson.Deserialize(line, AnalyticsJsonContext.Default.Observation);
-                if (observation is null)
-                {
-                    problems.Add(new ObservationProblem(index, $"$[{index}]", "must be an observation, not null"));
-                }
-                else
-                {
-                    observations.Add(observation);
-                }
-            }
-            catch (JsonException e)
-            {
-                problems.Add(FromJsonException(e, index));
-            }
-            index++;
-        }
-        return new(observations, problems);
-    }
-
-    private static ObservationProblem FromJsonException(JsonException e, int? index)
-    {
-        // The serializer's path is relative to what it read: the array, or one NDJSON line.
-        var path = e.Path ?? "$";
-        if (index is not null)
-        {
-            path = "$[" + index.Value.ToString(CultureInfo.InvariantCulture) + "]" + path.TrimStart('$');
-        }
-        var where = e.LineNumber is long line && index is null ? $" (line {line + 1}, byte {e.BytePositionInLine + 1})" : "";
-        return new ObservationProblem(index ?? IndexOf(path), path, FirstSentence(e.Message) + where);
-    }
-
-    private static string FirstSentence(string message)
-    {
-        var cut = message.IndexOf(". Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
-    }
-
-    private static int? IndexOf(string path) =>
-        ItemIndex().Match(path) is { Success: true } match ? int.Parse(match.Groups[1].ValueSpan, CultureInfo.InvariantCulture) : null;
-
-    [GeneratedRegex(@"^\$\[(\d+)\]")]
-    private static partial Regex ItemIndex();
 
     private static bool IsNdjson(string? contentType) =>
         contentType is not null && contentType.StartsWith(NdjsonMediaType, StringComparison.OrdinalIgnoreCase);

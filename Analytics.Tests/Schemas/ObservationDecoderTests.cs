@@ -1,10 +1,9 @@
 using System.Text;
 using System.Text.Json;
-using Analytics.Rules.Hosting;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Serialization;
 
-namespace Analytics.Tests.Rules;
+namespace Analytics.Tests.Schemas;
 
 /// <summary>
 /// The rules' decoder must read every payload exactly as the contract's serializer does: the same

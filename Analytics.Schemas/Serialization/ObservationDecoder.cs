@@ -1,20 +1,22 @@
-using System.Text;
+using System.Buffers;
+using System.Text.Unicode;
 using System.Text.Json;
 using Analytics.Schemas.Contracts;
-using Analytics.Schemas.Serialization;
 
-namespace Analytics.Rules.Hosting;
+namespace Analytics.Schemas.Serialization;
 
 /// <summary>
-/// Reads stored observations for the rules. The contract's serializer reads any JSON, but for the
-/// contract's immutable records it goes through its constructor-argument path: about 1.5 µs and
-/// 1.3 KB of garbage per observation, the largest single cost of a rule service under load.
-/// Ingest stores every payload through that serializer, so the two kinds rules read (track updates
-/// and affect telemetry) come in one known shape; that shape is read here directly, and strings that
-/// repeat (sites, cameras, classes, flags, zones) are reused instead of allocated again. Anything
-/// else (another kind, an unknown, missing or differently spelled property, a null, an escaped name)
-/// goes to the serializer, whose answer or error stands.
+/// Reads observations in their usual shape fast: ingest reads edge batches with it, and the rules
+/// read stored payloads with it. The contract's serializer reads any JSON, but for the contract's
+/// immutable records it goes through its constructor-argument path: about 1.5 µs and 1.3 KB of
+/// garbage per observation, the largest single cost of ingest and of a rule service under load.
+/// Track updates and affect telemetry as the serializer writes them (and as edge trackers send
+/// them) are read here directly, and strings that repeat (sites, cameras, classes, flags, zones) are
+/// reused instead of allocated again. Anything else (another kind, an unknown, repeated, missing or
+/// differently spelled property, a null, an escaped name) is left to the serializer, whose answer
+/// or error stands.
 /// </summary>
+/// <remarks>Not thread-safe: its string table is its own. Use one per reader thread.</remarks>
 public sealed class ObservationDecoder
 {
     private const int MaxInternedStrings = 4096;
@@ -55,6 +57,31 @@ public sealed class ObservationDecoder
         Observation? Build();
     }
 
+    /// <summary>
+    /// The object at the reader's position (its start token) if it is an observation in the known
+    /// shape with its <c>type</c> first, the reader then on the object's end token; otherwise null,
+    /// with the reader somewhere inside the object: read it again with the serializer.
+    /// </summary>
+    /// <exception cref="JsonException">The JSON itself is malformed.</exception>
+    public Observation? TryRead(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject || !reader.Read() || reader.TokenType != JsonTokenType.PropertyName
+            || reader.ValueIsEscaped || !reader.ValueSpan.SequenceEqual("type"u8) || !reader.Read())
+        {
+            return null;
+        }
+        return reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped ? null
+            : reader.ValueSpan.SequenceEqual("track_update"u8) ? ReadAfterType<TrackUpdateFields>(ref reader)
+            : reader.ValueSpan.SequenceEqual("affect_telemetry"u8) ? ReadAfterType<AffectTelemetryFields>(ref reader)
+            : null;
+    }
+
+    private Observation? ReadAfterType<TFields>(ref Utf8JsonReader reader) where TFields : struct, IObservationFields
+    {
+        var fields = new TFields();
+        return fields.Read(this, ref reader, "type"u8) && TryReadProperties(ref reader, ref fields) ? fields.Build() : null;
+    }
+
     /// <summary>The whole payload as one observation in the known shape, or null.</summary>
     private Observation? Read<TFields>(ReadOnlySpan<byte> payload) where TFields : struct, IObservationFields
     {
@@ -63,12 +90,12 @@ public sealed class ObservationDecoder
         return reader.Read() && TryReadObject(ref reader, ref fields) && !reader.Read() ? fields.Build() : null;
     }
 
-    private bool TryReadObject<TFields>(ref Utf8JsonReader reader, ref TFields fields) where TFields : struct, IFields
+    private bool TryReadObject<TFields>(ref Utf8JsonReader reader, ref TFields fields) where TFields : struct, IFields =>
+        reader.TokenType == JsonTokenType.StartObject && TryReadProperties(ref reader, ref fields);
+
+    /// <summary>The properties up to the end of the object, the reader just past its start or a property's value.</summary>
+    private bool TryReadProperties<TFields>(ref Utf8JsonReader reader, ref TFields fields) where TFields : struct, IFields
     {
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            return false;
-        }
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             // The name stays a slice of the payload while the reader moves on to its value.
@@ -94,11 +121,11 @@ public sealed class ObservationDecoder
 
         public bool Read(ObservationDecoder decoder, ref Utf8JsonReader reader, ReadOnlySpan<byte> name, ReadOnlySpan<byte> type) => name switch
         {
-            _ when name.SequenceEqual("type"u8) => _typeSeen = reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && reader.ValueSpan.SequenceEqual(type),
-            _ when name.SequenceEqual("schemaVersion"u8) => TryInt32(ref reader, out SchemaVersion),
-            _ when name.SequenceEqual("siteId"u8) => decoder.TryString(ref reader, out SiteId),
-            _ when name.SequenceEqual("cameraId"u8) => decoder.TryString(ref reader, out CameraId),
-            _ when name.SequenceEqual("occurredAt"u8) => TryDateTimeOffset(ref reader, out OccurredAt),
+            _ when name.SequenceEqual("type"u8) => !_typeSeen && (_typeSeen = reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped && reader.ValueSpan.SequenceEqual(type)),
+            _ when name.SequenceEqual("schemaVersion"u8) => TryInt32(ref reader, ref SchemaVersion),
+            _ when name.SequenceEqual("siteId"u8) => decoder.TryString(ref reader, ref SiteId),
+            _ when name.SequenceEqual("cameraId"u8) => decoder.TryString(ref reader, ref CameraId),
+            _ when name.SequenceEqual("occurredAt"u8) => TryDateTimeOffset(ref reader, ref OccurredAt),
             _ => false,
         };
     }
@@ -113,11 +140,11 @@ public sealed class ObservationDecoder
 
         public bool Read(ObservationDecoder decoder, ref Utf8JsonReader reader, ReadOnlySpan<byte> name) => name switch
         {
-            _ when name.SequenceEqual("trackId"u8) => decoder.TryString(ref reader, out _trackId),
-            _ when name.SequenceEqual("objectClass"u8) => decoder.TryString(ref reader, out _objectClass),
-            _ when name.SequenceEqual("confidence"u8) => TryNumber(ref reader, out _confidence),
-            _ when name.SequenceEqual("box"u8) => decoder.TryBox(ref reader, out _box),
-            _ when name.SequenceEqual("attributes"u8) => decoder.TryStrings(ref reader, out _attributes),
+            _ when name.SequenceEqual("trackId"u8) => decoder.TryString(ref reader, ref _trackId),
+            _ when name.SequenceEqual("objectClass"u8) => decoder.TryString(ref reader, ref _objectClass),
+            _ when name.SequenceEqual("confidence"u8) => TryNumber(ref reader, ref _confidence),
+            _ when name.SequenceEqual("box"u8) => decoder.TryBox(ref reader, ref _box),
+            _ when name.SequenceEqual("attributes"u8) => decoder.TryStrings(ref reader, ref _attributes),
             _ => _common.Read(decoder, ref reader, name, "track_update"u8),
         };
 
@@ -146,13 +173,13 @@ public sealed class ObservationDecoder
 
         public bool Read(ObservationDecoder decoder, ref Utf8JsonReader reader, ReadOnlySpan<byte> name) => name switch
         {
-            _ when name.SequenceEqual("zoneId"u8) => decoder.TryString(ref reader, out _zoneId),
+            _ when name.SequenceEqual("zoneId"u8) => decoder.TryString(ref reader, ref _zoneId),
             // Never kept in the string table: a subject key lives only as long as its window.
-            _ when name.SequenceEqual("subjectKey"u8) => decoder.TryString(ref reader, out _subjectKey, intern: false),
-            _ when name.SequenceEqual("engagement"u8) => TryNumber(ref reader, out _engagement),
-            _ when name.SequenceEqual("valence"u8) => TryNumber(ref reader, out _valence),
-            _ when name.SequenceEqual("arousal"u8) => TryNumber(ref reader, out _arousal),
-            _ when name.SequenceEqual("confidence"u8) => TryNumber(ref reader, out _confidence),
+            _ when name.SequenceEqual("subjectKey"u8) => decoder.TryString(ref reader, ref _subjectKey, intern: false),
+            _ when name.SequenceEqual("engagement"u8) => TryNumber(ref reader, ref _engagement),
+            _ when name.SequenceEqual("valence"u8) => TryNumber(ref reader, ref _valence),
+            _ when name.SequenceEqual("arousal"u8) => TryNumber(ref reader, ref _arousal),
+            _ when name.SequenceEqual("confidence"u8) => TryNumber(ref reader, ref _confidence),
             _ => _common.Read(decoder, ref reader, name, "affect_telemetry"u8),
         };
 
@@ -181,63 +208,79 @@ public sealed class ObservationDecoder
 
         public bool Read(ObservationDecoder decoder, ref Utf8JsonReader reader, ReadOnlySpan<byte> name) => name switch
         {
-            _ when name.SequenceEqual("x"u8) => TryNumber(ref reader, out X),
-            _ when name.SequenceEqual("y"u8) => TryNumber(ref reader, out Y),
-            _ when name.SequenceEqual("width"u8) => TryNumber(ref reader, out Width),
-            _ when name.SequenceEqual("height"u8) => TryNumber(ref reader, out Height),
+            _ when name.SequenceEqual("x"u8) => TryNumber(ref reader, ref X),
+            _ when name.SequenceEqual("y"u8) => TryNumber(ref reader, ref Y),
+            _ when name.SequenceEqual("width"u8) => TryNumber(ref reader, ref Width),
+            _ when name.SequenceEqual("height"u8) => TryNumber(ref reader, ref Height),
             _ => false,
         };
     }
 
-    private bool TryBox(ref Utf8JsonReader reader, out BoundingBox? box)
+    // Each reader below fills a member that is still empty and refuses one already read: a name
+    // given twice is left to the serializer, so the last-or-first question never arises here.
+
+    private bool TryBox(ref Utf8JsonReader reader, ref BoundingBox? box)
     {
         var fields = new BoxFields();
-        box = TryReadObject(ref reader, ref fields) && fields is { X: { } x, Y: { } y, Width: { } width, Height: { } height }
-            ? new BoundingBox(x, y, width, height)
-            : null;
-        return box is not null;
-    }
-
-    private static bool TryNumber(ref Utf8JsonReader reader, out double? value)
-    {
-        value = reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var number) ? number : null;
-        return value is not null;
-    }
-
-    private static bool TryInt32(ref Utf8JsonReader reader, out int? value)
-    {
-        value = reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var number) ? number : null;
-        return value is not null;
-    }
-
-    private static bool TryDateTimeOffset(ref Utf8JsonReader reader, out DateTimeOffset? value)
-    {
-        value = reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var time) ? time : null;
-        return value is not null;
-    }
-
-    private bool TryString(ref Utf8JsonReader reader, out string? value, bool intern = true)
-    {
-        if (reader.TokenType != JsonTokenType.String)
+        if (box is not null || !TryReadObject(ref reader, ref fields) || fields is not { X: { } x, Y: { } y, Width: { } width, Height: { } height })
         {
-            value = null;
+            return false;
+        }
+        box = new BoundingBox(x, y, width, height);
+        return true;
+    }
+
+    private static bool TryNumber(ref Utf8JsonReader reader, ref double? value)
+    {
+        if (value is not null || reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out var number))
+        {
+            return false;
+        }
+        value = number;
+        return true;
+    }
+
+    private static bool TryInt32(ref Utf8JsonReader reader, ref int? value)
+    {
+        if (value is not null || reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out var number))
+        {
+            return false;
+        }
+        value = number;
+        return true;
+    }
+
+    private static bool TryDateTimeOffset(ref Utf8JsonReader reader, ref DateTimeOffset? value)
+    {
+        if (value is not null || reader.TokenType != JsonTokenType.String || !reader.TryGetDateTimeOffset(out var time))
+        {
+            return false;
+        }
+        value = time;
+        return true;
+    }
+
+    private bool TryString(ref Utf8JsonReader reader, ref string? value, bool intern = true)
+    {
+        if (value is not null || reader.TokenType != JsonTokenType.String)
+        {
             return false;
         }
         value = intern && !reader.ValueIsEscaped && reader.ValueSpan.Length <= MaxInternedLength ? Intern(reader.ValueSpan) : reader.GetString();
         return value is not null;
     }
 
-    private bool TryStrings(ref Utf8JsonReader reader, out IReadOnlyList<string>? values)
+    private bool TryStrings(ref Utf8JsonReader reader, ref IReadOnlyList<string>? values)
     {
-        values = null;
-        if (reader.TokenType != JsonTokenType.StartArray)
+        if (values is not null || reader.TokenType != JsonTokenType.StartArray)
         {
             return false;
         }
         List<string>? list = null;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            if (!TryString(ref reader, out var value))
+            string? value = null;
+            if (!TryString(ref reader, ref value))
             {
                 return false;
             }
@@ -247,11 +290,17 @@ public sealed class ObservationDecoder
         return reader.TokenType == JsonTokenType.EndArray;
     }
 
-    /// <summary>The string for these UTF-8 bytes, the same instance each time while the table has room.</summary>
-    private string Intern(ReadOnlySpan<byte> utf8)
+    /// <summary>
+    /// The string for these UTF-8 bytes, the same instance each time while the table has room; null
+    /// for bytes that are not UTF-8, which the serializer refuses rather than replaces.
+    /// </summary>
+    private string? Intern(ReadOnlySpan<byte> utf8)
     {
         Span<char> chars = stackalloc char[MaxInternedLength];
-        var length = Encoding.UTF8.GetChars(utf8, chars);
+        if (Utf8.ToUtf16(utf8, chars, out _, out var length, replaceInvalidSequences: false) != OperationStatus.Done)
+        {
+            return null;
+        }
         if (_stringsByChars.TryGetValue(chars[..length], out var known))
         {
             return known;

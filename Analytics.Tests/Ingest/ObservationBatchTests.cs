@@ -1,0 +1,125 @@
+using System.Text;
+using System.Text.Json;
+using Analytics.Ingest.Observations;
+using Analytics.Schemas.Contracts;
+using Analytics.Schemas.Serialization;
+
+namespace Analytics.Tests.Ingest;
+
+/// <summary>
+/// Ingest reads usual items with the fast decoder and stores them as sent; whatever it reads must
+/// be exactly what the contract's serializer reads from the same body, and whatever it refuses must
+/// be refused with the serializer's own words.
+/// </summary>
+public sealed class ObservationBatchTests
+{
+    private const string Track =
+        """{"type":"track_update","schemaVersion":1,"siteId":"s-1","cameraId":"cam-1","occurredAt":"2026-11-25T03:00:00.5+00:00","trackId":"t-1","objectClass":"person","confidence":0.9,"box":{"x":0.1,"y":0.2,"width":0.1,"height":0.3},"attributes":["no_helmet"]}""";
+
+    private const string Affect =
+        """{"type":"affect_telemetry","schemaVersion":1,"siteId":"school","cameraId":"cam-2","occurredAt":"2026-11-25T03:00:00Z","zoneId":"room-1","subjectKey":"slot-3","engagement":0.4,"valence":-0.2,"arousal":0.5,"confidence":0.8}""";
+
+    private const string Zone =
+        """{"type":"zone_hit","schemaVersion":1,"siteId":"s-1","cameraId":"cam-1","occurredAt":"2026-11-25T03:00:00Z","zoneId":"exit","trackId":"t-1","objectClass":"person","transition":"enter"}""";
+
+    public static TheoryData<string, bool[]> Readable() => new()
+    {
+        // Usual items are kept as sent; the zone hit is written again by the serializer.
+        { $"[{Track},{Affect},{Zone}]", [true, true, false] },
+        { $"[\n  {Track},\n  {Affect}\n]", [true, true] },
+        { "[]", [] },
+        // Indented inside the item: read the same, but stored compact.
+        { "[" + Track.Replace(",", ",\n    ", StringComparison.Ordinal) + "]", [false] },
+        // Type not first, an unknown member, a name given twice, a differently spelled name, no attributes:
+        // the serializer's reading stands, and what is stored is what it writes.
+        { "[" + Track.Replace("""{"type":"track_update",""", """{"schemaVersion":1,"type":"track_update",""", StringComparison.Ordinal).Replace("""},"schemaVersion":1,""", "},", StringComparison.Ordinal) + "]", [false] },
+        { "[" + Track.Replace("\"attributes\"", "\"vendor\":{\"a\":[1]},\"attributes\"", StringComparison.Ordinal) + "]", [false] },
+        { "[" + Track.Replace("\"siteId\":\"s-1\"", "\"siteId\":\"s-1\",\"siteId\":\"s-2\"", StringComparison.Ordinal) + "]", [false] },
+        { "[" + Track.Replace("\"objectClass\"", "\"ObjectClass\"", StringComparison.Ordinal) + "]", [false] },
+        { "[" + Track.Replace(",\"attributes\":[\"no_helmet\"]", "", StringComparison.Ordinal) + "]", [true] },
+        { "[" + Track.Replace("\"t-1\"", "\"t-\\u00e9\"", StringComparison.Ordinal) + "]", [true] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Readable))]
+    public void Reads_a_body_as_the_serializer_does_and_keeps_usual_items_as_sent(string json, bool[] keptAsSent)
+    {
+        var body = Encoding.UTF8.GetBytes(json);
+        var expected = AnalyticsJson.Deserialize(body, AnalyticsJsonContext.Default.ObservationArray)!;
+
+        var batch = ObservationBatch.ReadArray(body);
+
+        Assert.Empty(batch.Problems);
+        Assert.Equal(expected.Select(Serialized), batch.Observations.Select(Serialized));
+        Assert.Equal(keptAsSent, batch.Verbatim.Select(range => !range.Equals(default(Range))));
+        foreach (var range in batch.Verbatim.Where(range => !range.Equals(default(Range))))
+        {
+            // A kept item is one whole item of the body, which the serializer reads on its own.
+            var item = body.AsSpan()[range];
+            Assert.Contains(Serialized(AnalyticsJson.Deserialize(item, AnalyticsJsonContext.Default.Observation)!), expected.Select(Serialized));
+        }
+    }
+
+    public static TheoryData<byte[]> Refused() => new()
+    {
+        Encoding.UTF8.GetBytes($"[{Track},null]"),
+        Encoding.UTF8.GetBytes($"[{Track}] trailing"),
+        Encoding.UTF8.GetBytes($"[{Track},{Track[..60]}"),
+        Encoding.UTF8.GetBytes("[" + Track.Replace("0.9", "NaN", StringComparison.Ordinal) + "]"),
+        Encoding.UTF8.GetBytes("[" + Track.Replace("0.9", "\"0.9\"", StringComparison.Ordinal) + "]"),
+        Encoding.UTF8.GetBytes($"[{Track},{Zone.Replace("\"enter\"", "\"sideways\"", StringComparison.Ordinal)}]"),
+        Encoding.UTF8.GetBytes("{}"),
+        // A track id, a site id and a subject key that are not UTF-8.
+        NotUtf8(Track.Replace("t-1", "t-\u0001", StringComparison.Ordinal)),
+        NotUtf8(Track.Replace("s-1", "s-\u0001", StringComparison.Ordinal)),
+        NotUtf8(Affect.Replace("slot-3", "slot-\u0001", StringComparison.Ordinal)),
+    };
+
+    [Theory]
+    [MemberData(nameof(Refused))]
+    public void Refuses_a_body_with_the_serializers_own_words(byte[] body)
+    {
+        var serializer = Assert.ThrowsAny<JsonException>(() => NullItemsRefused(AnalyticsJson.Deserialize(body, AnalyticsJsonContext.Default.ObservationArray)));
+
+        var batch = ObservationBatch.ReadArray(body);
+
+        var problem = Assert.Single(batch.Problems);
+        Assert.StartsWith(serializer.Path ?? "$", problem.Path, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Reads_ndjson_lines_as_the_serializer_reads_each_line()
+    {
+        var body = Encoding.UTF8.GetBytes($"{Track}\n\n{Zone}\r\n{Affect}");
+
+        var batch = ObservationBatch.ReadNdjson(body);
+
+        Assert.Empty(batch.Problems);
+        string[] lines = [Track, Zone, Affect];
+        Assert.Equal(
+            lines.Select(line => Serialized(AnalyticsJson.Deserialize(line, AnalyticsJsonContext.Default.Observation)!)),
+            batch.Observations.Select(Serialized));
+        Assert.Equal(Track, Encoding.UTF8.GetString(body.AsSpan()[batch.Verbatim[0]]));
+        Assert.Equal(default, batch.Verbatim[1]);
+        Assert.Equal(Affect, Encoding.UTF8.GetString(body.AsSpan()[batch.Verbatim[2]]));
+    }
+
+    /// <summary>The body of one item whose U+0001 character is replaced by a byte that is not UTF-8.</summary>
+    private static byte[] NotUtf8(string item)
+    {
+        var body = Encoding.UTF8.GetBytes("[" + item + "]");
+        body[Array.IndexOf(body, (byte)1)] = 0xFF;
+        return body;
+    }
+
+    // The serializer reads a null item as null; ingest refuses it like any other broken item.
+    private static void NullItemsRefused(Observation[]? items)
+    {
+        if (items is null || items.Any(item => item is null))
+        {
+            throw new JsonException("null", "$[1]", null, null);
+        }
+    }
+
+    private static string Serialized(Observation observation) => JsonSerializer.Serialize(observation, AnalyticsJsonContext.Default.Observation);
+}
