@@ -34,12 +34,21 @@ public sealed class ObservationDecoder
     /// <exception cref="JsonException">The payload is not a readable observation.</exception>
     public Observation Decode(string type, ReadOnlySpan<byte> payload)
     {
-        var fast = type switch
+        Observation? fast;
+        try
         {
-            EventTypes.TrackUpdate => Read<TrackUpdateFields>(payload),
-            EventTypes.AffectTelemetry => Read<AffectTelemetryFields>(payload),
-            _ => null,
-        };
+            fast = type switch
+            {
+                EventTypes.TrackUpdate => Read<TrackUpdateFields>(payload),
+                EventTypes.AffectTelemetry => Read<AffectTelemetryFields>(payload),
+                _ => null,
+            };
+        }
+        catch (InvalidOperationException e)
+        {
+            // The reader's answer to a string that is not UTF-8; the serializer's is a JsonException.
+            throw new JsonException(e.Message, e);
+        }
         return fast ?? AnalyticsJson.Deserialize(payload, AnalyticsJsonContext.Default.Observation)
             ?? throw new JsonException("the payload is null");
     }
