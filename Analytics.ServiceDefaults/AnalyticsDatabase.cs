@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Analytics.Schemas;
 using Analytics.Schemas.Settings;
 using Microsoft.Extensions.Configuration;
@@ -38,7 +39,9 @@ public static class AnalyticsDatabase
                 // Every service runs a handful of statements over and over (a log page, a checkpoint,
                 // a claim); unprepared, Postgres parses and plans each one again, and planning a read
                 // of the partitioned log costs about as much as reading a small page of it.
-                if (dataSource.ConnectionStringBuilder.MaxAutoPrepare == 0)
+                // An explicit "Max Auto Prepare" (0 behind a pooler without prepared statements) stands.
+                var given = new DbConnectionStringBuilder { ConnectionString = settings.ConnectionString };
+                if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
                 {
                     dataSource.ConnectionStringBuilder.MaxAutoPrepare = 32;
                 }

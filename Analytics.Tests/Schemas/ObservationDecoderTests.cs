@@ -81,6 +81,20 @@ public sealed class ObservationDecoderTests
         Assert.Same(one.ZoneId, other.ZoneId);
     }
 
+    [Theory]
+    [InlineData(4)]
+    [InlineData(200)]
+    public void Refuses_a_string_that_is_not_utf8_as_the_serializer_does(int length)
+    {
+        // Short strings go through the decoder's string table, long ones through the JSON reader.
+        var json = Stored(Track([])).Replace("\"t-42\"", "\"" + new string('t', length - 1) + "\u0001\"", StringComparison.Ordinal);
+        var payload = Encoding.UTF8.GetBytes(json);
+        payload[Array.IndexOf(payload, (byte)1)] = 0xFF;
+
+        Assert.ThrowsAny<JsonException>(() => AnalyticsJson.Deserialize(payload, AnalyticsJsonContext.Default.Observation));
+        Assert.ThrowsAny<JsonException>(() => new ObservationDecoder().Decode(EventTypes.TrackUpdate, payload));
+    }
+
     private static TrackUpdate Track(string[] attributes) => new()
     {
         SchemaVersion = 1, SiteId = "site-1", CameraId = "cam-7", OccurredAt = T0.AddTicks(1234560), TrackId = "t-42", ObjectClass = "person",

@@ -41,6 +41,9 @@ public sealed partial class MigrationWorker(
                 .WithScriptsEmbeddedInAssembly(MigrationScripts.Assembly)
                 .JournalToPostgresqlTable(MigrationScripts.JournalSchema, MigrationScripts.JournalTable)
                 .WithTransactionPerScript()
+                // A script that rebuilds an index of the log (0011) runs over every partition; the
+                // provider's default of 30 s would roll it back on a database holding days of data.
+                .WithExecutionTimeout(TimeSpan.FromHours(1))
                 .LogTo(new UpgradeLog(logger))
                 .Build()
                 .PerformUpgrade();

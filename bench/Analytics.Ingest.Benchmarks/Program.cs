@@ -172,7 +172,10 @@ async Task<TimeSpan?> RuleServicesCaughtUpAsync(Stopwatch clock, TimeSpan limit)
     long seq;
     await using (var reader = await newest.ExecuteReaderAsync())
     {
-        await reader.ReadAsync();
+        if (!await reader.ReadAsync())
+        {
+            return TimeSpan.Zero;
+        }
         (txId, seq) = (reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
     }
     await using var behind = dataSource.CreateCommand(
