@@ -34,21 +34,12 @@ public sealed class ObservationDecoder
     /// <exception cref="JsonException">The payload is not a readable observation.</exception>
     public Observation Decode(string type, ReadOnlySpan<byte> payload)
     {
-        Observation? fast;
-        try
+        var fast = type switch
         {
-            fast = type switch
-            {
-                EventTypes.TrackUpdate => Read<TrackUpdateFields>(payload),
-                EventTypes.AffectTelemetry => Read<AffectTelemetryFields>(payload),
-                _ => null,
-            };
-        }
-        catch (InvalidOperationException e)
-        {
-            // The reader's answer to a string that is not UTF-8; the serializer's is a JsonException.
-            throw new JsonException(e.Message, e);
-        }
+            EventTypes.TrackUpdate => Read<TrackUpdateFields>(payload),
+            EventTypes.AffectTelemetry => Read<AffectTelemetryFields>(payload),
+            _ => null,
+        };
         return fast ?? AnalyticsJson.Deserialize(payload, AnalyticsJsonContext.Default.Observation)
             ?? throw new JsonException("the payload is null");
     }
@@ -239,35 +230,14 @@ public sealed class ObservationDecoder
         return true;
     }
 
-    private static bool TryNumber(ref Utf8JsonReader reader, ref double? value)
-    {
-        if (value is not null || reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out var number))
-        {
-            return false;
-        }
-        value = number;
-        return true;
-    }
+    private static bool TryNumber(ref Utf8JsonReader reader, ref double? value) =>
+        value is null && reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var number) && Fill(ref value, number);
 
-    private static bool TryInt32(ref Utf8JsonReader reader, ref int? value)
-    {
-        if (value is not null || reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out var number))
-        {
-            return false;
-        }
-        value = number;
-        return true;
-    }
+    private static bool TryInt32(ref Utf8JsonReader reader, ref int? value) =>
+        value is null && reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var number) && Fill(ref value, number);
 
-    private static bool TryDateTimeOffset(ref Utf8JsonReader reader, ref DateTimeOffset? value)
-    {
-        if (value is not null || reader.TokenType != JsonTokenType.String || !reader.TryGetDateTimeOffset(out var time))
-        {
-            return false;
-        }
-        value = time;
-        return true;
-    }
+    private static bool TryDateTimeOffset(ref Utf8JsonReader reader, ref DateTimeOffset? value) =>
+        value is null && reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var time) && Fill(ref value, time);
 
     private bool TryString(ref Utf8JsonReader reader, ref string? value, bool intern = true)
     {
@@ -275,8 +245,28 @@ public sealed class ObservationDecoder
         {
             return false;
         }
-        value = intern && !reader.ValueIsEscaped && reader.ValueSpan.Length <= MaxInternedLength ? Intern(reader.ValueSpan) : reader.GetString();
-        return value is not null;
+        if (intern && !reader.ValueIsEscaped && reader.ValueSpan.Length <= MaxInternedLength)
+        {
+            value = Intern(reader.ValueSpan);
+            return value is not null;
+        }
+        try
+        {
+            value = reader.GetString();
+            return value is not null;
+        }
+        catch (InvalidOperationException)
+        {
+            // Not UTF-8, or an escape that is not a character: the serializer's to refuse.
+            return false;
+        }
+    }
+
+    /// <summary>Sets <paramref name="member"/>; true, so a reader can end in it.</summary>
+    private static bool Fill<T>(ref T? member, T value) where T : struct
+    {
+        member = value;
+        return true;
     }
 
     private bool TryStrings(ref Utf8JsonReader reader, ref IReadOnlyList<string>? values)

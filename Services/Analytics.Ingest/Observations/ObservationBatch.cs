@@ -47,24 +47,21 @@ public sealed partial record ObservationBatch(IReadOnlyList<Observation> Observa
             {
                 continue;
             }
-            if (TryReadLine(line) is { } fast)
-            {
-                observations.Add(fast);
-                verbatim.Add(Kept(line, lineStart));
-                index++;
-                continue;
-            }
             try
             {
-                var observation = AnalyticsJson.Deserialize(line, AnalyticsJsonContext.Default.Observation);
-                if (observation is null)
+                if (TryReadLine(line) is { } fast)
                 {
-                    problems.Add(new ObservationProblem(index, $"$[{index}]", "must be an observation, not null"));
+                    observations.Add(fast);
+                    verbatim.Add(Kept(line, lineStart));
                 }
-                else
+                else if (AnalyticsJson.Deserialize(line, AnalyticsJsonContext.Default.Observation) is { } observation)
                 {
                     observations.Add(observation);
                     verbatim.Add(default);
+                }
+                else
+                {
+                    problems.Add(new ObservationProblem(index, $"$[{index}]", "must be an observation, not null"));
                 }
             }
             catch (JsonException e)
@@ -110,7 +107,7 @@ public sealed partial record ObservationBatch(IReadOnlyList<Observation> Observa
             }
             return reader.TokenType == JsonTokenType.EndArray && !reader.Read() ? new(observations, verbatim, []) : null;
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        catch (JsonException)
         {
             return null;
         }
@@ -141,7 +138,7 @@ public sealed partial record ObservationBatch(IReadOnlyList<Observation> Observa
         {
             return reader.Read() && Decoder.TryRead(ref reader) is { } observation && !reader.Read() ? observation : null;
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        catch (JsonException)
         {
             return null;
         }
