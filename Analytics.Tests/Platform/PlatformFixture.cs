@@ -157,27 +157,40 @@ public sealed class PlatformFixture : IAsyncLifetime
     }
 
     /// <summary>SIGKILL, not a graceful stop: whatever the service had in memory and not committed is gone.</summary>
-    public async Task KillAsync(string resource)
+    public async Task<string> KillAsync(string resource)
     {
         using var cts = new CancellationTokenSource(RequestTimeout * 2);
         var running = await App.ResourceNotifications.WaitForResourceAsync(
             resource, e => e.Snapshot.State?.Text == KnownResourceStates.Running, cts.Token);
-        var pid = running.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value;
+        var pid = ProcessId(running)!;
         using (var process = System.Diagnostics.Process.GetProcessById(Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture)))
         {
             // The orchestrator may start the service through a launcher; the service is its child.
             process.Kill(entireProcessTree: true);
         }
         await App.ResourceNotifications.WaitForResourceAsync(resource, e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), cts.Token);
+        return pid;
     }
 
-    /// <summary>Starts a stopped service again and waits until it is healthy.</summary>
-    public async Task StartAsync(string resource)
+    /// <summary>
+    /// Starts a killed service again and waits until its new process runs and is healthy. The start
+    /// command returns before the resource's state leaves Exited, and the killed process's health
+    /// reports can linger into the new Running state, so only a snapshot naming a new process counts.
+    /// </summary>
+    public async Task StartAsync(string resource, string killedPid)
     {
         using var cts = new CancellationTokenSource(RequestTimeout * 2);
         await App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, cts.Token);
-        await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, cts.Token);
+        await App.ResourceNotifications.WaitForResourceAsync(
+            resource,
+            e => e.Snapshot.State?.Text == KnownResourceStates.Running
+                && ProcessId(e) is { } pid && pid != killedPid
+                && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy,
+            cts.Token);
     }
+
+    private static string? ProcessId(ResourceEvent e) =>
+        e.Snapshot.Properties.SingleOrDefault(p => p.Name == "executable.pid")?.Value?.ToString();
 
     private static int FreeTcpPort()
     {

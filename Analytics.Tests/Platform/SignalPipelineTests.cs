@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Analytics.Schemas;
 using Analytics.Schemas.Contracts;
-using Aspire.Hosting.ApplicationModel;
 using Npgsql;
 
 namespace Analytics.Tests.Platform;
@@ -73,13 +72,9 @@ public sealed class SignalPipelineTests(PlatformFixture platform)
         await PostFramesAsync(client, [.. Frames(start, "p-1", 0, 90)]);
         await WaitForCheckpointBeyondAsync(orgId);
 
-        await KillAsync(ResourceNames.Antitheft);
+        var killed = await platform.KillAsync(ResourceNames.Antitheft);
         await PostFramesAsync(client, [.. Frames(start, "p-1", 90.5, 140), .. Frames(start, "p-3", 100, 230)]);
-        await platform.App.ResourceCommands.ExecuteCommandAsync(ResourceNames.Antitheft, KnownResourceCommands.StartCommand);
-        using (var cts = new CancellationTokenSource(Timeout))
-        {
-            await platform.App.ResourceNotifications.WaitForResourceHealthyAsync(ResourceNames.Antitheft, cts.Token);
-        }
+        await platform.StartAsync(ResourceNames.Antitheft, killed);
         await WaitForCheckpointBeyondAsync(orgId);
 
         var signals = await SignalsAsync(orgId);
@@ -120,22 +115,6 @@ public sealed class SignalPipelineTests(PlatformFixture platform)
         {
             yield return TestObservations.Track(start.AddSeconds(t), track, 0.2, 0.3);
         }
-    }
-
-    /// <summary>SIGKILL, not a graceful stop: whatever was in memory and not committed is gone.</summary>
-    private async Task KillAsync(string resource)
-    {
-        using var cts = new CancellationTokenSource(Timeout);
-        var running = await platform.App.ResourceNotifications.WaitForResourceAsync(
-            resource, e => e.Snapshot.State?.Text == KnownResourceStates.Running, cts.Token);
-        var pid = running.Snapshot.Properties.Single(p => p.Name == "executable.pid").Value;
-        using (var process = System.Diagnostics.Process.GetProcessById(Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture)))
-        {
-            // The orchestrator may start the service through a launcher; the service is its child.
-            process.Kill(entireProcessTree: true);
-        }
-        await platform.App.ResourceNotifications.WaitForResourceAsync(
-            resource, e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), cts.Token);
     }
 
     private static async Task PostFramesAsync(HttpClient client, IReadOnlyList<string> frames)

@@ -229,9 +229,9 @@ public sealed class NotificationDeliveryTests(PlatformFixture platform, ITestOut
         // The first attempt reached the receiver, which has not answered yet.
         await Eventually.Until(() => Task.FromResult(receiver.Received), r => r.Count == 1, "the first attempt", DeliveryTimeout);
 
-        await platform.KillAsync(ResourceNames.Notifier);
+        var killed = await platform.KillAsync(ResourceNames.Notifier);
         receiver.Release();
-        await platform.StartAsync(ResourceNames.Notifier);
+        await platform.StartAsync(ResourceNames.Notifier, killed);
 
         var delivery = (await Eventually.Until(() => steps.DeliveriesAsync(), d => d.Count == 1 && d[0].Status == DeliveryStatus.Sent, "the retried delivery", DeliveryTimeout))[0];
         Assert.Equal([AttemptOutcome.Interrupted, AttemptOutcome.Sent], delivery.Attempts.Select(a => a.Outcome));
