@@ -91,7 +91,12 @@ internal static class LatencyBenchmark
             }
             if (await receiver.WaitForZoneAsync($"probe-zone-{cell}", TimeSpan.FromSeconds(10)) is { } received)
             {
-                webhookLatencies.Add(Stopwatch.GetElapsedTime(acknowledged, received).TotalMilliseconds);
+                var latency = Stopwatch.GetElapsedTime(acknowledged, received).TotalMilliseconds;
+                webhookLatencies.Add(latency);
+                if (latency > 250)
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"probe {track}: webhook after {latency:F0} ms"));
+                }
             }
             else
             {
