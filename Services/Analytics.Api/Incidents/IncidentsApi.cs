@@ -59,19 +59,10 @@ public static class IncidentsApi
         int? limit, string? cursor)
     {
         var errors = new List<ValidationProblem>();
-        var statusFilter = ParseFilter<IncidentStatus>(status, "status", errors);
-        var domainFilter = ParseFilter<Domain>(domain, "domain", errors);
-        var severityFilter = ParseFilter<Severity>(minSeverity, "minSeverity", errors);
-        var pageSize = limit ?? DefaultLimit;
-        if (pageSize is < 1 or > MaxLimit)
-        {
-            errors.Add(new ValidationProblem("$.limit", string.Create(CultureInfo.InvariantCulture, $"must be between 1 and {MaxLimit}, was {pageSize}")));
-        }
-        var after = cursor is null ? default : KeysetCursor.Parse(cursor);
-        if (cursor is not null && after is null)
-        {
-            errors.Add(new ValidationProblem("$.cursor", "is not a cursor this API returned"));
-        }
+        var statusFilter = ListQuery.Filter<IncidentStatus>(status, "status", errors);
+        var domainFilter = ListQuery.Filter<Domain>(domain, "domain", errors);
+        var severityFilter = ListQuery.Filter<Severity>(minSeverity, "minSeverity", errors);
+        var (pageSize, after) = ListQuery.Page(limit, cursor, DefaultLimit, MaxLimit, errors);
         if (errors.Count > 0)
         {
             return Problems.Invalid("query", errors);
@@ -289,25 +280,6 @@ public static class IncidentsApi
             list.Add(reader.GetString(1));
         }
         return result;
-    }
-
-    private static TEnum? ParseFilter<TEnum>(string? value, string name, List<ValidationProblem> errors)
-        where TEnum : struct, Enum
-    {
-        if (value is null)
-        {
-            return null;
-        }
-        try
-        {
-            return Wire.Parse<TEnum>(value);
-        }
-        catch (FormatException)
-        {
-            errors.Add(new ValidationProblem($"$.{name}",
-                $"must be one of {string.Join(", ", Enum.GetValues<TEnum>().Select(v => Wire.Name(v)))}, was '{value}'"));
-            return null;
-        }
     }
 
     private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };

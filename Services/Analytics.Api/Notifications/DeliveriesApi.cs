@@ -1,4 +1,3 @@
-using System.Globalization;
 using Analytics.Incidents;
 using Analytics.Schemas.Contracts;
 using Analytics.Tenancy;
@@ -40,28 +39,8 @@ public static class DeliveriesApi
         HttpContext context, NpgsqlDataSource dataSource, string? incidentId, string? ruleId, string? status, string? digestId, int? limit, string? cursor)
     {
         var errors = new List<ValidationProblem>();
-        DeliveryStatus? statusFilter = null;
-        if (status is not null)
-        {
-            try
-            {
-                statusFilter = Wire.Parse<DeliveryStatus>(status);
-            }
-            catch (FormatException)
-            {
-                errors.Add(new ValidationProblem("$.status", $"must be one of {string.Join(", ", Enum.GetValues<DeliveryStatus>().Select(v => Wire.Name(v)))}, was '{status}'"));
-            }
-        }
-        var pageSize = limit ?? DefaultLimit;
-        if (pageSize is < 1 or > MaxLimit)
-        {
-            errors.Add(new ValidationProblem("$.limit", string.Create(CultureInfo.InvariantCulture, $"must be between 1 and {MaxLimit}, was {pageSize}")));
-        }
-        var after = cursor is null ? null : KeysetCursor.Parse(cursor);
-        if (cursor is not null && after is null)
-        {
-            errors.Add(new ValidationProblem("$.cursor", "is not a cursor this API returned"));
-        }
+        var statusFilter = ListQuery.Filter<DeliveryStatus>(status, "status", errors);
+        var (pageSize, after) = ListQuery.Page(limit, cursor, DefaultLimit, MaxLimit, errors);
         if (errors.Count > 0)
         {
             return Problems.Invalid("query", errors);
