@@ -26,6 +26,16 @@ public static class Extensions
     public const string MetricsEndpointPath = "/metrics";
     private const string LiveTag = "live";
 
+    /// <summary>
+    /// Distinct attribute sets kept per metric stream; more are summed into one series tagged
+    /// <c>otel.metric.overflow</c>. OpenTelemetry allocates room for the whole limit up front, per
+    /// instrument and per reader (Prometheus and OTLP). With its default of 2000, ingest's
+    /// large-object heap held 25 MB of such arrays for series that never exist (7 MB with this
+    /// limit) and its resident memory under load was 3 to 4 MB higher. Ours carry a handful of
+    /// attribute sets each; the busiest, the API's request duration, one per route, method and status.
+    /// </summary>
+    public const int MetricCardinalityLimit = 200;
+
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddSingleton(builder.Configuration.AddFlatEnvironmentNames());
@@ -101,6 +111,7 @@ public static class Extensions
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
                 .AddMeter(Telemetry.MeterName)
+                .AddView(_ => new MetricStreamConfiguration { CardinalityLimit = MetricCardinalityLimit })
                 .AddPrometheusExporter())
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName, Telemetry.ActivitySourceName)
