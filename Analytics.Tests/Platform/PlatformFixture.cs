@@ -174,8 +174,9 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     /// <summary>
     /// Starts a killed service again and waits until its new process runs and is healthy. The start
-    /// command returns before the resource's state leaves Exited, and the killed process's health
-    /// reports can linger into the new Running state, so only a snapshot naming a new process counts.
+    /// command returns while the resource still shows the killed process as Exited, which Aspire's
+    /// own health wait takes for a failed start; so the wait is for a Running, healthy snapshot that
+    /// names a process other than the killed one.
     /// </summary>
     public async Task StartAsync(string resource, string killedPid)
     {
