@@ -32,16 +32,20 @@ public sealed class ObservationDecoder
     }
 
     /// <exception cref="JsonException">The payload is not a readable observation.</exception>
-    public Observation Decode(string type, ReadOnlySpan<byte> payload)
-    {
-        var fast = type switch
-        {
-            EventTypes.TrackUpdate => Read<TrackUpdateFields>(payload),
-            EventTypes.AffectTelemetry => Read<AffectTelemetryFields>(payload),
-            _ => null,
-        };
-        return fast ?? AnalyticsJson.Deserialize(payload, AnalyticsJsonContext.Default.Observation)
+    public Observation Decode(ReadOnlySpan<byte> payload) =>
+        TryReadWhole(payload)
+            ?? AnalyticsJson.Deserialize(payload, AnalyticsJsonContext.Default.Observation)
             ?? throw new JsonException("the payload is null");
+
+    /// <summary>
+    /// A whole JSON text (a stored payload, an NDJSON line) as one observation in the known shape,
+    /// or null: read it again with the serializer.
+    /// </summary>
+    /// <exception cref="JsonException">The JSON itself is malformed.</exception>
+    public Observation? TryReadWhole(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        return reader.Read() && TryRead(ref reader) is { } observation && !reader.Read() ? observation : null;
     }
 
     /// <summary>The members of one JSON object, read one property at a time.</summary>
@@ -80,14 +84,6 @@ public sealed class ObservationDecoder
     {
         var fields = new TFields();
         return fields.Read(this, ref reader, "type"u8) && TryReadProperties(ref reader, ref fields) ? fields.Build() : null;
-    }
-
-    /// <summary>The whole payload as one observation in the known shape, or null.</summary>
-    private Observation? Read<TFields>(ReadOnlySpan<byte> payload) where TFields : struct, IObservationFields
-    {
-        var reader = new Utf8JsonReader(payload);
-        var fields = new TFields();
-        return reader.Read() && TryReadObject(ref reader, ref fields) && !reader.Read() ? fields.Build() : null;
     }
 
     private bool TryReadObject<TFields>(ref Utf8JsonReader reader, ref TFields fields) where TFields : struct, IFields =>

@@ -13,36 +13,36 @@ public sealed class ObservationDecoderTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 25, 3, 0, 0, TimeSpan.Zero);
 
-    public static TheoryData<string, string> Payloads() => new()
+    public static TheoryData<string> Payloads() => new()
     {
         // As ingest stores them.
-        { EventTypes.TrackUpdate, Stored(Track(["no_helmet", "no_vest"])) },
-        { EventTypes.TrackUpdate, Stored(Track([])) },
-        { EventTypes.AffectTelemetry, Stored(Affect()) },
-        { EventTypes.ZoneHit, Stored(new ZoneHit { SchemaVersion = 1, SiteId = "s", CameraId = "c", OccurredAt = T0, ZoneId = "z", TrackId = "t", ObjectClass = "person", Transition = ZoneTransition.Enter }) },
+        Stored(Track(["no_helmet", "no_vest"])),
+        Stored(Track([])),
+        Stored(Affect()),
+        Stored(new ZoneHit { SchemaVersion = 1, SiteId = "s", CameraId = "c", OccurredAt = T0, ZoneId = "z", TrackId = "t", ObjectClass = "person", Transition = ZoneTransition.Enter }),
         // Shapes ingest does not write, which the serializer still reads.
-        { EventTypes.TrackUpdate, """{"cameraId":"c-1","type":"track_update","occurredAt":"2026-11-25T03:00:00.123456+00:00","schemaVersion":2,"siteId":"s-1","trackId":"t-\u00e9","objectClass":"bag","confidence":1e-1,"box":{"height":0.3,"width":0.2,"y":0.1,"x":0}}""" },
-        { EventTypes.TrackUpdate, """{"type":"track_update","schemaVersion":1,"siteId":"s","cameraId":"c","occurredAt":"2026-11-25T03:00:00+00:00","trackId":"t","objectClass":"person","confidence":0.5,"box":{"x":0.1,"y":0.1,"width":0.1,"height":0.1},"attributes":["fall\u0065n"],"vendor":{"x":1}}""" },
-        { EventTypes.TrackUpdate, """{"Type":"track_update","SchemaVersion":1,"SiteId":"s","CameraId":"c","OccurredAt":"2026-11-25T03:00:00+00:00","TrackId":"t","ObjectClass":"person","Confidence":0.5,"Box":{"X":0.1,"Y":0.1,"Width":0.1,"Height":0.1}}""" },
-        { EventTypes.TrackUpdate, """{"type":"track_update","schemaVersion":1,"siteId":"s","siteId":"s2","cameraId":"c","occurredAt":"2026-11-25T03:00:00+00:00","trackId":"t","objectClass":"person","confidence":0.5,"box":{"x":0.1,"y":0.1,"width":0.1,"height":0.1}}""" },
-        { EventTypes.TrackUpdate, """{"type":"track_update","schemaVersion":1,"siteId":"s","cameraId":"c","occurredAt":"2026-11-25T03:00:00+00:00","trackId":"t","objectClass":"person","confidence":0.5,"box":{"x":0.1,"y":0.1,"width":0.1,"height":0.1},"attributes":null}""" },
-        { EventTypes.AffectTelemetry, """{"type":"affect_telemetry","schemaVersion":1,"siteId":"s","cameraId":"c","occurredAt":"2026-11-25T03:00:00Z","zoneId":"z","subjectKey":"k","engagement":0,"valence":-1,"arousal":1,"confidence":0.25}""" },
+        """{"cameraId":"c-1","type":"track_update","occurredAt":"2026-11-25T03:00:00.123456+00:00","schemaVersion":2,"siteId":"s-1","trackId":"t-\u00e9","objectClass":"bag","confidence":1e-1,"box":{"height":0.3,"width":0.2,"y":0.1,"x":0}}""",
+        """{"type":"track_update","schemaVersion":1,"siteId":"s","cameraId":"c","occurredAt":"2026-11-25T03:00:00+00:00","trackId":"t","objectClass":"person","confidence":0.5,"box":{"x":0.1,"y":0.1,"width":0.1,"height":0.1},"attributes":["fall\u0065n"],"vendor":{"x":1}}""",
+        """{"Type":"track_update","SchemaVersion":1,"SiteId":"s","CameraId":"c","OccurredAt":"2026-11-25T03:00:00+00:00","TrackId":"t","ObjectClass":"person","Confidence":0.5,"Box":{"X":0.1,"Y":0.1,"Width":0.1,"Height":0.1}}""",
+        """{"type":"track_update","schemaVersion":1,"siteId":"s","siteId":"s2","cameraId":"c","occurredAt":"2026-11-25T03:00:00+00:00","trackId":"t","objectClass":"person","confidence":0.5,"box":{"x":0.1,"y":0.1,"width":0.1,"height":0.1}}""",
+        """{"type":"track_update","schemaVersion":1,"siteId":"s","cameraId":"c","occurredAt":"2026-11-25T03:00:00+00:00","trackId":"t","objectClass":"person","confidence":0.5,"box":{"x":0.1,"y":0.1,"width":0.1,"height":0.1},"attributes":null}""",
+        """{"type":"affect_telemetry","schemaVersion":1,"siteId":"s","cameraId":"c","occurredAt":"2026-11-25T03:00:00Z","zoneId":"z","subjectKey":"k","engagement":0,"valence":-1,"arousal":1,"confidence":0.25}""",
         // Payloads the serializer refuses.
-        { EventTypes.TrackUpdate, """{"type":"track_update","schemaVersion":1,"siteId":"s","cameraId":"c","occurredAt":"2026-11-25T03:00:00+00:00","objectClass":"person","confidence":0.5,"box":{"x":0.1,"y":0.1,"width":0.1,"height":0.1}}""" },
-        { EventTypes.TrackUpdate, """{"type":"track_update","schemaVersion":1,"siteId":"s","cameraId":"c","occurredAt":"2026-11-25T03:00:00+00:00","trackId":"t","objectClass":"person","confidence":0.5,"box":{"x":0.1,"y":0.1,"width":0.1}}""" },
-        { EventTypes.TrackUpdate, """{"type":"track_update","schemaVersion":1,"siteId":null,"cameraId":"c","occurredAt":"2026-11-25T03:00:00+00:00","trackId":"t","objectClass":"person","confidence":0.5,"box":{"x":0.1,"y":0.1,"width":0.1,"height":0.1}}""" },
-        { EventTypes.TrackUpdate, """{"type":"track_update","schemaVersion":1,"siteId":"s","cameraId":"c","occurredAt":"yesterday","trackId":"t","objectClass":"person","confidence":0.5,"box":{"x":0.1,"y":0.1,"width":0.1,"height":0.1}}""" },
-        { EventTypes.TrackUpdate, """{"type":"track_update","schemaVersion":1,"siteId":"s","cameraId":"c","occurredAt":"2026-11-25T03:00:00+00:00","trackId":"t","objectClass":"person","confidence":"0.5","box":{"x":0.1,"y":0.1,"width":0.1,"height":0.1}}""" },
-        { EventTypes.TrackUpdate, """{"schemaVersion":1,"siteId":"s","cameraId":"c","occurredAt":"2026-11-25T03:00:00+00:00","trackId":"t","objectClass":"person","confidence":0.5,"box":{"x":0.1,"y":0.1,"width":0.1,"height":0.1}}""" },
-        { EventTypes.TrackUpdate, """{"type":"track_update","schemaVersion":1.5,"siteId":"s","cameraId":"c","occurredAt":"2026-11-25T03:00:00+00:00","trackId":"t","objectClass":"person","confidence":0.5,"box":{"x":0.1,"y":0.1,"width":0.1,"height":0.1}}""" },
-        { EventTypes.TrackUpdate, """{"type":"track_update","schemaVersion":1,"siteId":"s" """ },
-        { EventTypes.TrackUpdate, "null" },
-        { EventTypes.AffectTelemetry, """{"type":"affect_telemetry","schemaVersion":1,"siteId":"s","cameraId":"c","occurredAt":"2026-11-25T03:00:00Z","zoneId":"z","engagement":0,"valence":-1,"arousal":1,"confidence":0.25}""" },
+        """{"type":"track_update","schemaVersion":1,"siteId":"s","cameraId":"c","occurredAt":"2026-11-25T03:00:00+00:00","objectClass":"person","confidence":0.5,"box":{"x":0.1,"y":0.1,"width":0.1,"height":0.1}}""",
+        """{"type":"track_update","schemaVersion":1,"siteId":"s","cameraId":"c","occurredAt":"2026-11-25T03:00:00+00:00","trackId":"t","objectClass":"person","confidence":0.5,"box":{"x":0.1,"y":0.1,"width":0.1}}""",
+        """{"type":"track_update","schemaVersion":1,"siteId":null,"cameraId":"c","occurredAt":"2026-11-25T03:00:00+00:00","trackId":"t","objectClass":"person","confidence":0.5,"box":{"x":0.1,"y":0.1,"width":0.1,"height":0.1}}""",
+        """{"type":"track_update","schemaVersion":1,"siteId":"s","cameraId":"c","occurredAt":"yesterday","trackId":"t","objectClass":"person","confidence":0.5,"box":{"x":0.1,"y":0.1,"width":0.1,"height":0.1}}""",
+        """{"type":"track_update","schemaVersion":1,"siteId":"s","cameraId":"c","occurredAt":"2026-11-25T03:00:00+00:00","trackId":"t","objectClass":"person","confidence":"0.5","box":{"x":0.1,"y":0.1,"width":0.1,"height":0.1}}""",
+        """{"schemaVersion":1,"siteId":"s","cameraId":"c","occurredAt":"2026-11-25T03:00:00+00:00","trackId":"t","objectClass":"person","confidence":0.5,"box":{"x":0.1,"y":0.1,"width":0.1,"height":0.1}}""",
+        """{"type":"track_update","schemaVersion":1.5,"siteId":"s","cameraId":"c","occurredAt":"2026-11-25T03:00:00+00:00","trackId":"t","objectClass":"person","confidence":0.5,"box":{"x":0.1,"y":0.1,"width":0.1,"height":0.1}}""",
+        """{"type":"track_update","schemaVersion":1,"siteId":"s" """,
+        "null",
+        """{"type":"affect_telemetry","schemaVersion":1,"siteId":"s","cameraId":"c","occurredAt":"2026-11-25T03:00:00Z","zoneId":"z","engagement":0,"valence":-1,"arousal":1,"confidence":0.25}""",
     };
 
     [Theory]
     [MemberData(nameof(Payloads))]
-    public void Reads_each_payload_as_the_serializer_does(string type, string json)
+    public void Reads_each_payload_as_the_serializer_does(string json)
     {
         var payload = Encoding.UTF8.GetBytes(json);
         Observation? expected = null;
@@ -56,10 +56,10 @@ public sealed class ObservationDecoderTests
 
         if (expected is null)
         {
-            Assert.ThrowsAny<JsonException>(() => new ObservationDecoder().Decode(type, payload));
+            Assert.ThrowsAny<JsonException>(() => new ObservationDecoder().Decode(payload));
             return;
         }
-        var decoded = new ObservationDecoder().Decode(type, payload);
+        var decoded = new ObservationDecoder().Decode(payload);
         Assert.Equal(expected.GetType(), decoded.GetType());
         Assert.Equal(Stored(expected), Stored(decoded));
     }
@@ -68,14 +68,14 @@ public sealed class ObservationDecoderTests
     public void Repeated_names_are_one_string_but_subject_keys_are_never_kept()
     {
         var decoder = new ObservationDecoder();
-        var first = (TrackUpdate)decoder.Decode(EventTypes.TrackUpdate, Encoding.UTF8.GetBytes(Stored(Track(["no_helmet"]))));
-        var second = (TrackUpdate)decoder.Decode(EventTypes.TrackUpdate, Encoding.UTF8.GetBytes(Stored(Track(["no_helmet"]))));
+        var first = (TrackUpdate)decoder.Decode(Encoding.UTF8.GetBytes(Stored(Track(["no_helmet"]))));
+        var second = (TrackUpdate)decoder.Decode(Encoding.UTF8.GetBytes(Stored(Track(["no_helmet"]))));
         Assert.Same(first.CameraId, second.CameraId);
         Assert.Same(first.Attributes[0], second.Attributes[0]);
 
         var affect = Encoding.UTF8.GetBytes(Stored(Affect()));
-        var one = (AffectTelemetry)decoder.Decode(EventTypes.AffectTelemetry, affect);
-        var other = (AffectTelemetry)decoder.Decode(EventTypes.AffectTelemetry, affect);
+        var one = (AffectTelemetry)decoder.Decode(affect);
+        var other = (AffectTelemetry)decoder.Decode(affect);
         Assert.Equal(one.SubjectKey, other.SubjectKey);
         Assert.NotSame(one.SubjectKey, other.SubjectKey);
         Assert.Same(one.ZoneId, other.ZoneId);
@@ -92,7 +92,7 @@ public sealed class ObservationDecoderTests
         payload[Array.IndexOf(payload, (byte)1)] = 0xFF;
 
         Assert.ThrowsAny<JsonException>(() => AnalyticsJson.Deserialize(payload, AnalyticsJsonContext.Default.Observation));
-        Assert.ThrowsAny<JsonException>(() => new ObservationDecoder().Decode(EventTypes.TrackUpdate, payload));
+        Assert.ThrowsAny<JsonException>(() => new ObservationDecoder().Decode(payload));
     }
 
     private static TrackUpdate Track(string[] attributes) => new()

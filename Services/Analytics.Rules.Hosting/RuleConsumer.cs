@@ -121,7 +121,7 @@ public sealed partial class RuleConsumer(
     {
         try
         {
-            return _decoder.Decode(entry.Record.Type, entry.Record.Payload.Span);
+            return _decoder.Decode(entry.Record.Payload.Span);
         }
         catch (JsonException e)
         {

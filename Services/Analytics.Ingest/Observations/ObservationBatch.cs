@@ -131,12 +131,12 @@ public sealed partial record ObservationBatch(IReadOnlyList<Observation> Observa
         }
     }
 
+    /// <summary>The line read fast, or null; a malformed line too, so the serializer names its problem.</summary>
     private static Observation? TryReadLine(ReadOnlySpan<byte> line)
     {
-        var reader = new Utf8JsonReader(line);
         try
         {
-            return reader.Read() && Decoder.TryRead(ref reader) is { } observation && !reader.Read() ? observation : null;
+            return Decoder.TryReadWhole(line);
         }
         catch (JsonException)
         {
