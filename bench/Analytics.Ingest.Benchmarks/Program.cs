@@ -178,14 +178,14 @@ async Task<TimeSpan?> RuleServicesCaughtUpAsync(Stopwatch clock, TimeSpan limit)
         }
         (txId, seq) = (reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
     }
-    await using var behind = dataSource.CreateCommand(
+    await using var readersPast = dataSource.CreateCommand(
         "SELECT count(*) FROM consumer_checkpoints WHERE consumer = ANY($1) AND (tx_id, seq) >= ($2::xid8, $3)");
-    behind.Parameters.Add(new NpgsqlParameter { Value = new[] { ResourceNames.Antitheft, ResourceNames.Safety, ResourceNames.Education } });
-    behind.Parameters.Add(new NpgsqlParameter { Value = txId.ToString(CultureInfo.InvariantCulture) });
-    behind.Parameters.Add(new NpgsqlParameter { Value = seq });
+    readersPast.Parameters.Add(new NpgsqlParameter { Value = new[] { ResourceNames.Antitheft, ResourceNames.Safety, ResourceNames.Education } });
+    readersPast.Parameters.Add(new NpgsqlParameter { Value = txId.ToString(CultureInfo.InvariantCulture) });
+    readersPast.Parameters.Add(new NpgsqlParameter { Value = seq });
     while (clock.Elapsed < limit)
     {
-        if ((long)(await behind.ExecuteScalarAsync())! == 3)
+        if ((long)(await readersPast.ExecuteScalarAsync())! == 3)
         {
             return clock.Elapsed;
         }
