@@ -61,6 +61,9 @@ public static class ContractValidator
                 case AffectTelemetry affect:
                     AffectTelemetry(affect, path);
                     break;
+                case CameraHeartbeat heartbeat:
+                    ObservationCommon(heartbeat, path, EventTypes.CameraHeartbeat);
+                    break;
                 case Signal signal:
                     Signal(signal, path);
                     break;
@@ -482,6 +485,11 @@ public static class ContractValidator
                         AffectTelemetry(affect, path);
                         payloadVersion = affect.SchemaVersion;
                         break;
+                    case EventTypes.CameraHeartbeat:
+                        var heartbeat = payload.Deserialize(context.CameraHeartbeat)!;
+                        ObservationCommon(heartbeat, path, EventTypes.CameraHeartbeat);
+                        payloadVersion = heartbeat.SchemaVersion;
+                        break;
                     case EventTypes.Signal:
                         var signal = payload.Deserialize(context.Signal)!;
                         Signal(signal, path);
@@ -603,6 +611,52 @@ public static class ContractValidator
             if (zone.Schedule is not null)
             {
                 Schedule(zone.Schedule, Member(path, "schedule"));
+            }
+
+            if (zone.Rules is not null)
+            {
+                ZoneRules(zone, Member(path, "rules"));
+            }
+
+            if (zone.Thresholds is { } thresholds)
+            {
+                var thresholdsPath = Member(path, "thresholds");
+                OptionalBetween(thresholdsPath, "loiteringSeconds", thresholds.LoiteringSeconds, 1, 3600);
+                OptionalBetween(thresholdsPath, "crowdingCount", thresholds.CrowdingCount, 2, 1000);
+                OptionalBetween(thresholdsPath, "crowdingSeconds", thresholds.CrowdingSeconds, 1, 3600);
+                OptionalBetween(thresholdsPath, "missingPpeSeconds", thresholds.MissingPpeSeconds, 1, 3600);
+                OptionalBetween(thresholdsPath, "lowEngagementThreshold", thresholds.LowEngagementThreshold, 0, 1);
+            }
+        }
+
+        private void ZoneRules(Zone zone, string path)
+        {
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < zone.Rules!.Count; i++)
+            {
+                var name = zone.Rules[i];
+                var rule = RuleCatalog.Find(name);
+                if (rule is not { IsZoneRule: true })
+                {
+                    var known = string.Join(", ", RuleCatalog.ZoneRules.Select(r => r.Name));
+                    Add(Index(path, i), Invariant($"must be one of the zone rules {known}, was '{name}'"));
+                }
+                else if (!seen.Add(rule.Name))
+                {
+                    Add(Index(path, i), Invariant($"must not repeat a rule, '{name}' is listed twice"));
+                }
+                else if (rule == RuleCatalog.ProductRemoval && zone.Kind is not (ZoneKind.Shelf or ZoneKind.Checkout or ZoneKind.Exit))
+                {
+                    Add(Index(path, i), Invariant($"product_removal takes its role from a shelf, checkout or exit zone; this zone is a {System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(zone.Kind.ToString())}"));
+                }
+            }
+        }
+
+        private void OptionalBetween(string path, string name, double? value, double minimum, double maximum)
+        {
+            if (value is { } given)
+            {
+                Between(path, name, given, minimum, maximum);
             }
         }
 

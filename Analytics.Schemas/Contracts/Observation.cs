@@ -12,6 +12,7 @@ namespace Analytics.Schemas.Contracts;
 [JsonDerivedType(typeof(TrackUpdate), EventTypes.TrackUpdate)]
 [JsonDerivedType(typeof(ZoneHit), EventTypes.ZoneHit)]
 [JsonDerivedType(typeof(AffectTelemetry), EventTypes.AffectTelemetry)]
+[JsonDerivedType(typeof(CameraHeartbeat), EventTypes.CameraHeartbeat)]
 [Description("An observation from an edge tracker; the kind is given by the type property.")]
 public abstract record Observation
 {
@@ -103,3 +104,12 @@ public sealed record AffectTelemetry : Observation
     [Range(0.0, 1.0), Description("Model confidence in [0, 1].")]
     public required double Confidence { get; init; }
 }
+
+/// <summary>
+/// The edge's promise that every observation of this camera up to <see cref="Observation.OccurredAt"/>
+/// has been sent, so the camera's clock may move there although nothing was seen. A quiet camera
+/// sends these and its behaviours complete; a camera whose uplink is down sends nothing, and its
+/// behaviours wait for its backlog (or for the idle fallback).
+/// </summary>
+[Description("The edge's promise that every observation of this camera up to occurredAt has been sent; moves the camera's clock when there is nothing to report.")]
+public sealed record CameraHeartbeat : Observation;

@@ -68,6 +68,34 @@ public sealed record Zone
     // during the day and an intrusion at night.
     [Description("Hours in which the zone is in normal use; a restricted zone with a schedule is guarded only outside them. Omitted: no schedule.")]
     public ActiveHours? Schedule { get; init; }
+
+    // Null and empty differ: omitted means "what suits this kind of zone", an empty list means
+    // "no rule here" (a zone drawn only to be named in incidents).
+    [ZoneRuleNames, Description("Rules that run in this zone, by name. Omitted: the defaults of the zone's kind (see the README's table of rules); empty: none. product_removal needs a shelf, checkout or exit zone, whose kind gives its role.")]
+    public IReadOnlyList<string>? Rules { get; init; }
+
+    [Description("Thresholds that replace the services' settings in this zone; omitted ones keep the settings.")]
+    public ZoneThresholds? Thresholds { get; init; }
+}
+
+/// <summary>Per-zone overrides of the rule thresholds that depend on the place: a wide hall holds more people than a corridor.</summary>
+[Description("Per-zone overrides of rule thresholds; each omitted one keeps the service's setting.")]
+public sealed record ZoneThresholds
+{
+    [Range(1, 3600), Description("Dwell after which a person counts as loitering here (Antitheft:LoiteringSeconds).")]
+    public int? LoiteringSeconds { get; init; }
+
+    [Range(2, 1000), Description("People at once from which this zone counts as crowded (Safety:CrowdingCount).")]
+    public int? CrowdingCount { get; init; }
+
+    [Range(1, 3600), Description("How long the crowd must persist here (Safety:CrowdingSeconds).")]
+    public int? CrowdingSeconds { get; init; }
+
+    [Range(1, 3600), Description("How long missing protective equipment must persist here (Safety:MissingPpeSeconds).")]
+    public int? MissingPpeSeconds { get; init; }
+
+    [Range(0.0, 1.0), Description("Mean engagement below which a window in this classroom counts as low (Education:LowEngagementThreshold).")]
+    public double? LowEngagementThreshold { get; init; }
 }
 
 /// <summary>

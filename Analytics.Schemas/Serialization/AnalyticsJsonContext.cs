@@ -25,6 +25,7 @@ namespace Analytics.Schemas.Serialization;
 [JsonSerializable(typeof(TrackUpdate))]
 [JsonSerializable(typeof(ZoneHit))]
 [JsonSerializable(typeof(AffectTelemetry))]
+[JsonSerializable(typeof(CameraHeartbeat))]
 [JsonSerializable(typeof(IReadOnlyList<Observation>))]
 [JsonSerializable(typeof(Observation[]))]
 [JsonSerializable(typeof(BoundingBox))]

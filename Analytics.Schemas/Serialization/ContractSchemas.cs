@@ -29,6 +29,7 @@ public static class ContractSchemas
         new("track-update", EventTypes.CurrentVersion.TrackUpdate, "Track update", AnalyticsJsonContext.Default.TrackUpdate, EventTypes.TrackUpdate),
         new("zone-hit", EventTypes.CurrentVersion.ZoneHit, "Zone hit", AnalyticsJsonContext.Default.ZoneHit, EventTypes.ZoneHit),
         new("affect-telemetry", EventTypes.CurrentVersion.AffectTelemetry, "Affect telemetry", AnalyticsJsonContext.Default.AffectTelemetry, EventTypes.AffectTelemetry),
+        new("camera-heartbeat", EventTypes.CurrentVersion.CameraHeartbeat, "Camera heartbeat", AnalyticsJsonContext.Default.CameraHeartbeat, EventTypes.CameraHeartbeat),
         new("observation", 1, "Observation", AnalyticsJsonContext.Default.Observation, null),
         new("signal", EventTypes.CurrentVersion.Signal, "Signal", AnalyticsJsonContext.Default.Signal, null),
         new("incident", EventTypes.CurrentVersion.Incident, "Incident", AnalyticsJsonContext.Default.Incident, null),
@@ -114,6 +115,16 @@ public static class ContractSchemas
         if (Attribute<MaxLengthAttribute>(property) is { } maxLength)
         {
             keywords[isString ? "maxLength" : "maxItems"] = maxLength.Length;
+        }
+
+        if (Attribute<ZoneRuleNamesAttribute>(property) is not null)
+        {
+            keywords["items"] = new JsonObject
+            {
+                ["type"] = "string",
+                ["enum"] = new JsonArray([.. RuleCatalog.ZoneRules.Select(rule => (JsonNode)JsonValue.Create(rule.Name))]),
+            };
+            keywords["uniqueItems"] = true;
         }
 
         return keywords;

@@ -53,7 +53,7 @@ public sealed class SignalPipelineTests(PlatformFixture platform)
         Assert.Equal(storedTrace, signal.TraceParent);
 
         // Nothing more arrives for the other tracks once the rules have moved past the scene.
-        await PostFramesAsync(client, [TestObservations.Track(start.AddSeconds(200), "p-9", 0.9, 0.3)]);
+        await PostFramesAsync(client, [(200, TestObservations.Track(start.AddSeconds(200), "p-9", 0.9, 0.3))]);
         await WaitForCheckpointBeyondAsync(orgId);
         Assert.Single(await SignalsAsync(orgId));
     }
@@ -109,17 +109,18 @@ public sealed class SignalPipelineTests(PlatformFixture platform)
         Assert.Equal(start, signal.StartedAt);
     }
 
-    private static IEnumerable<string> Frames(DateTimeOffset start, string track, double from, double to)
+    private static IEnumerable<(double Second, string Json)> Frames(DateTimeOffset start, string track, double from, double to)
     {
         for (var t = from; t <= to; t += 0.5)
         {
-            yield return TestObservations.Track(start.AddSeconds(t), track, 0.2, 0.3);
+            yield return (t, TestObservations.Track(start.AddSeconds(t), track, 0.2, 0.3));
         }
     }
 
-    private static async Task PostFramesAsync(HttpClient client, IReadOnlyList<string> frames)
+    /// <summary>Posts the frames in event-time order, as a tracker reports them (a camera's stream is in order up to the allowed lateness).</summary>
+    private static async Task PostFramesAsync(HttpClient client, IEnumerable<(double Second, string Json)> frames)
     {
-        using var response = await client.PostAsync("/v1/observations", TestObservations.Batch(frames));
+        using var response = await client.PostAsync("/v1/observations", TestObservations.Batch([.. frames.OrderBy(f => f.Second).Select(f => f.Json)]));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 

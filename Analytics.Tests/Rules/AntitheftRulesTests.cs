@@ -27,44 +27,47 @@ public sealed class AntitheftRulesTests
         scene.Person("stayer", 0.05, 0.7).Walk(0.2, 0.7, 2).Stay(90).Walk(0.05, 0.7, 2);
         // Crosses the shelf zone in about 4 s.
         scene.Person("passer", 0.05, 0.6, atSecond: 10).Walk(0.6, 0.6, 7);
-        scene.Expect(Signals.Kinds.Loitering, "stayer", startSecond: 1);
+        scene.Expect(RuleCatalog.Loitering.Name, "stayer", startSecond: 1);
 
         scene.AssertExactly(scene.Run(new LoiteringRule(_settings)));
     }
 
     [Fact]
-    public void Advancing_another_organizations_clock_leaves_an_open_dwell_alone()
+    public void Another_cameras_clock_leaves_an_open_dwell_alone()
     {
         var scene = Store();
         scene.Person("stayer", 0.05, 0.7).Walk(0.2, 0.7, 2).Stay(90).Walk(0.05, 0.7, 2);
         var observations = scene.Observations();
         var firstHalf = observations.Where(o => o.OccurredAt < scene.At(40)).ToList();
-        var rule = new LoiteringRule(_settings);
+        var engine = new RuleEngine(new LoiteringRule(_settings), Scene.Lateness);
         var sink = new SignalBuffer();
         foreach (var observation in firstHalf)
         {
-            rule.Observe(observation, scene.Context(), sink);
+            engine.Observe(observation, scene.Context(), sink);
         }
 
-        // Another tenant's devices are an hour ahead; its watermark must not close this dwell.
-        rule.Advance(scene.At(3600), sink, "another-org");
-        Assert.Equal(scene.At(1).UtcTicks, rule.OpenStateSince().Values.Single().UtcTicks, 1.5 * TimeSpan.TicksPerSecond);
+        // A neighbouring camera of the same organization and site runs an hour ahead (its clock,
+        // or a backlog of this one's); its heartbeat must not close this camera's dwell.
+        var neighbour = new RuleContext(Scene.OrgId, "cam-neighbour", []);
+        engine.Heartbeat(neighbour, scene.At(3600), sink);
+        Assert.Equal(scene.At(1).UtcTicks, engine.OpenStateSince()[(Scene.OrgId, Scene.CameraId)].UtcTicks, 1.5 * TimeSpan.TicksPerSecond);
         foreach (var observation in observations.Skip(firstHalf.Count))
         {
-            rule.Observe(observation, scene.Context(), sink);
+            engine.Observe(observation, scene.Context(), sink);
         }
-        rule.Advance(scene.At(3600), sink, Scene.OrgId);
+        engine.Heartbeat(scene.Context(), scene.At(3600), sink);
 
-        Assert.Single(sink.Signals, s => s.Kind == Signals.Kinds.Loitering);
-        // The same watermark for this organization would have closed the dwell at 40 s, short of the threshold.
-        var closedEarly = new LoiteringRule(_settings);
+        Assert.Single(sink.Signals, s => s.Kind == RuleCatalog.Loitering.Name);
+        // The same heartbeat for this camera would have closed the dwell at 40 s, short of the threshold.
+        var closedEarly = new RuleEngine(new LoiteringRule(_settings), Scene.Lateness);
         var earlySink = new SignalBuffer();
         foreach (var observation in firstHalf)
         {
             closedEarly.Observe(observation, scene.Context(), earlySink);
         }
-        closedEarly.Advance(scene.At(3600), earlySink, Scene.OrgId);
+        closedEarly.Heartbeat(scene.Context(), scene.At(3600), earlySink);
         Assert.Empty(closedEarly.OpenStateSince());
+        Assert.Empty(earlySink.Signals);
     }
 
     [Fact]
@@ -72,7 +75,7 @@ public sealed class AntitheftRulesTests
     {
         var scene = Store();
         scene.Person("stayer", 0.05, 0.7).Walk(0.2, 0.7, 2).Stay(25).Hide(3).Stay(20).Hide(4).Stay(30).Walk(0.05, 0.7, 2);
-        scene.Expect(Signals.Kinds.Loitering, "stayer", startSecond: 1);
+        scene.Expect(RuleCatalog.Loitering.Name, "stayer", startSecond: 1);
 
         var signals = scene.Run(new LoiteringRule(_settings));
 
@@ -86,7 +89,7 @@ public sealed class AntitheftRulesTests
         var scene = Store();
         // 40 s, gone 8 s (> 5 s grace), then 70 s: only the second stay is long enough.
         scene.Person("stayer", 0.2, 0.7).Stay(40).Hide(8).Stay(70);
-        scene.Expect(Signals.Kinds.Loitering, "stayer", startSecond: 48);
+        scene.Expect(RuleCatalog.Loitering.Name, "stayer", startSecond: 48);
 
         scene.AssertExactly(scene.Run(new LoiteringRule(_settings)));
     }
@@ -96,8 +99,8 @@ public sealed class AntitheftRulesTests
     {
         var scene = Store();
         scene.Person("stayer", 0.2, 0.7).Stay(65).Hide(10).Stay(65);
-        scene.Expect(Signals.Kinds.Loitering, "stayer", startSecond: 0);
-        scene.Expect(Signals.Kinds.Loitering, "stayer", startSecond: 75);
+        scene.Expect(RuleCatalog.Loitering.Name, "stayer", startSecond: 0);
+        scene.Expect(RuleCatalog.Loitering.Name, "stayer", startSecond: 75);
 
         scene.AssertExactly(scene.Run(new LoiteringRule(_settings)));
     }
@@ -121,7 +124,7 @@ public sealed class AntitheftRulesTests
         // Steps in for about a second only, under the minimum presence.
         scene.Person("glimpse", 0.65, 0.45, atSecond: 20).Walk(0.65, 0.38, 0.5).Stay(0.8).Walk(0.65, 0.45, 0.5);
         scene.Person("passer", 0.5, 0.5, atSecond: 5).Walk(0.95, 0.5, 6);
-        scene.Expect(Signals.Kinds.Intrusion, "intruder", startSecond: 2);
+        scene.Expect(RuleCatalog.Intrusion.Name, "intruder", startSecond: 2);
 
         scene.AssertExactly(scene.Run(new IntrusionRule(_settings)));
     }
@@ -142,7 +145,7 @@ public sealed class AntitheftRulesTests
         scene.Person("worker", 0.75, 0.3).Stay(10);
         if (intrusion)
         {
-            scene.Expect(Signals.Kinds.Intrusion, "worker", startSecond: 0);
+            scene.Expect(RuleCatalog.Intrusion.Name, "worker", startSecond: 0);
         }
 
         scene.AssertExactly(scene.Run(new IntrusionRule(_settings)));
@@ -158,7 +161,7 @@ public sealed class AntitheftRulesTests
         scene.Product("product-1", 0.25, 0.6).Stay(15).Carried(shopper, 0.03, -0.12, 18).Hide(10);
         scene.Product("product-2", 0.15, 0.6).Stay(30);
         scene.Person("browser", 0.12, 0.95, atSecond: 2).Walk(0.9, 0.95, 20);
-        scene.Expect(Signals.Kinds.ProductRemoval, "shopper", startSecond: 15 + (6 * 0.10 / 0.63));
+        scene.Expect(RuleCatalog.ProductRemoval.Name, "shopper", startSecond: 15 + (6 * 0.10 / 0.63));
 
         var signals = scene.Run(new ProductRemovalRule(_settings));
 
@@ -174,7 +177,7 @@ public sealed class AntitheftRulesTests
         scene.Person("shopper", 0.05, 0.95).Walk(0.27, 0.8, 5).Stay(10).Walk(0.9, 0.8, 15).Stay(3);
         // Vanishes on the shelf at 12 s while the shopper stands beside it.
         scene.Product("product-1", 0.25, 0.6).Stay(12).Hide(30);
-        scene.Expect(Signals.Kinds.ProductRemoval, "shopper", startSecond: 12);
+        scene.Expect(RuleCatalog.ProductRemoval.Name, "shopper", startSecond: 12);
 
         scene.AssertExactly(scene.Run(new ProductRemovalRule(_settings)));
     }
@@ -225,13 +228,13 @@ public sealed class AntitheftRulesTests
         var sink = new SignalBuffer();
         var context = scene.Context();
         before.ForEach(o => crashed.Observe(o, context, sink));
-        var since = crashed.OpenStateSince()[CameraKey.Of(Scene.OrgId, Scene.CameraId)];
+        var since = crashed.OpenStateSince()[(Scene.OrgId, Scene.CameraId)];
         Assert.Equal(scene.Start, since);
 
         var replayed = scene.Run(new LoiteringRule(_settings), observations.Where(o => o.OccurredAt >= since));
 
-        scene.Expect(Signals.Kinds.Loitering, "stayer", startSecond: 0);
-        scene.Expect(Signals.Kinds.Loitering, "late", startSecond: 30);
+        scene.Expect(RuleCatalog.Loitering.Name, "stayer", startSecond: 0);
+        scene.Expect(RuleCatalog.Loitering.Name, "late", startSecond: 30);
         scene.AssertExactly(full);
         Assert.Equal(full.Select(s => s.Id), sink.Signals.Concat(replayed).Select(s => s.Id).Distinct());
     }

@@ -65,7 +65,7 @@ public sealed class EducationRulesTests
             room.Subject(0.7, fromSecond: 60);
         }
 
-        room.Scene.Expect(Signals.Kinds.LowEngagement, "room-101", startSecond: 0);
+        room.Scene.Expect(RuleCatalog.LowEngagement.Name, "room-101", startSecond: 0);
 
         var signals = room.Run();
 
@@ -96,7 +96,7 @@ public sealed class EducationRulesTests
             room.Subject(0.6, fromSecond: 120, distressFrom: i < 4 ? 130 : -1, distressUntil: i < 4 ? 150 : -1);
         }
 
-        room.Scene.Expect(Signals.Kinds.Distress, "room-101", startSecond: 0);
+        room.Scene.Expect(RuleCatalog.Distress.Name, "room-101", startSecond: 0);
 
         var signals = room.Run();
 
@@ -120,7 +120,7 @@ public sealed class EducationRulesTests
             room.Subject(0.1, fromSecond: 60);
         }
 
-        room.Scene.Expect(Signals.Kinds.LowEngagement, "room-101", startSecond: 60);
+        room.Scene.Expect(RuleCatalog.LowEngagement.Name, "room-101", startSecond: 60);
 
         var rule = new ClassroomRule(_settings);
         var signals = room.Scene.Run(rule, room.Samples.OrderBy(s => s.OccurredAt));
@@ -133,18 +133,74 @@ public sealed class EducationRulesTests
     }
 
     [Fact]
-    public void Replaying_a_classroom_gives_the_same_signal_ids()
+    public void A_disengaged_lesson_is_one_episode_signalled_once_and_a_new_one_starts_only_after_a_clear_window()
     {
         var room = new Classroom();
+        // Windows 0-180 s disengaged (one episode), 180-240 s engaged, 240-300 s disengaged again.
         for (var i = 0; i < 6; i++)
         {
             room.Subject(0.2, seconds: 180);
+            room.Subject(0.7, fromSecond: 180, seconds: 60);
+            room.Subject(0.2, fromSecond: 240, seconds: 60);
         }
+
+        room.Scene.Expect(RuleCatalog.LowEngagement.Name, "room-101", startSecond: 0);
+        room.Scene.Expect(RuleCatalog.LowEngagement.Name, "room-101", startSecond: 240);
 
         var first = room.Run();
         var second = room.Run();
 
-        Assert.Equal(3, first.Count);
+        room.Scene.AssertExactly(first, startToleranceSeconds: 0);
         Assert.Equal(first.Select(s => s.Id), second.Select(s => s.Id));
+    }
+
+    [Fact]
+    public void A_window_with_too_few_subjects_ends_an_episode()
+    {
+        var room = new Classroom();
+        // Disengaged 0-60 s, only three subjects 60-120 s (below the privacy floor), disengaged again 120-180 s.
+        for (var i = 0; i < 6; i++)
+        {
+            room.Subject(0.2);
+            room.Subject(0.2, fromSecond: 120);
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            room.Subject(0.2, fromSecond: 60);
+        }
+
+        room.Scene.Expect(RuleCatalog.LowEngagement.Name, "room-101", startSecond: 0);
+        room.Scene.Expect(RuleCatalog.LowEngagement.Name, "room-101", startSecond: 120);
+
+        room.Scene.AssertExactly(room.Run(), startToleranceSeconds: 0);
+    }
+
+    [Fact]
+    public void An_open_episode_is_open_state_so_a_restart_replaying_from_it_signals_nothing_new()
+    {
+        var room = new Classroom();
+        for (var i = 0; i < 6; i++)
+        {
+            room.Subject(0.2, seconds: 300);
+        }
+
+        var samples = room.Samples.OrderBy(s => s.OccurredAt).ToList();
+        var context = room.Scene.Context();
+        var engine = new RuleEngine(new ClassroomRule(_settings), Scene.Lateness);
+        var sink = new SignalBuffer();
+        // Crash after 200 s: the episode began at 0 s and is still going on.
+        foreach (var sample in samples.Where(s => s.OccurredAt < room.Scene.At(200)))
+        {
+            engine.Observe(sample, context, sink);
+        }
+
+        var since = engine.OpenStateSince()[(Scene.OrgId, Scene.CameraId)];
+        Assert.Equal(room.Scene.At(0), since);
+
+        var replayed = room.Scene.Run(new ClassroomRule(_settings), samples.Where(s => s.OccurredAt >= since));
+
+        var signal = Assert.Single(sink.Signals);
+        Assert.Equal([signal.Id], replayed.Select(s => s.Id));
     }
 }

@@ -1,4 +1,3 @@
-using Analytics.Rules;
 using Analytics.Safety.Rules;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Settings;
@@ -40,7 +39,7 @@ public sealed class SafetyRulesTests
             scene.Person($"walker-{i}", 0.55, 0.5 + (i * 0.1), atSecond: 40).Walk(0.99, 0.5 + (i * 0.1), 4);
         }
 
-        scene.Expect(Signals.Kinds.Crowding, "assembly");
+        scene.Expect(RuleCatalog.Crowding.Name, "assembly");
 
         var signals = scene.Run(new CrowdingRule(_settings));
 
@@ -56,7 +55,7 @@ public sealed class SafetyRulesTests
         scene.Person("faller", 0.2, 0.8).Walk(0.3, 0.8, 4).Lie(10).Walk(0.35, 0.8, 3);
         scene.Person("bender", 0.7, 0.8).Walk(0.8, 0.8, 4).Bend(1).Stay(8).Lie(1.5).Stay(5);
         scene.Person("sleeper", 0.4, 0.6).Lie(30);
-        scene.Expect(Signals.Kinds.Fall, "faller", startSecond: 4);
+        scene.Expect(RuleCatalog.Fall.Name, "faller", startSecond: 4);
 
         var signals = scene.Run(new FallRule(_settings));
 
@@ -70,7 +69,7 @@ public sealed class SafetyRulesTests
         var scene = Plant();
         scene.Person("flagged", 0.2, 0.8).Stay(3).With("fallen").Stay(5).With().Stay(3);
         scene.Person("blip", 0.7, 0.8).Stay(3).With("fallen").Stay(1).With().Stay(8);
-        scene.Expect(Signals.Kinds.Fall, "flagged", startSecond: 3);
+        scene.Expect(RuleCatalog.Fall.Name, "flagged", startSecond: 3);
 
         scene.AssertExactly(scene.Run(new FallRule(_settings)));
     }
@@ -85,7 +84,7 @@ public sealed class SafetyRulesTests
         scene.Person("visitor", 0.8, 0.8).With("no_vest").Stay(30);
         // Without a vest in the work area for 5 s only.
         scene.Person("brief", 0.3, 0.6).With("no_vest").Stay(5).With().Stay(20);
-        scene.Expect(Signals.Kinds.MissingPpe, "bare-head", startSecond: 0);
+        scene.Expect(RuleCatalog.MissingPpe.Name, "bare-head", startSecond: 0);
 
         var signals = scene.Run(new MissingPpeRule(_settings));
 
@@ -105,7 +104,7 @@ public sealed class SafetyRulesTests
         scene.Person("walker", 0.1, 0.5).Walk(0.7, 0.5, 4);
         // Stands still but the tracker puts it 0.08 away for one frame: 0.8 widths per second frame to frame.
         scene.Person("jitter", 0.5, 0.6).Stay(3).Walk(0.58, 0.6, 0).Stay(0.1).Walk(0.5, 0.6, 0).Stay(5);
-        scene.Expect(Signals.Kinds.Running, "sprinter", startSecond: 0.5);
+        scene.Expect(RuleCatalog.Running.Name, "sprinter", startSecond: 0.5);
 
         var signals = scene.Run(new RunningRule(_settings));
 

@@ -3,6 +3,7 @@ using Analytics.Rules;
 using Analytics.Scenes;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Serialization;
+using Analytics.Schemas.Settings;
 
 namespace Analytics.Tests.Rules;
 
@@ -42,19 +43,26 @@ public sealed class Scene(int seed = 7, double fps = 10, DateTimeOffset? start =
 
     public DateTimeOffset At(double second) => _script.At(second);
 
-/// <summary>Feeds the scene to <paramref name="rule"/>, then lets event time run past every grace and window.</summary>
+    /// <summary>The lateness the services allow by default.</summary>
+    public static readonly TimeSpan Lateness = TimeSpan.FromSeconds(new RulesSettings().AllowedLatenessSeconds);
+
+    /// <summary>
+    /// Feeds the scene to <paramref name="rule"/> through a <see cref="RuleEngine"/>, as a rule
+    /// service does, then sends a heartbeat two hours on, past every grace and window.
+    /// </summary>
     public IReadOnlyList<Signal> Run(IRule rule, IEnumerable<Observation>? observations = null)
     {
         var context = Context();
         var sink = new SignalBuffer();
+        var engine = new RuleEngine(rule, Lateness);
         var list = (observations ?? Observations()).ToList();
         foreach (var observation in list)
         {
-            rule.Observe(observation, context, sink);
+            engine.Observe(observation, context, sink);
         }
 
         var last = list.Count == 0 ? Start : list.Max(o => o.OccurredAt);
-        rule.Advance(last.AddHours(2), sink);
+        engine.Heartbeat(context, last.AddHours(2), sink);
         return sink.Signals;
     }
 
@@ -84,9 +92,11 @@ public sealed class Scene(int seed = 7, double fps = 10, DateTimeOffset? start =
         }
     }
 
-    // Zone-level behaviours belong to their zone, the others to the first track involved.
-    private static string? SubjectOf(Signal signal) =>
-        signal.Kind is Signals.Kinds.Crowding or Signals.Kinds.LowEngagement or Signals.Kinds.Distress ? signal.ZoneId : signal.TrackIds[0];
+    /// <summary>Zone-level behaviours belong to their zone, the others to the first track involved.</summary>
+    public static string? SubjectOf(Signal signal) =>
+        signal.Kind == RuleCatalog.Crowding.Name || signal.Kind == RuleCatalog.LowEngagement.Name || signal.Kind == RuleCatalog.Distress.Name
+            ? signal.ZoneId
+            : signal.TrackIds[0];
 
     public static string Json(IEnumerable<Signal> signals) =>
         JsonSerializer.Serialize(signals.ToList(), AnalyticsJsonContext.Default.IReadOnlyListSignal);

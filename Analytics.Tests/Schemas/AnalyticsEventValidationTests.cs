@@ -34,7 +34,7 @@ public sealed class AnalyticsEventValidationTests
         Assert.Equal(
             [
                 new ValidationProblem("$.id", "must not be the empty GUID"),
-                new ValidationProblem("$.type", "must be one of track_update, zone_hit, affect_telemetry, signal, incident, was 'track'"),
+                new ValidationProblem("$.type", "must be one of track_update, zone_hit, affect_telemetry, camera_heartbeat, signal, incident, was 'track'"),
                 new ValidationProblem("$.orgId", "must not be empty or whitespace, was ''"),
                 new ValidationProblem("$.recordedAt", "must be UTC (offset +00:00), was 2025-06-01T12:00:00.0000000+01:00"),
                 new ValidationProblem("$.trace.traceParent", "must be a W3C traceparent like 00-<32 hex>-<16 hex>-<2 hex> with non-zero ids, was 'not-a-traceparent'"),

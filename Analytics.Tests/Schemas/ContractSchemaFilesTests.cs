@@ -68,6 +68,7 @@ public sealed class ContractSchemaFilesTests
             [
                 "affect-telemetry.v1.schema.json",
                 "analytics-event.v1.schema.json",
+                "camera-heartbeat.v1.schema.json",
                 "camera.v1.schema.json",
                 "delivery.v1.schema.json",
                 "incident-event.v1.schema.json",
@@ -121,7 +122,7 @@ public sealed class ContractSchemaFilesTests
 
         Assert.Contains("type", schema["required"]!.AsArray().Select(node => (string?)node));
         Assert.Equal(
-            ["track_update", "zone_hit", "affect_telemetry"],
+            ["track_update", "zone_hit", "affect_telemetry", "camera_heartbeat"],
             schema["anyOf"]!.AsArray().Select(branch => (string?)branch!["properties"]!["type"]!["const"]));
     }
 

@@ -190,7 +190,8 @@ public sealed class JsonSerializationTests
         Assert.True(EventTypes.IsSupported("signal", 1));
         Assert.False(EventTypes.IsSupported("signal", 2));
         Assert.False(EventTypes.IsSupported("unknown", 1));
-        Assert.Equal(["track_update", "zone_hit", "affect_telemetry", "signal", "incident"], EventTypes.All);
+        Assert.Equal(["track_update", "zone_hit", "affect_telemetry", "camera_heartbeat", "signal", "incident"], EventTypes.All);
+        Assert.Equal(EventTypes.CameraHeartbeat, EventTypes.Of(new CameraHeartbeat { SchemaVersion = 1, SiteId = "s", CameraId = "c", OccurredAt = DateTimeOffset.UnixEpoch }));
     }
 
     private static string TrackJson(string member) =>

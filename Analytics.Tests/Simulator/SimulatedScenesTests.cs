@@ -102,10 +102,10 @@ public sealed class SimulatedScenesTests
         var kinds = script.Labels.Select(l => l.Kind).ToHashSet(StringComparer.Ordinal);
         string[] wanted = scene switch
         {
-            "store" => [Signals.Kinds.Loitering, Signals.Kinds.ProductRemoval],
-            "warehouse" => [Signals.Kinds.MissingPpe, Signals.Kinds.Fall, Signals.Kinds.Running],
-            "theft" => [Signals.Kinds.ProductRemoval],
-            _ => [Signals.Kinds.LowEngagement],
+            "store" => [RuleCatalog.Loitering.Name, RuleCatalog.ProductRemoval.Name],
+            "warehouse" => [RuleCatalog.MissingPpe.Name, RuleCatalog.Fall.Name, RuleCatalog.Running.Name],
+            "theft" => [RuleCatalog.ProductRemoval.Name],
+            _ => [RuleCatalog.LowEngagement.Name],
         };
         Assert.Subset(kinds, wanted.ToHashSet(StringComparer.Ordinal));
 
@@ -207,25 +207,24 @@ public sealed class SimulatedScenesTests
             SafetyRules.Create(new SafetySettings()),
             EducationRules.Create(new EducationSettings()),
         };
+        var engines = rules.Select(rule => new RuleEngine(rule, Tests.Rules.Scene.Lateness)).ToList();
         var sink = new SignalBuffer();
         foreach (var observation in observations)
         {
-            foreach (var rule in rules)
+            foreach (var engine in engines)
             {
-                rule.Observe(observation, context, sink);
+                engine.Observe(observation, context, sink);
             }
         }
 
         var last = observations.Max(o => o.OccurredAt);
-        foreach (var rule in rules)
+        foreach (var engine in engines)
         {
-            rule.Advance(last.AddHours(2), sink);
+            engine.Heartbeat(context, last.AddHours(2), sink);
         }
 
         return [.. sink.Signals];
     }
 
-    // Zone-level behaviours belong to their zone, the others to the first track involved.
-    private static string? SubjectOf(Signal signal) =>
-        signal.Kind is Signals.Kinds.Crowding or Signals.Kinds.LowEngagement or Signals.Kinds.Distress ? signal.ZoneId : signal.TrackIds[0];
+    private static string? SubjectOf(Signal signal) => Tests.Rules.Scene.SubjectOf(signal);
 }

@@ -4,27 +4,29 @@ namespace Analytics.Rules;
 
 /// <summary>
 /// A detector that turns one camera's observations into signals. Time moves only with the event
-/// time of what is fed in, never with the wall clock, so replaying the log reproduces every signal
-/// with the same id.
+/// time of what is fed in, never with the wall clock, and only per camera: each camera has its own
+/// clock, so one camera's skew, backlog or silence never changes another camera's signals, and
+/// replaying the log reproduces every signal with the same id.
 /// </summary>
 /// <remarks>
-/// Not thread-safe: one consumer (one log partition) drives one instance. State is kept per
-/// camera, so observations of different cameras may interleave freely; within a camera they should
-/// arrive in event-time order (slightly older ones are tolerated and do not move time back).
+/// Not thread-safe: one consumer (one log partition) drives one instance, through a
+/// <see cref="RuleEngine"/> that keeps each camera's clock. State is kept per camera, so
+/// observations of different cameras may interleave freely; within a camera they arrive in
+/// event-time order up to the allowed lateness (slightly older ones are tolerated and do not move
+/// time back).
 /// <para>
 /// Rebuilding after a restart: open state (a dwell timer, a crowd, a classroom window) exists only
-/// in memory. Before committing a checkpoint the consumer stores <see cref="OpenStateSince"/>
-/// beside it; after a restart it replays observations from that event time (per camera, or for
-/// all cameras from the oldest) up to the checkpoint into a fresh instance, discarding the signals
-/// that replay yields before the checkpoint or not (their ids are deterministic, so re-emitted
-/// ones are duplicates downstream and are dropped there).
+/// in memory. Before committing a checkpoint the consumer stores where each camera's
+/// <see cref="OpenStateSince"/> begins beside it; after a restart it replays each camera from there
+/// up to the checkpoint into a fresh instance. Signals the replay yields again have the same ids
+/// and are stored once.
 /// </para>
 /// </remarks>
 public interface IRule
 {
     /// <summary>
     /// The observation types (<see cref="EventTypes"/>) the rule reads. The consumer decodes only
-    /// these; every other entry still moves the clock, by its stored event time.
+    /// these; every other entry of the camera still moves its clock, by its stored event time.
     /// </summary>
     IReadOnlySet<string> ObservationTypes { get; }
 
@@ -35,21 +37,27 @@ public interface IRule
     void Observe(Observation observation, RuleContext context, ISignalSink sink);
 
     /// <summary>
-    /// Moves the clock of every camera of <paramref name="orgId"/> (of every organization when
-    /// null) to at least <paramref name="eventTime"/>, a watermark the consumer promises no later
-    /// observation of those cameras falls behind. Closes what has timed out (exit grace, windows),
-    /// so a camera that went silent still completes its behaviours and frees its memory. Per
-    /// organization, because tenants' edge devices share no clock: one tenant's late stream must
-    /// not be closed by another's.
+    /// Moves the clock of <paramref name="context"/>'s camera to <paramref name="watermark"/>, a time
+    /// no later observation of that camera falls behind. Closes what has timed out there (exit
+    /// grace, windows), so a camera that went quiet still completes its behaviours and frees its
+    /// memory. A camera the rule has never seen is left alone.
     /// </summary>
-    void Advance(DateTimeOffset eventTime, ISignalSink sink, string? orgId = null);
+    void Advance(RuleContext context, DateTimeOffset watermark, ISignalSink sink);
 
     /// <summary>
-    /// The earliest event time that state still held in memory depends on, per camera (keyed by
-    /// <see cref="CameraKey.Of"/>: organization and camera); empty when
-    /// nothing is open. Replaying each camera from its time rebuilds the open state exactly.
+    /// Ends every open state of <paramref name="context"/>'s camera as if its clock had moved past
+    /// <paramref name="lastObserved"/> (its newest observation) plus every grace and window of the
+    /// rule, then forgets the camera: what arrives for it afterwards starts from a fresh state.
+    /// The idle fallback calls it for a camera that sent nothing at all for a long time.
     /// </summary>
-    IReadOnlyDictionary<string, DateTimeOffset> OpenStateSince();
+    void Close(RuleContext context, DateTimeOffset lastObserved, ISignalSink sink);
+
+    /// <summary>
+    /// The earliest event time that state still held in memory depends on, per camera
+    /// (organization and camera); empty when nothing is open. Replaying each camera from its
+    /// time rebuilds the open state exactly.
+    /// </summary>
+    IReadOnlyDictionary<(string OrgId, string CameraId), DateTimeOffset> OpenStateSince();
 }
 
 /// <summary>Receives signals as rules complete them.</summary>
@@ -87,17 +95,25 @@ public sealed class RuleSet(IReadOnlyList<IRule> rules) : IRule
         }
     }
 
-    public void Advance(DateTimeOffset eventTime, ISignalSink sink, string? orgId = null)
+    public void Advance(RuleContext context, DateTimeOffset watermark, ISignalSink sink)
     {
         foreach (var rule in _rules)
         {
-            rule.Advance(eventTime, sink, orgId);
+            rule.Advance(context, watermark, sink);
         }
     }
 
-    public IReadOnlyDictionary<string, DateTimeOffset> OpenStateSince()
+    public void Close(RuleContext context, DateTimeOffset lastObserved, ISignalSink sink)
     {
-        var oldest = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        foreach (var rule in _rules)
+        {
+            rule.Close(context, lastObserved, sink);
+        }
+    }
+
+    public IReadOnlyDictionary<(string OrgId, string CameraId), DateTimeOffset> OpenStateSince()
+    {
+        var oldest = new Dictionary<(string OrgId, string CameraId), DateTimeOffset>();
         foreach (var rule in _rules)
         {
             foreach (var (camera, since) in rule.OpenStateSince())

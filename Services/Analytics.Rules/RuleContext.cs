@@ -59,11 +59,20 @@ public sealed class ZoneShape
     private readonly double _minY;
     private readonly double _maxY;
     private readonly TimeZoneInfo? _scheduleZone;
+    private readonly ulong _rules;
 
     public ZoneShape(Zone zone, int index)
     {
         Zone = zone;
         Index = index;
+        foreach (var rule in RuleCatalog.All)
+        {
+            if (RuleCatalog.RunsIn(rule, zone))
+            {
+                _rules |= 1UL << rule.Index;
+            }
+        }
+
         var count = zone.Polygon.Count;
         _xs = new double[count];
         _ys = new double[count];
@@ -92,6 +101,12 @@ public sealed class ZoneShape
     public string ZoneId => Zone.ZoneId;
 
     public ZoneKind Kind => Zone.Kind;
+
+    /// <summary>The zone's own thresholds, or null where the service's settings apply.</summary>
+    public ZoneThresholds? Thresholds => Zone.Thresholds;
+
+    /// <summary>Whether <paramref name="rule"/> runs in this zone (its list, or its kind's defaults); one bit test on the hot path.</summary>
+    public bool Runs(RuleDescriptor rule) => (_rules & (1UL << rule.Index)) != 0;
 
     /// <summary>Whether the point lies in the zone; the bounding box rejects most points before the polygon test.</summary>
     public bool Contains(double x, double y) =>

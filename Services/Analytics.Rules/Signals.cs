@@ -5,11 +5,10 @@ namespace Analytics.Rules;
 /// <summary>Builds signals the same way for every rule. Signals are rare, so this may allocate.</summary>
 public static class Signals
 {
-    /// <summary>A signal whose id is derived from <paramref name="kind"/>, the camera, <paramref name="subject"/> and the start.</summary>
+    /// <summary>A signal whose id is derived from <paramref name="rule"/>'s kind, the camera, <paramref name="subject"/> and the start.</summary>
     /// <param name="context">Organization and camera.</param>
     /// <param name="siteId">Site of the camera, from its observations.</param>
-    /// <param name="domain">Producing domain.</param>
-    /// <param name="kind">Signal kind, e.g. <c>loitering</c>.</param>
+    /// <param name="rule">The rule that found it: its name is the signal kind, its domain the signal's.</param>
     /// <param name="severity">Urgency.</param>
     /// <param name="confidence">Clamped to [0, 1].</param>
     /// <param name="subject">Track id or zone id the behaviour belongs to; part of the id.</param>
@@ -22,8 +21,7 @@ public static class Signals
     public static Signal Create(
         RuleContext context,
         string siteId,
-        Domain domain,
-        string kind,
+        RuleDescriptor rule,
         Severity severity,
         double confidence,
         string subject,
@@ -34,6 +32,7 @@ public static class Signals
         IReadOnlyDictionary<string, double> measurements,
         string summary)
     {
+        var (kind, domain) = (rule.Name, rule.Domain);
         var startedAt = new DateTimeOffset(startedTicks, TimeSpan.Zero);
         var rounded = new Dictionary<string, double>(measurements.Count, StringComparer.Ordinal);
         foreach (var (name, value) in measurements)
@@ -58,20 +57,6 @@ public static class Signals
             Evidence = new Evidence { Measurements = rounded, Summary = summary },
             SchemaVersion = EventTypes.CurrentVersion.Signal,
         };
-    }
-
-    /// <summary>Signal kinds as they appear in <see cref="Signal.Kind"/>.</summary>
-    public static class Kinds
-    {
-        public const string Loitering = "loitering";
-        public const string Intrusion = "intrusion";
-        public const string ProductRemoval = "product_removal";
-        public const string Crowding = "crowding";
-        public const string Fall = "fall";
-        public const string MissingPpe = "missing_ppe";
-        public const string Running = "running";
-        public const string LowEngagement = "low_engagement";
-        public const string Distress = "distress";
     }
 
     public static double Seconds(long ticks) => (double)ticks / TimeSpan.TicksPerSecond;

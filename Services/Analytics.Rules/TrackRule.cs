@@ -89,26 +89,22 @@ public class CameraTracks<TTrack>
 
     public string SiteId { get; internal set; } = string.Empty;
 
-    /// <summary>The latest event time seen on this camera, UTC ticks; never moves back.</summary>
+    /// <summary>The camera's watermark as the engine last advanced it, UTC ticks; never moves back.</summary>
     public long ClockTicks { get; internal set; }
-
-    internal long NextSweepTicks { get; set; }
 
     public Dictionary<string, TTrack> Tracks { get; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>
-/// The common shape of rules over track updates: camera and track lookup without allocation, the
-/// per-camera event-time clock, periodic sweeps that end presences of vanished tracks and evict
-/// them, and zone changes. Subclasses add what they detect.
+/// The common shape of rules over track updates: camera and track lookup without allocation,
+/// sweeps on the camera's clock (which <see cref="RuleEngine"/> advances about once per event-time
+/// second) that end presences of vanished tracks and evict them, closing a camera, and zone
+/// changes. Subclasses add what they detect.
 /// </summary>
 public abstract class TrackRule<TCamera, TTrack> : IRule
     where TCamera : CameraTracks<TTrack>, new()
     where TTrack : TrackState, new()
 {
-    // Sweeping once per event-time second bounds both the lateness of grace expiry and the cost.
-    private static readonly long _sweepIntervalTicks = TimeSpan.TicksPerSecond;
-
     private readonly Dictionary<(string OrgId, string CameraId), TCamera> _cameras = [];
     private TCamera? _lastCamera;
 
@@ -134,15 +130,6 @@ public abstract class TrackRule<TCamera, TTrack> : IRule
         var camera = CameraFor(context);
         camera.SiteId = update.SiteId;
         var ticks = update.OccurredAt.UtcTicks;
-        if (ticks > camera.ClockTicks)
-        {
-            camera.ClockTicks = ticks;
-            if (ticks >= camera.NextSweepTicks)
-            {
-                Sweep(camera, sink);
-            }
-        }
-
         ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(camera.Tracks, update.TrackId, out var exists);
         var track = slot;
         if (!exists || track is null)
@@ -155,27 +142,44 @@ public abstract class TrackRule<TCamera, TTrack> : IRule
         OnUpdate(camera, track, update, ticks, sink);
     }
 
-    public void Advance(DateTimeOffset eventTime, ISignalSink sink, string? orgId = null)
+    public void Advance(RuleContext context, DateTimeOffset watermark, ISignalSink sink)
     {
-        var ticks = eventTime.UtcTicks;
-        foreach (var camera in _cameras.Values)
+        if (KnownCamera(context) is not { } camera)
         {
-            if (orgId is not null && camera.Context.OrgId != orgId)
-            {
-                continue;
-            }
-            if (ticks > camera.ClockTicks)
-            {
-                camera.ClockTicks = ticks;
-            }
+            return;
+        }
 
+        var ticks = watermark.UtcTicks;
+        if (ticks > camera.ClockTicks)
+        {
+            camera.ClockTicks = ticks;
             Sweep(camera, sink);
         }
     }
 
-    public IReadOnlyDictionary<string, DateTimeOffset> OpenStateSince()
+    public void Close(RuleContext context, DateTimeOffset lastObserved, ISignalSink sink)
     {
-        var result = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        if (KnownCamera(context) is not { } camera)
+        {
+            return;
+        }
+
+        // Past every track's grace: presences end where they were last seen, tracks are evicted.
+        camera.ClockTicks = Math.Max(camera.ClockTicks, lastObserved.UtcTicks + GraceTicks + 1);
+        Sweep(camera, sink);
+        foreach (var track in camera.Tracks.Values)
+        {
+            OnEvicted(camera, track);
+        }
+
+        camera.Tracks.Clear();
+        _cameras.Remove((context.OrgId, context.CameraId));
+        _lastCamera = null;
+    }
+
+    public IReadOnlyDictionary<(string OrgId, string CameraId), DateTimeOffset> OpenStateSince()
+    {
+        var result = new Dictionary<(string OrgId, string CameraId), DateTimeOffset>();
         foreach (var camera in _cameras.Values)
         {
             var oldest = CameraOpenSince(camera);
@@ -187,7 +191,7 @@ public abstract class TrackRule<TCamera, TTrack> : IRule
             if (oldest != long.MaxValue)
             {
                 var at = new DateTimeOffset(oldest, TimeSpan.Zero);
-                var key = CameraKey.Of(camera.Context.OrgId, camera.Context.CameraId);
+                var key = (camera.Context.OrgId, camera.Context.CameraId);
                 result[key] = result.TryGetValue(key, out var known) && known < at ? known : at;
             }
         }
@@ -253,6 +257,22 @@ public abstract class TrackRule<TCamera, TTrack> : IRule
 
     protected static DateTimeOffset At(long ticks) => new(ticks, TimeSpan.Zero);
 
+    /// <summary>The camera's state if the rule has seen it, with its zones brought up to <paramref name="context"/>.</summary>
+    private TCamera? KnownCamera(RuleContext context)
+    {
+        if (!_cameras.TryGetValue((context.OrgId, context.CameraId), out var camera))
+        {
+            return null;
+        }
+
+        if (!ReferenceEquals(camera.Context, context))
+        {
+            Rezone(camera, context);
+        }
+
+        return camera;
+    }
+
     private TCamera CameraFor(RuleContext context)
     {
         // Observations arrive in runs per camera, so a reference check usually replaces the lookup.
@@ -310,7 +330,6 @@ public abstract class TrackRule<TCamera, TTrack> : IRule
     private void Sweep(TCamera camera, ISignalSink sink)
     {
         var now = camera.ClockTicks;
-        camera.NextSweepTicks = now + _sweepIntervalTicks;
         foreach (var (trackId, track) in camera.Tracks)
         {
             OnSweep(camera, track, now, sink);

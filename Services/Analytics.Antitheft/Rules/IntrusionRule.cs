@@ -5,8 +5,9 @@ using Analytics.Schemas.Settings;
 namespace Analytics.Antitheft.Rules;
 
 /// <summary>
-/// A person present in a restricted zone for at least the minimum presence. A restricted zone with
-/// a schedule is guarded only outside its active hours; without one, always. Signals once per presence.
+/// A person present in a guarded zone for at least the minimum presence: the zones that list this
+/// rule, or by default restricted zones. A zone with a schedule is guarded only outside its active
+/// hours; without one, always. Signals once per presence.
 /// </summary>
 public sealed class IntrusionRule(AntitheftSettings settings)
     : TrackRule<CameraTracks<TrackState>, TrackState>(settings.MinPresenceSeconds, settings.ExitGraceSeconds)
@@ -22,7 +23,7 @@ public sealed class IntrusionRule(AntitheftSettings settings)
         for (var i = 0; i < zones.Length; i++)
         {
             var zone = zones[i];
-            if (zone.Kind != ZoneKind.Restricted)
+            if (!zone.Runs(RuleCatalog.Intrusion))
             {
                 continue;
             }
@@ -50,8 +51,7 @@ public sealed class IntrusionRule(AntitheftSettings settings)
         return Signals.Create(
             camera.Context,
             camera.SiteId,
-            Domain.Antitheft,
-            Signals.Kinds.Intrusion,
+            RuleCatalog.Intrusion,
             Severity.High,
             track.Confidence,
             track.TrackId,

@@ -6,9 +6,10 @@ namespace Analytics.Antitheft.Rules;
 
 /// <summary>
 /// A person whose presence in a zone lasts longer than <see cref="AntitheftSettings.LoiteringSeconds"/>.
-/// Signals once per presence, as soon as the dwell crosses the threshold, so an operator can still act.
-/// Checkout zones are left out (queues are expected to dwell) and so are restricted zones
-/// (<see cref="IntrusionRule"/> covers them).
+/// Signals once per presence, as soon as the dwell crosses the threshold (the zone's own
+/// <see cref="ZoneThresholds.LoiteringSeconds"/> where it has one), so an operator can still act.
+/// Runs in the zones that list it, or by default in shelf and exit zones: queues at a checkout and
+/// people at work are expected to dwell, and restricted zones have <see cref="IntrusionRule"/>.
 /// </summary>
 public sealed class LoiteringRule(AntitheftSettings settings)
     : TrackRule<CameraTracks<TrackState>, TrackState>(settings.MinPresenceSeconds, settings.ExitGraceSeconds)
@@ -26,14 +27,14 @@ public sealed class LoiteringRule(AntitheftSettings settings)
         for (var i = 0; i < zones.Length; i++)
         {
             var zone = zones[i];
-            if (zone.Kind is ZoneKind.Checkout or ZoneKind.Restricted)
+            if (!zone.Runs(RuleCatalog.Loitering))
             {
                 continue;
             }
 
             ObserveZone(camera, track, i, zone.Contains(track.X, track.Y), MinPresenceTicks, ticks, sink);
             ref var presence = ref track.Zones[i];
-            if (presence.IsConfirmed && !presence.Signalled && presence.DurationTicks >= _loiteringTicks)
+            if (presence.IsConfirmed && !presence.Signalled && presence.DurationTicks >= LoiteringTicks(zone))
             {
                 presence.Signalled = true;
                 sink.Emit(Loitering(camera, track, zone, presence));
@@ -41,14 +42,16 @@ public sealed class LoiteringRule(AntitheftSettings settings)
         }
     }
 
+    private long LoiteringTicks(ZoneShape zone) =>
+        zone.Thresholds?.LoiteringSeconds is { } seconds ? seconds * TimeSpan.TicksPerSecond : _loiteringTicks;
+
     private static Signal Loitering(CameraTracks<TrackState> camera, TrackState track, ZoneShape zone, PresenceTracker presence)
     {
         var dwellSeconds = Signals.Seconds(presence.DurationTicks);
         return Signals.Create(
             camera.Context,
             camera.SiteId,
-            Domain.Antitheft,
-            Signals.Kinds.Loitering,
+            RuleCatalog.Loitering,
             Severity.Medium,
             track.Confidence,
             track.TrackId,

@@ -119,7 +119,7 @@ public sealed class ProductRemovalRule(AntitheftSettings settings)
         for (var i = 0; i < zones.Length; i++)
         {
             var zone = zones[i];
-            if (zone.Kind != ZoneKind.Shelf)
+            if (zone.Kind != ZoneKind.Shelf || !zone.Runs(RuleCatalog.ProductRemoval))
             {
                 continue;
             }
@@ -193,7 +193,7 @@ public sealed class ProductRemovalRule(AntitheftSettings settings)
         for (var i = 0; i < zones.Length; i++)
         {
             var zone = zones[i];
-            if (zone.Kind == ZoneKind.Checkout && zone.Contains(person.X, person.Y))
+            if (zone.Kind == ZoneKind.Checkout && zone.Runs(RuleCatalog.ProductRemoval) && zone.Contains(person.X, person.Y))
             {
                 Settle(person);
                 return;
@@ -203,7 +203,7 @@ public sealed class ProductRemovalRule(AntitheftSettings settings)
         for (var i = 0; i < zones.Length; i++)
         {
             var zone = zones[i];
-            if (zone.Kind == ZoneKind.Exit && zone.Contains(person.X, person.Y))
+            if (zone.Kind == ZoneKind.Exit && zone.Runs(RuleCatalog.ProductRemoval) && zone.Contains(person.X, person.Y))
             {
                 sink.Emit(Removal(camera, person, zone, ticks));
                 Settle(person);
@@ -287,8 +287,7 @@ public sealed class ProductRemovalRule(AntitheftSettings settings)
         return Signals.Create(
             camera.Context,
             camera.SiteId,
-            Domain.Antitheft,
-            Signals.Kinds.ProductRemoval,
+            RuleCatalog.ProductRemoval,
             Severity.High,
             person.Confidence * 0.9,
             person.TrackId,

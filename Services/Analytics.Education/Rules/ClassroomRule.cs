@@ -8,13 +8,19 @@ namespace Analytics.Education.Rules;
 /// Windowed aggregates of affect telemetry per classroom zone: low engagement of the class, and
 /// distress when enough subjects stay below the valence threshold long enough. Windows are
 /// aligned to multiples of <see cref="EducationSettings.WindowSeconds"/> since the Unix epoch, so
-/// a replay cuts the same windows.
+/// a replay cuts the same windows, and a window closes when its camera's clock passes its end.
 /// </summary>
 /// <remarks>
+/// One signal per episode: a condition that holds in consecutive windows is one episode, signalled
+/// when its first window closes; a window in which it does not hold (too few subjects included)
+/// ends the episode. An open episode is open state, so a restart replays from its start and knows
+/// not to signal its later windows again.
+/// <para>
 /// Privacy: a window with fewer than <see cref="EducationSettings.MinGroupSize"/> distinct subjects
-/// yields nothing. Subject keys live only as keys of the open window's map and are dropped when it
-/// closes; signals carry group figures only, no track ids. Telemetry for zones that are not
-/// classroom zones of the camera is ignored.
+/// yields nothing. Subject keys (pseudonyms by the time they reach the log) live only as keys of
+/// the open window's map and are dropped when it closes; signals carry group figures only, no
+/// track ids. Telemetry for zones that run neither rule is ignored.
+/// </para>
 /// </remarks>
 public sealed class ClassroomRule(EducationSettings settings) : IRule
 {
@@ -24,7 +30,7 @@ public sealed class ClassroomRule(EducationSettings settings) : IRule
     private readonly double _lowEngagement = settings.LowEngagementThreshold;
     private readonly double _distressValence = settings.DistressValenceThreshold;
     private readonly int _distressMinSubjects = settings.DistressMinSubjects;
-    private readonly Dictionary<(string OrgId, string CameraId), Dictionary<string, ClassWindow>> _cameras = [];
+    private readonly Dictionary<(string OrgId, string CameraId), ClassCamera> _cameras = [];
     private readonly Stack<SubjectWindow> _spareSubjects = new();
 
     public IReadOnlySet<string> ObservationTypes { get; } = new HashSet<string>([EventTypes.AffectTelemetry], StringComparer.Ordinal);
@@ -37,37 +43,41 @@ public sealed class ClassroomRule(EducationSettings settings) : IRule
         }
 
         var zoneIndex = context.IndexOf(sample.ZoneId);
-        if (zoneIndex < 0 || context.Zones[zoneIndex].Kind != ZoneKind.Classroom)
+        if (zoneIndex < 0 || !(context.Zones[zoneIndex].Runs(RuleCatalog.LowEngagement) || context.Zones[zoneIndex].Runs(RuleCatalog.Distress)))
         {
             return;
         }
 
-        if (!_cameras.TryGetValue((context.OrgId, context.CameraId), out var windows))
+        if (!_cameras.TryGetValue((context.OrgId, context.CameraId), out var camera))
         {
-            _cameras[(context.OrgId, context.CameraId)] = windows = new Dictionary<string, ClassWindow>(StringComparer.Ordinal);
+            _cameras[(context.OrgId, context.CameraId)] = camera = new ClassCamera();
+        }
+
+        if (!camera.Rooms.TryGetValue(sample.ZoneId, out var room))
+        {
+            camera.Rooms[sample.ZoneId] = room = new ClassRoom();
         }
 
         var ticks = sample.OccurredAt.UtcTicks;
-
-        // The camera's clock is its newest sample: windows of zones that went quiet close with it.
-        CloseEnded(windows, ticks, sink);
         var start = ticks - (ticks % _windowTicks);
-        if (!windows.TryGetValue(sample.ZoneId, out var window))
+        if (start < room.ClosedUntilTicks)
         {
-            windows[sample.ZoneId] = window = new ClassWindow(context, context.Zones[zoneIndex]);
-            window.StartTicks = start;
-        }
-        else if (start < window.ClosedUntilTicks || start < window.StartTicks)
-        {
-            // Its window already closed; counting it now would change a published figure.
+            // Its window already closed (the engine lets only samples within the allowed lateness
+            // through, so this is a sample older than the camera's last close); counting it now
+            // would change a published figure.
             return;
         }
-        else if (window.Subjects.Count == 0)
+
+        var window = room.Open.Find(w => w.StartTicks == start);
+        if (window is null)
         {
-            window.StartTicks = start;
+            window = new ClassWindow { StartTicks = start };
+            room.Open.Add(window);
+            room.Open.Sort(static (a, b) => a.StartTicks.CompareTo(b.StartTicks));
         }
 
         window.Context = context;
+        window.Zone = context.Zones[zoneIndex];
         window.SiteId = sample.SiteId;
         if (!window.Subjects.TryGetValue(sample.SubjectKey, out var subject))
         {
@@ -81,59 +91,79 @@ public sealed class ClassroomRule(EducationSettings settings) : IRule
         window.ConfidenceSum += sample.Confidence;
     }
 
-    public void Advance(DateTimeOffset eventTime, ISignalSink sink, string? orgId = null)
+    public void Advance(RuleContext context, DateTimeOffset watermark, ISignalSink sink)
     {
-        foreach (var ((cameraOrgId, _), windows) in _cameras)
+        if (_cameras.TryGetValue((context.OrgId, context.CameraId), out var camera))
         {
-            if (orgId is null || cameraOrgId == orgId)
-            {
-                CloseEnded(windows, eventTime.UtcTicks, sink);
-            }
+            camera.WatermarkTicks = Math.Max(camera.WatermarkTicks, watermark.UtcTicks);
+            CloseEnded(camera, camera.WatermarkTicks, sink);
         }
     }
 
-    public IReadOnlyDictionary<string, DateTimeOffset> OpenStateSince()
+    public void Close(RuleContext context, DateTimeOffset lastObserved, ISignalSink sink)
     {
-        var result = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        foreach (var ((orgId, cameraId), windows) in _cameras)
+        if (_cameras.Remove((context.OrgId, context.CameraId), out var camera))
         {
-            foreach (var window in windows.Values)
+            // Every window the camera has open ends; its last one with whatever it had.
+            CloseEnded(camera, long.MaxValue, sink);
+        }
+    }
+
+    public IReadOnlyDictionary<(string OrgId, string CameraId), DateTimeOffset> OpenStateSince()
+    {
+        var result = new Dictionary<(string OrgId, string CameraId), DateTimeOffset>();
+        foreach (var (key, camera) in _cameras)
+        {
+            var oldest = long.MaxValue;
+            foreach (var room in camera.Rooms.Values)
             {
-                if (window.Subjects.Count == 0)
+                foreach (var window in room.Open)
                 {
-                    continue;
+                    oldest = Math.Min(oldest, window.StartTicks);
                 }
 
-                var since = new DateTimeOffset(window.StartTicks, TimeSpan.Zero);
-                var key = CameraKey.Of(orgId, cameraId);
-                if (!result.TryGetValue(key, out var known) || since < known)
-                {
-                    result[key] = since;
-                }
+                oldest = Math.Min(oldest, OpenEpisodeStart(room.LowEngagement, camera.WatermarkTicks));
+                oldest = Math.Min(oldest, OpenEpisodeStart(room.Distress, camera.WatermarkTicks));
+            }
+
+            if (oldest != long.MaxValue)
+            {
+                result[key] = new DateTimeOffset(oldest, TimeSpan.Zero);
             }
         }
 
         return result;
     }
 
-    private void CloseEnded(Dictionary<string, ClassWindow> windows, long nowTicks, ISignalSink sink)
+    // An episode can still go on while the window after its last one has not closed.
+    private long OpenEpisodeStart(Episode episode, long watermarkTicks) =>
+        episode.IsActive && watermarkTicks < episode.LastWindowStartTicks + (2 * _windowTicks) ? episode.StartTicks : long.MaxValue;
+
+    private void CloseEnded(ClassCamera camera, long nowTicks, ISignalSink sink)
     {
-        foreach (var window in windows.Values)
+        foreach (var room in camera.Rooms.Values)
         {
-            if (window.Subjects.Count > 0 && nowTicks >= window.StartTicks + _windowTicks)
+            while (room.Open.Count > 0 && nowTicks >= room.Open[0].StartTicks + _windowTicks)
             {
-                Close(window, sink);
+                var window = room.Open[0];
+                room.Open.RemoveAt(0);
+                Close(room, window, sink);
             }
         }
     }
 
-    private void Close(ClassWindow window, ISignalSink sink)
+    private void Close(ClassRoom room, ClassWindow window, ISignalSink sink)
     {
         var subjects = window.Subjects.Count;
-        if (subjects >= _minGroupSize)
+        var engagement = 0.0;
+        var distressed = 0;
+        if (subjects < _minGroupSize)
         {
-            var engagement = 0.0;
-            var distressed = 0;
+            room.LowEngagement.Record(false, window.StartTicks, _windowTicks);
+            room.Distress.Record(false, window.StartTicks, _windowTicks);
+        }
+        else
+        {
             foreach (var subject in window.Subjects.Values)
             {
                 engagement += subject.EngagementSum / subject.Samples;
@@ -141,20 +171,23 @@ public sealed class ClassroomRule(EducationSettings settings) : IRule
             }
 
             engagement /= subjects;
+            var threshold = window.Zone.Thresholds?.LowEngagementThreshold ?? _lowEngagement;
+            var low = engagement < threshold && window.Zone.Runs(RuleCatalog.LowEngagement);
+            var distress = distressed >= _distressMinSubjects && window.Zone.Runs(RuleCatalog.Distress);
             var confidence = window.ConfidenceSum / window.Samples;
-            if (engagement < _lowEngagement)
+            if (room.LowEngagement.Record(low, window.StartTicks, _windowTicks))
             {
-                sink.Emit(Aggregate(window, Signals.Kinds.LowEngagement, Severity.Low, confidence, new Dictionary<string, double>
+                sink.Emit(Aggregate(window, RuleCatalog.LowEngagement, Severity.Low, confidence, new Dictionary<string, double>
                 {
                     ["meanEngagement"] = engagement,
                     ["subjectCount"] = subjects,
                     ["windowSeconds"] = Signals.Seconds(_windowTicks),
-                }, $"Class engagement {engagement:0.00} below {_lowEngagement:0.00} among {subjects} students."));
+                }, $"Class engagement {engagement:0.00} below {threshold:0.00} among {subjects} students."));
             }
 
-            if (distressed >= _distressMinSubjects)
+            if (room.Distress.Record(distress, window.StartTicks, _windowTicks))
             {
-                sink.Emit(Aggregate(window, Signals.Kinds.Distress, Severity.Medium, confidence, new Dictionary<string, double>
+                sink.Emit(Aggregate(window, RuleCatalog.Distress, Severity.Medium, confidence, new Dictionary<string, double>
                 {
                     ["distressedSubjects"] = distressed,
                     ["subjectCount"] = subjects,
@@ -169,17 +202,14 @@ public sealed class ClassroomRule(EducationSettings settings) : IRule
         }
 
         window.Subjects.Clear();
-        window.ClosedUntilTicks = window.StartTicks + _windowTicks;
-        window.Samples = 0;
-        window.ConfidenceSum = 0;
+        room.ClosedUntilTicks = window.StartTicks + _windowTicks;
     }
 
-    private Signal Aggregate(ClassWindow window, string kind, Severity severity, double confidence, Dictionary<string, double> measurements, string summary) =>
+    private Signal Aggregate(ClassWindow window, RuleDescriptor rule, Severity severity, double confidence, Dictionary<string, double> measurements, string summary) =>
         Signals.Create(
             window.Context,
             window.SiteId,
-            Domain.Education,
-            kind,
+            rule,
             severity,
             confidence,
             window.Zone.ZoneId,
@@ -190,18 +220,66 @@ public sealed class ClassroomRule(EducationSettings settings) : IRule
             measurements,
             summary);
 
-    private sealed class ClassWindow(RuleContext context, ZoneShape zone)
+    private sealed class ClassCamera
     {
-        public RuleContext Context { get; set; } = context;
+        public Dictionary<string, ClassRoom> Rooms { get; } = new(StringComparer.Ordinal);
 
-        public ZoneShape Zone { get; } = zone;
+        /// <summary>The camera's clock as the engine last advanced it.</summary>
+        public long WatermarkTicks { get; set; }
+    }
 
-        public string SiteId { get; set; } = string.Empty;
-
-        public long StartTicks { get; set; }
+    /// <summary>One classroom zone: its open windows, oldest first, and its episodes.</summary>
+    private sealed class ClassRoom
+    {
+        public List<ClassWindow> Open { get; } = [];
 
         /// <summary>End of the last closed window; older samples are too late.</summary>
         public long ClosedUntilTicks { get; set; }
+
+        public Episode LowEngagement { get; } = new();
+
+        public Episode Distress { get; } = new();
+    }
+
+    /// <summary>A run of consecutive windows in which one condition held.</summary>
+    private sealed class Episode
+    {
+        public bool IsActive { get; private set; }
+
+        public long StartTicks { get; private set; }
+
+        public long LastWindowStartTicks { get; private set; }
+
+        /// <summary>Records a closed window; returns whether it starts a new episode, which is then signalled.</summary>
+        public bool Record(bool holds, long windowStartTicks, long windowTicks)
+        {
+            if (!holds)
+            {
+                IsActive = false;
+                return false;
+            }
+
+            var begins = !IsActive || windowStartTicks != LastWindowStartTicks + windowTicks;
+            if (begins)
+            {
+                IsActive = true;
+                StartTicks = windowStartTicks;
+            }
+
+            LastWindowStartTicks = windowStartTicks;
+            return begins;
+        }
+    }
+
+    private sealed class ClassWindow
+    {
+        public RuleContext Context { get; set; } = null!;
+
+        public ZoneShape Zone { get; set; } = null!;
+
+        public string SiteId { get; set; } = string.Empty;
+
+        public long StartTicks { get; init; }
 
         public int Samples { get; set; }
 

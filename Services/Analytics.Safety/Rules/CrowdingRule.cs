@@ -16,7 +16,8 @@ public sealed class CrowdCamera : CameraTracks<TrackState>
 
 /// <summary>
 /// A zone holding at least <see cref="SafetySettings.CrowdingCount"/> people for
-/// <see cref="SafetySettings.CrowdingSeconds"/>. People count once their presence in the zone is
+/// <see cref="SafetySettings.CrowdingSeconds"/> (or the zone's own thresholds), in the zones that
+/// list this rule or by default every zone but classrooms, which are full by design. People count once their presence in the zone is
 /// confirmed and keep counting through the exit grace, so flicker neither lowers nor inflates the
 /// count. Signals once per crowd episode; the zone is the subject.
 /// </summary>
@@ -37,7 +38,10 @@ public sealed class CrowdingRule(SafetySettings settings)
         var zones = camera.Context.Zones;
         for (var i = 0; i < zones.Length; i++)
         {
-            ObserveZone(camera, track, i, zones[i].Contains(track.X, track.Y), MinPresenceTicks, ticks, sink);
+            if (zones[i].Runs(RuleCatalog.Crowding))
+            {
+                ObserveZone(camera, track, i, zones[i].Contains(track.X, track.Y), MinPresenceTicks, ticks, sink);
+            }
         }
 
         ObserveCrowds(camera, ticks, sink);
@@ -132,7 +136,10 @@ public sealed class CrowdingRule(SafetySettings settings)
             var count = camera.Counts[i];
             var wasOpen = crowd.IsOpen;
             var previousStart = crowd.StartTicks;
-            var change = crowd.Observe(ticks, count >= _crowdingCount, _crowdingTicks, GraceTicks);
+            var thresholds = camera.Context.Zones[i].Thresholds;
+            var crowded = count >= (thresholds?.CrowdingCount ?? _crowdingCount);
+            var crowdingTicks = thresholds?.CrowdingSeconds is { } seconds ? seconds * TimeSpan.TicksPerSecond : _crowdingTicks;
+            var change = crowd.Observe(ticks, crowded, crowdingTicks, GraceTicks);
             if (crowd.IsOpen && (!wasOpen || crowd.StartTicks != previousStart))
             {
                 camera.PeakCounts[i] = 0;
@@ -170,8 +177,7 @@ public sealed class CrowdingRule(SafetySettings settings)
         return Signals.Create(
             camera.Context,
             camera.SiteId,
-            Domain.Safety,
-            Signals.Kinds.Crowding,
+            RuleCatalog.Crowding,
             Severity.Medium,
             trackIds.Count == 0 ? 0 : confidence / trackIds.Count,
             zone.ZoneId,

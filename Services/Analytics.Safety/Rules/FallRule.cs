@@ -79,8 +79,7 @@ public sealed class FallRule(SafetySettings settings)
         return Signals.Create(
             camera.Context,
             camera.SiteId,
-            Domain.Safety,
-            Signals.Kinds.Fall,
+            RuleCatalog.Fall,
             Severity.Critical,
             track.Confidence,
             track.TrackId,

@@ -21,8 +21,9 @@ public sealed class PpeTrack : TrackState
 }
 
 /// <summary>
-/// A person in a work-area zone flagged <c>no_helmet</c> or <c>no_vest</c> for
-/// <see cref="SafetySettings.MissingPpeSeconds"/>; frames where the detector misses the flag for
+/// A person in a zone that requires protective equipment (those listing this rule, or by default
+/// work areas) flagged <c>no_helmet</c> or <c>no_vest</c> for <see cref="SafetySettings.MissingPpeSeconds"/>
+/// (or the zone's own threshold); frames where the detector misses the flag for
 /// less than the exit grace do not restart the timer. Signals once per episode with the share of
 /// frames that lacked each item.
 /// </summary>
@@ -45,7 +46,7 @@ public sealed class MissingPpeRule(SafetySettings settings)
         var zones = camera.Context.Zones;
         for (var i = 0; i < zones.Length; i++)
         {
-            if (zones[i].Kind == ZoneKind.WorkArea && zones[i].Contains(track.X, track.Y))
+            if (zones[i].Runs(RuleCatalog.MissingPpe) && zones[i].Contains(track.X, track.Y))
             {
                 workArea = zones[i];
                 break;
@@ -56,7 +57,8 @@ public sealed class MissingPpeRule(SafetySettings settings)
         var noVest = workArea is not null && Attributes.Has(update.Attributes, NoVest);
         var wasOpen = track.Missing.IsOpen;
         var previousStart = track.Missing.StartTicks;
-        var change = track.Missing.Observe(ticks, noHelmet || noVest, _missingTicks, GraceTicks);
+        var missingTicks = (workArea ?? track.WorkArea)?.Thresholds?.MissingPpeSeconds is { } seconds ? seconds * TimeSpan.TicksPerSecond : _missingTicks;
+        var change = track.Missing.Observe(ticks, noHelmet || noVest, missingTicks, GraceTicks);
         if (track.Missing.IsOpen && (!wasOpen || track.Missing.StartTicks != previousStart))
         {
             track.MissingFrames = track.NoHelmetFrames = track.NoVestFrames = 0;
@@ -94,8 +96,7 @@ public sealed class MissingPpeRule(SafetySettings settings)
         return Signals.Create(
             camera.Context,
             camera.SiteId,
-            Domain.Safety,
-            Signals.Kinds.MissingPpe,
+            RuleCatalog.MissingPpe,
             Severity.Medium,
             track.Confidence,
             track.TrackId,

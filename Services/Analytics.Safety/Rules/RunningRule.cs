@@ -127,8 +127,7 @@ public sealed class RunningRule(SafetySettings settings)
         return Signals.Create(
             camera.Context,
             camera.SiteId,
-            Domain.Safety,
-            Signals.Kinds.Running,
+            RuleCatalog.Running,
             Severity.Low,
             track.Confidence,
             track.TrackId,

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Analytics.Rules;
 using Analytics.Scenes;
 using Analytics.Schemas.Contracts;
 
@@ -85,7 +84,7 @@ public static class SimulatedScenes
         {
             var loitererId = $"loiterer-{tag}";
             scene.Person(loitererId, 0.05, 0.3).Walk(0.2, 0.3, 2).Stay(50).Hide(0.6).Stay(60).Hide(1).Stay(28).Walk(0.05, 0.3, 2);
-            scene.Expect(Signals.Kinds.Loitering, loitererId, startSecond: 1);
+            scene.Expect(RuleCatalog.Loitering.Name, loitererId, startSecond: 1);
         }
 
         // Passer: crosses shelf A in about 4 s.
@@ -95,7 +94,7 @@ public static class SimulatedScenes
         var shopperId = $"shopper-{tag}";
         var shopper = scene.Person(shopperId, 0.05, 0.95, atSecond: 20).Walk(0.27, 0.8, 5).Stay(10).Walk(0.9, 0.8, 6).Stay(3);
         scene.Product($"product-{tag}", 0.25, 0.6).Stay(35).Carried(shopper, 0.03, -0.12, 38).Hide(10);
-        scene.Expect(Signals.Kinds.ProductRemoval, shopperId, startSecond: 35 + (6 * 0.10 / 0.63));
+        scene.Expect(RuleCatalog.ProductRemoval.Name, shopperId, startSecond: 35 + (6 * 0.10 / 0.63));
 
         // Browsers walk the free aisle between the shelves and the exit, in no zone.
         for (var i = 0; i < objects - (loiterer ? 4 : 3); i++)
@@ -116,17 +115,17 @@ public static class SimulatedScenes
         // Without a helmet in the work area for 22 s; the detector misses the flag for a second.
         var bareHead = $"bare-head-{tag}";
         scene.Person(bareHead, 0.2, 0.8).With("no_helmet").Stay(10).With().Stay(1).With("no_helmet").Stay(11).With().Walk(0.05, 0.8, 5);
-        scene.Expect(Signals.Kinds.MissingPpe, bareHead, startSecond: 0);
+        scene.Expect(RuleCatalog.MissingPpe.Name, bareHead, startSecond: 0);
 
         // Falls at 9 s and stays down 10 s, then gets up and walks off.
         var faller = $"faller-{tag}";
         scene.Person(faller, 0.3, 0.6, atSecond: 5).Walk(0.35, 0.6, 4).Lie(10).Walk(0.4, 0.6, 3).Hide(0.6).Walk(0.45, 0.65, 3);
-        scene.Expect(Signals.Kinds.Fall, faller, startSecond: 9);
+        scene.Expect(RuleCatalog.Fall.Name, faller, startSecond: 9);
 
         // Runs diagonally across the floor in 2 s from 25 s.
         var runner = $"runner-{tag}";
         scene.Person(runner, 0.02, 0.98, atSecond: 25).Walk(0.98, 0.3, 2).Stay(2);
-        scene.Expect(Signals.Kinds.Running, runner, startSecond: 25.5);
+        scene.Expect(RuleCatalog.Running.Name, runner, startSecond: 25.5);
 
         // Workers with their protection on walk the gangway behind the zones, so however many
         // there are, they never crowd a zone.
@@ -167,6 +166,6 @@ public static class SimulatedScenes
             subject.Feel(ClassroomWindowSeconds, 0.7, valence: 0.4);
         }
 
-        scene.Expect(Signals.Kinds.LowEngagement, room, startSecond: (double)(dullFrom - scene.Start.UtcTicks) / TimeSpan.TicksPerSecond);
+        scene.Expect(RuleCatalog.LowEngagement.Name, room, startSecond: (double)(dullFrom - scene.Start.UtcTicks) / TimeSpan.TicksPerSecond);
     }
 }
