@@ -11,7 +11,7 @@ public sealed class FusionSettings : IValidatableObject
     [Range(1, 86400)]
     public int GroupWindowSeconds { get; set; } = 300;
 
-    /// <summary>An incident without new signals for this long resolves itself.</summary>
+    /// <summary>An incident without new signals for this long resolves itself; a camera-offline incident waits for its camera to send again.</summary>
     [Range(60, 604800)]
     public int AutoResolveQuietSeconds { get; set; } = 1800;
 

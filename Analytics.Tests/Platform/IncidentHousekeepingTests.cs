@@ -5,6 +5,7 @@ using Analytics.Fusion.Incidents;
 using Analytics.Schemas;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Settings;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -79,8 +80,145 @@ public sealed class IncidentHousekeepingTests(PlatformFixture platform)
         Assert.Equal("no new signal for 1800 s", detail.Resolution);
     }
 
-    private static IncidentHousekeeping Housekeeping(NpgsqlDataSource dataSource) =>
-        new(dataSource, Options.Create(new FusionSettings()), TimeProvider.System, NullLogger<IncidentHousekeeping>.Instance);
+    [Fact]
+    public async Task A_camera_offline_incident_outlasts_the_quiet_cleanup_stays_the_only_one_while_the_camera_is_silent_and_resolves_when_it_sends()
+    {
+        var (orgId, key) = await platform.CreateOrganizationAsync();
+        await platform.AddCameraAsync(key, "site-1", "cam-1");
+        using var ingest = platform.CreateClient(ResourceNames.Ingest, key);
+        using var api = platform.CreateClient(ResourceNames.Api, key);
+        await PostObservationAsync(ingest, "cam-1");
+        await SilenceCameraAsync(orgId, "cam-1");
+        var housekeeping = Housekeeping(await platform.CreateDataSourceAsync());
+        var now = DateTimeOffset.UtcNow;
+        await housekeeping.WatchCamerasAsync(now, CancellationToken.None);
+        var offline = Assert.Single(await OfflineIncidentsAsync(api));
+        Assert.Equal(IncidentStatus.Open, offline.Status);
+
+        // The quiet cleanup runs well past its period while the camera stays silent: an incident
+        // about absence gets no new signal by its nature, so the cleanup must leave it alone.
+        await ResolveAllQuietAsync(housekeeping, now.AddSeconds(new FusionSettings().AutoResolveQuietSeconds + 60));
+        Assert.Equal(IncidentStatus.Open, (await GetAsync(api, offline.Id)).Incident.Status);
+
+        for (var pass = 0; pass < 3; pass++)
+        {
+            await housekeeping.WatchCamerasAsync(DateTimeOffset.UtcNow, CancellationToken.None);
+            var still = Assert.Single(await OfflineIncidentsAsync(api));
+            Assert.Equal(offline.Id, still.Id);
+            Assert.Equal(IncidentStatus.Open, still.Status);
+        }
+
+        await PostObservationAsync(ingest, "cam-1");
+        await housekeeping.WatchCamerasAsync(DateTimeOffset.UtcNow, CancellationToken.None);
+
+        var resolved = await Eventually.Until(() => GetAsync(api, offline.Id), d => d.Incident.Status == IncidentStatus.Resolved, "the offline incident resolved");
+        Assert.Contains("cam-1 sent observations again", resolved.Resolution);
+        Assert.Single(await OfflineIncidentsAsync(api));
+    }
+
+    [Fact]
+    public async Task An_offline_incident_resolved_by_hand_while_its_camera_is_silent_is_not_opened_again_and_other_cameras_are_still_watched()
+    {
+        var (firstOrg, firstKey) = await platform.CreateOrganizationAsync();
+        var (secondOrg, secondKey) = await platform.CreateOrganizationAsync();
+        await platform.AddCameraAsync(firstKey, "site-1", "cam-1");
+        await platform.AddCameraAsync(secondKey, "site-1", "cam-1");
+        using var firstIngest = platform.CreateClient(ResourceNames.Ingest, firstKey);
+        using var secondIngest = platform.CreateClient(ResourceNames.Ingest, secondKey);
+        using var firstApi = platform.CreateClient(ResourceNames.Api, firstKey);
+        using var secondApi = platform.CreateClient(ResourceNames.Api, secondKey);
+        await PostObservationAsync(firstIngest, "cam-1");
+        await PostObservationAsync(secondIngest, "cam-1");
+        await SilenceCameraAsync(firstOrg, "cam-1");
+        var housekeeping = Housekeeping(await platform.CreateDataSourceAsync());
+        await housekeeping.WatchCamerasAsync(DateTimeOffset.UtcNow, CancellationToken.None);
+        var handled = Assert.Single(await OfflineIncidentsAsync(firstApi));
+        using (var resolve = await firstApi.PostAsJsonAsync($"/v1/incidents/{handled.Id}/resolve", new { comment = "camera taken down for cleaning" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, resolve.StatusCode);
+        }
+
+        // The first camera is still in the same silence; the second falls silent now. One pass
+        // handles both: the first keeps its one resolved incident, the second gets its own.
+        await SilenceCameraAsync(secondOrg, "cam-1");
+        for (var pass = 0; pass < 3; pass++)
+        {
+            await housekeeping.WatchCamerasAsync(DateTimeOffset.UtcNow, CancellationToken.None);
+        }
+
+        var first = Assert.Single(await OfflineIncidentsAsync(firstApi));
+        Assert.Equal(handled.Id, first.Id);
+        Assert.Equal(IncidentStatus.Resolved, first.Status);
+        var second = Assert.Single(await OfflineIncidentsAsync(secondApi));
+        Assert.Equal(IncidentStatus.Open, second.Status);
+    }
+
+    [Fact]
+    public async Task A_camera_whose_offline_incident_cannot_be_written_is_logged_as_an_error_and_does_not_hold_up_other_cameras()
+    {
+        var (brokenOrg, brokenKey) = await platform.CreateOrganizationAsync();
+        var (healthyOrg, healthyKey) = await platform.CreateOrganizationAsync();
+        await platform.AddCameraAsync(brokenKey, "site-1", "cam-1");
+        await platform.AddCameraAsync(healthyKey, "site-1", "cam-1");
+        using var brokenIngest = platform.CreateClient(ResourceNames.Ingest, brokenKey);
+        using var healthyIngest = platform.CreateClient(ResourceNames.Ingest, healthyKey);
+        using var brokenApi = platform.CreateClient(ResourceNames.Api, brokenKey);
+        using var healthyApi = platform.CreateClient(ResourceNames.Api, healthyKey);
+        await PostObservationAsync(brokenIngest, "cam-1");
+        await PostObservationAsync(healthyIngest, "cam-1");
+        var log = new RecordingLogger();
+        var housekeeping = Housekeeping(await platform.CreateDataSourceAsync(), log);
+
+        // A fault the database raises for one organization's incident events only, standing in for
+        // a bug in one camera's state; it is removed again before the test ends.
+        var fault = "fail_" + brokenOrg.Replace("-", "_", StringComparison.Ordinal);
+        await ExecuteAsync(
+            $"""
+            CREATE FUNCTION {fault}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.org_id = '{brokenOrg}' THEN RAISE EXCEPTION 'injected fault for {brokenOrg}'; END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER {fault} BEFORE INSERT ON incident_events FOR EACH ROW EXECUTE FUNCTION {fault}();
+            """);
+        try
+        {
+            await SilenceCameraAsync(brokenOrg, "cam-1");
+            await SilenceCameraAsync(healthyOrg, "cam-1");
+            await housekeeping.WatchCamerasAsync(DateTimeOffset.UtcNow, CancellationToken.None);
+
+            Assert.Empty(await OfflineIncidentsAsync(brokenApi));
+            Assert.Equal(IncidentStatus.Open, Assert.Single(await OfflineIncidentsAsync(healthyApi)).Status);
+            Assert.Contains(log.Entries, e => e.Level == LogLevel.Error && e.Message.Contains(brokenOrg, StringComparison.Ordinal) && e.Message.Contains("cam-1", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await ExecuteAsync($"DROP TRIGGER {fault} ON incident_events; DROP FUNCTION {fault}();");
+        }
+
+        // Once the fault is gone the next pass opens the camera's incident.
+        await housekeeping.WatchCamerasAsync(DateTimeOffset.UtcNow, CancellationToken.None);
+        Assert.Equal(IncidentStatus.Open, Assert.Single(await OfflineIncidentsAsync(brokenApi)).Status);
+        Assert.Single(await OfflineIncidentsAsync(healthyApi));
+    }
+
+    private static IncidentHousekeeping Housekeeping(NpgsqlDataSource dataSource, ILogger<IncidentHousekeeping>? logger = null) =>
+        new(dataSource, Options.Create(new FusionSettings()), TimeProvider.System, logger ?? NullLogger<IncidentHousekeeping>.Instance);
+
+    private static async Task ResolveAllQuietAsync(IncidentHousekeeping housekeeping, DateTimeOffset now)
+    {
+        // The cleanup works in batches over every organization; run it until nothing is left.
+        while (await housekeeping.ResolveQuietAsync(now, CancellationToken.None) > 0)
+        {
+        }
+    }
+
+    private static async Task<List<Incident>> OfflineIncidentsAsync(HttpClient api) =>
+        (await api.GetFromJsonAsync<Page>($"/v1/incidents?kind={IncidentHousekeeping.CameraOfflineKind}", Json))!.Items;
+
+    /// <summary>The camera last sent an hour ago, well past any offline threshold.</summary>
+    private Task SilenceCameraAsync(string orgId, string cameraId) =>
+        ExecuteAsync($"UPDATE camera_activity SET last_seen_at = now() - interval '1 hour' WHERE org_id = $1 AND camera_id = '{cameraId}'", orgId);
 
     private static async Task<Page> ListAsync(HttpClient api) => (await api.GetFromJsonAsync<Page>("/v1/incidents", Json))!;
 
@@ -102,5 +240,28 @@ public sealed class IncidentHousekeepingTests(PlatformFixture platform)
         await using var command = dataSource.CreateCommand(sql);
         command.Parameters.Add(new NpgsqlParameter { Value = orgId });
         Assert.Equal(1, await command.ExecuteNonQueryAsync());
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var dataSource = await platform.CreateDataSourceAsync();
+        await using var command = dataSource.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Keeps what the housekeeping logs, so a test can see an error was reported.</summary>
+    private sealed class RecordingLogger : ILogger<IncidentHousekeeping>
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<(LogLevel Level, string Message)> _entries = new();
+
+        public IReadOnlyCollection<(LogLevel Level, string Message)> Entries => _entries;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            _entries.Enqueue((logLevel, formatter(state, exception)));
     }
 }

@@ -26,22 +26,40 @@ public sealed partial class IncidentHousekeeping(
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(settings.Value.HousekeepingIntervalSeconds), clock);
         do
         {
-            try
+            // The two jobs fail apart, so a broken quiet cleanup does not stop the cameras being watched.
+            await RunAsync("quiet-incident cleanup", async () =>
             {
                 while (await ResolveQuietAsync(clock.GetUtcNow(), stoppingToken) == BatchSize)
                 {
                 }
-                await WatchCamerasAsync(clock.GetUtcNow(), stoppingToken);
-            }
-            catch (NpgsqlException e)
-            {
-                LogFailed(e);
-            }
+            }, stoppingToken);
+            await RunAsync("camera watch", () => WatchCamerasAsync(clock.GetUtcNow(), stoppingToken), stoppingToken);
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    /// <summary>Resolves up to a batch of incidents quiet since before <paramref name="now"/> minus the quiet period.</summary>
+    private async Task RunAsync(string job, Func<Task> work, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await work();
+        }
+        catch (NpgsqlException e) when (e.IsTransient)
+        {
+            LogJobInterrupted(e, job);
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            // Not something a retry fixes: said at error level every time it happens, never swallowed.
+            LogJobFailed(e, job);
+        }
+    }
+
+    /// <summary>
+    /// Resolves up to a batch of incidents quiet since before <paramref name="now"/> minus the quiet
+    /// period. Camera-offline incidents are left alone: they are about absence, so they never get a
+    /// new signal, and they resolve when their camera sends again.
+    /// </summary>
     /// <returns>How many were resolved.</returns>
     public async Task<int> ResolveQuietAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -52,7 +70,7 @@ public sealed partial class IncidentHousekeeping(
         await using (var command = new NpgsqlCommand(
             $"""
             SELECT {IncidentStore.StateColumns} FROM incidents
-            WHERE status <> 'resolved' AND last_activity_at < $1
+            WHERE status <> 'resolved' AND last_activity_at < $1 AND kind <> '{CameraOfflineKind}'
             ORDER BY last_activity_at LIMIT {BatchSize}
             FOR UPDATE SKIP LOCKED
             """, connection))
@@ -79,79 +97,139 @@ public sealed partial class IncidentHousekeeping(
 
     public const string CameraOfflineKind = "camera_offline";
 
+    private sealed record SilentCamera(string OrgId, string CameraId, string SiteId, DateTimeOffset LastSeenAt, int Threshold);
+
     /// <summary>
-    /// Opens a camera-offline incident for each camera silent past its threshold (its own
-    /// <c>offlineAfterSeconds</c> or <see cref="FusionSettings.CameraOfflineSeconds"/>), notes it on
-    /// that camera's open incidents, and resolves camera-offline incidents whose camera sent again.
+    /// Resolves camera-offline incidents whose camera sent again, then opens one for each camera
+    /// silent past its threshold (its own <c>offlineAfterSeconds</c> or
+    /// <see cref="FusionSettings.CameraOfflineSeconds"/>) and notes it on that camera's open incidents.
     /// Only cameras registered and seen at least once are watched, so one not yet installed is not "offline".
+    /// Each camera is handled in its own transaction: one camera's failure is logged with its
+    /// organization and id and never rolls back or holds up another's.
     /// </summary>
-    /// <returns>How many incidents were opened or resolved.</returns>
+    /// <returns>How many camera-offline incidents were opened or resolved.</returns>
     public async Task<int> WatchCamerasAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var silent = new List<(string OrgId, string CameraId, string SiteId, DateTimeOffset LastSeenAt, int Threshold)>();
-        await using (var command = new NpgsqlCommand(
+        var changed = 0;
+        // Resolving first lets a camera that sent and fell silent again between two passes get its
+        // new incident in this pass rather than the next.
+        foreach (var (orgId, incidentId, cameraId) in await RecoveredAsync(cancellationToken))
+        {
+            changed += await ForOneCameraAsync(orgId, cameraId, "resolve", () => ResolveRecoveredAsync(orgId, incidentId, now, cancellationToken));
+        }
+        foreach (var camera in await SilentCamerasAsync(now, cancellationToken))
+        {
+            changed += await ForOneCameraAsync(camera.OrgId, camera.CameraId, "open", () => OpenOfflineAsync(camera, now, cancellationToken));
+        }
+        return changed;
+    }
+
+    private async Task<int> ForOneCameraAsync(string orgId, string? cameraId, string step, Func<Task<int>> work)
+    {
+        try
+        {
+            return await work();
+        }
+        catch (NpgsqlException e) when (e.IsTransient)
+        {
+            LogCameraInterrupted(e, step, cameraId, orgId);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug or a broken row, not bad luck: said at error level at every pass until fixed.
+            LogCameraFailed(e, step, cameraId, orgId);
+        }
+        return 0;
+    }
+
+    private async Task<List<SilentCamera>> SilentCamerasAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var silent = new List<SilentCamera>();
+        await using var command = dataSource.CreateCommand(
             """
             SELECT c.org_id, c.camera_id, c.site_id, a.last_seen_at, COALESCE(c.offline_after_seconds, $2)
             FROM cameras c JOIN camera_activity a ON a.org_id = c.org_id AND a.camera_id = c.camera_id
             WHERE a.last_seen_at < $1 - make_interval(secs => COALESCE(c.offline_after_seconds, $2))
             ORDER BY c.org_id, c.camera_id
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = now });
+        command.Parameters.Add(new NpgsqlParameter { Value = settings.Value.CameraOfflineSeconds });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            silent.Add(new SilentCamera(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt32(4)));
+        }
+        return silent;
+    }
+
+    /// <summary>Opens the camera-offline incident of this silence unless it exists; returns 1 when it opened one.</summary>
+    private async Task<int> OpenOfflineAsync(SilentCamera camera, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var incidentId = OfflineIncidentId(camera);
+        var groupKey = OfflineGroupKey(camera.SiteId, camera.CameraId);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        // Housekeepers beside each other (replicas, a test beside the service) take turns on a camera.
+        // The check below is a statement of its own, so it sees what the one before us committed.
+        await using (var turn = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", connection))
+        {
+            turn.Parameters.Add(new NpgsqlParameter { Value = $"{CameraOfflineKind}\n{camera.OrgId}\n{camera.CameraId}" });
+            await turn.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await using (var check = new NpgsqlCommand(
+            """
+            SELECT EXISTS (SELECT 1 FROM camera_activity WHERE org_id = $1 AND camera_id = $2 AND last_seen_at = $3)
+               AND NOT EXISTS (SELECT 1 FROM incident_events WHERE org_id = $1 AND incident_id = $4 AND version = 1)
+               AND NOT EXISTS (SELECT 1 FROM incidents WHERE org_id = $1 AND group_key = $5 AND status <> 'resolved')
             """, connection))
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = now });
-            command.Parameters.Add(new NpgsqlParameter { Value = settings.Value.CameraOfflineSeconds });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            // Still the same silence; its incident never opened, in whatever state it is now (an
+            // operator may have resolved it by hand); and no earlier offline incident still open.
+            check.Parameters.Add(new NpgsqlParameter { Value = camera.OrgId });
+            check.Parameters.Add(new NpgsqlParameter { Value = camera.CameraId });
+            check.Parameters.Add(new NpgsqlParameter { Value = camera.LastSeenAt });
+            check.Parameters.Add(new NpgsqlParameter { Value = incidentId });
+            check.Parameters.Add(new NpgsqlParameter { Value = groupKey });
+            if (!(bool)(await check.ExecuteScalarAsync(cancellationToken))!)
             {
-                silent.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt32(4)));
+                return 0;
             }
         }
 
-        var events = new List<TracedIncidentEvent>();
-        var changed = new List<IncidentState>();
-        var newest = await IncidentStore.LoadNewestInGroupsAsync(
-            connection, silent.Select(c => (c.OrgId, OfflineGroupKey(c.SiteId, c.CameraId))), cancellationToken);
-        var silences = await SilenceStore.ActiveAsync(connection, silent.Select(c => c.OrgId).Distinct().ToList(), now, cancellationToken);
-        foreach (var camera in silent)
+        var note = string.Create(CultureInfo.InvariantCulture,
+            $"camera {camera.CameraId} has sent nothing since {camera.LastSeenAt:O} (offline after {camera.Threshold} s)");
+        var opened = new IncidentEvent
         {
-            if (newest.TryGetValue((camera.OrgId, OfflineGroupKey(camera.SiteId, camera.CameraId)), out var open)
-                && open.Status != IncidentStatus.Resolved)
-            {
-                continue;
-            }
-            var note = string.Create(CultureInfo.InvariantCulture,
-                $"camera {camera.CameraId} has sent nothing since {camera.LastSeenAt:O} (offline after {camera.Threshold} s)");
-            var opened = new IncidentEvent
-            {
-                // One incident per silence of the camera, whoever notices it first.
-                IncidentId = "inc-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
-                    System.Text.Encoding.UTF8.GetBytes($"{camera.OrgId}\n{camera.CameraId}\n{camera.LastSeenAt.UtcTicks}")).AsSpan(0, 12)),
-                OrgId = camera.OrgId,
-                Version = 1,
-                Type = IncidentEventType.Opened,
-                At = now,
-                Actor = IncidentFolder.Actor,
-                Domain = Domain.Platform,
-                Kind = CameraOfflineKind,
-                Severity = Severity.High,
-                SiteId = camera.SiteId,
-                CameraId = camera.CameraId,
-                GroupKey = OfflineGroupKey(camera.SiteId, camera.CameraId),
-                Reason = note,
-                SchemaVersion = EventTypes.CurrentVersion.IncidentEvent,
-            };
-            opened = opened with { SilenceId = SilenceStore.Matching(silences, IncidentProjection.Apply(null, opened), now) };
-            events.Add(new TracedIncidentEvent(opened));
-            changed.Add(IncidentProjection.Apply(null, opened));
-            await AnnotateOpenIncidentsAsync(connection, camera.OrgId, camera.CameraId, note, now, events, changed, cancellationToken);
-        }
-
-        await ResolveRecoveredAsync(connection, now, events, changed, cancellationToken);
+            IncidentId = incidentId,
+            OrgId = camera.OrgId,
+            Version = 1,
+            Type = IncidentEventType.Opened,
+            At = now,
+            Actor = IncidentFolder.Actor,
+            Domain = Domain.Platform,
+            Kind = CameraOfflineKind,
+            Severity = Severity.High,
+            SiteId = camera.SiteId,
+            CameraId = camera.CameraId,
+            GroupKey = groupKey,
+            Reason = note,
+            SchemaVersion = EventTypes.CurrentVersion.IncidentEvent,
+        };
+        var silences = await SilenceStore.ActiveAsync(connection, [camera.OrgId], now, cancellationToken);
+        opened = opened with { SilenceId = SilenceStore.Matching(silences, IncidentProjection.Apply(null, opened), now) };
+        var events = new List<TracedIncidentEvent> { new(opened) };
+        var changed = new List<IncidentState> { IncidentProjection.Apply(null, opened) };
+        await AnnotateOpenIncidentsAsync(connection, camera.OrgId, camera.CameraId, note, now, events, changed, cancellationToken);
         await IncidentStore.AppendAsync(connection, events, changed, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return changed.Count(s => s.Kind == CameraOfflineKind);
+        return 1;
     }
+
+    /// <summary>One incident per silence of the camera, whoever notices it first: the id is the camera and when it was last seen.</summary>
+    private static string OfflineIncidentId(SilentCamera camera) =>
+        "inc-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes($"{camera.OrgId}\n{camera.CameraId}\n{camera.LastSeenAt.UtcTicks}")).AsSpan(0, 12));
 
     private static string OfflineGroupKey(string siteId, string cameraId) => $"{siteId}/camera:{cameraId}/{CameraOfflineKind}";
 
@@ -181,30 +259,57 @@ public sealed partial class IncidentHousekeeping(
         }
     }
 
-    private static async Task ResolveRecoveredAsync(
-        NpgsqlConnection connection, DateTimeOffset now, List<TracedIncidentEvent> events, List<IncidentState> changed, CancellationToken cancellationToken)
+    /// <summary>The open camera-offline incidents whose camera sent after they opened.</summary>
+    private async Task<List<(string OrgId, string IncidentId, string? CameraId)>> RecoveredAsync(CancellationToken cancellationToken)
     {
-        var recovered = new List<(IncidentState Incident, DateTimeOffset SeenAt)>();
+        var recovered = new List<(string, string, string?)>();
+        await using var command = dataSource.CreateCommand(
+            $"""
+            SELECT i.org_id, i.incident_id, i.camera_id FROM incidents i
+            JOIN camera_activity a ON a.org_id = i.org_id AND a.camera_id = i.camera_id
+            WHERE i.kind = '{CameraOfflineKind}' AND i.status <> 'resolved' AND a.last_seen_at > i.opened_at
+            ORDER BY i.org_id, i.incident_id
+            """);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            recovered.Add((reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+        }
+        return recovered;
+    }
+
+    /// <summary>Resolves one camera-offline incident if its camera still counts as recovered; returns 1 when it did.</summary>
+    private async Task<int> ResolveRecoveredAsync(string orgId, string incidentId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        IncidentState incident;
+        DateTimeOffset seenAt;
         await using (var command = new NpgsqlCommand(
             $"""
             SELECT {IncidentStore.StateColumnsOf("i")}, a.last_seen_at FROM incidents i
             JOIN camera_activity a ON a.org_id = i.org_id AND a.camera_id = i.camera_id
-            WHERE i.kind = '{CameraOfflineKind}' AND i.status <> 'resolved' AND a.last_seen_at > i.opened_at
-            ORDER BY i.org_id, i.incident_id
+            WHERE i.org_id = $1 AND i.incident_id = $2 AND i.status <> 'resolved' AND a.last_seen_at > i.opened_at
             FOR UPDATE OF i SKIP LOCKED
             """, connection))
         {
+            // Skipping a locked one: an operator acting on it right now goes first; the next pass looks again.
+            command.Parameters.Add(new NpgsqlParameter { Value = orgId });
+            command.Parameters.Add(new NpgsqlParameter { Value = incidentId });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
+            if (!await reader.ReadAsync(cancellationToken))
             {
-                recovered.Add((IncidentStore.Read(reader), reader.GetFieldValue<DateTimeOffset>(23)));
+                return 0;
             }
+            incident = IncidentStore.Read(reader);
+            seenAt = reader.GetFieldValue<DateTimeOffset>(23);
         }
-        foreach (var (incident, seenAt) in recovered)
-        {
-            changed.Add(Append(incident, IncidentEventType.Resolved, now,
-                string.Create(CultureInfo.InvariantCulture, $"camera {incident.CameraId} sent observations again at {seenAt:O}"), events));
-        }
+        var events = new List<TracedIncidentEvent>();
+        var resolved = Append(incident, IncidentEventType.Resolved, now,
+            string.Create(CultureInfo.InvariantCulture, $"camera {incident.CameraId} sent observations again at {seenAt:O}"), events);
+        await IncidentStore.AppendAsync(connection, events, [resolved], cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return 1;
     }
 
     /// <summary>Adds fusion's next event of <paramref name="type"/> to <paramref name="incident"/>'s history; returns the incident after it.</summary>
@@ -225,6 +330,15 @@ public sealed partial class IncidentHousekeeping(
         return IncidentProjection.Apply(incident, e);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Incident housekeeping failed; trying again at the next interval")]
-    private partial void LogFailed(Exception error);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Incident housekeeping's {Job} was interrupted by a transient database error; trying again at the next interval")]
+    private partial void LogJobInterrupted(Exception error, string job);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Incident housekeeping's {Job} failed; trying again at the next interval")]
+    private partial void LogJobFailed(Exception error, string job);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Camera-offline housekeeping ({Step}) for camera {CameraId} of organization {OrgId} was interrupted by a transient database error; the other cameras go on, this one is tried again at the next interval")]
+    private partial void LogCameraInterrupted(Exception error, string step, string? cameraId, string orgId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Camera-offline housekeeping ({Step}) failed for camera {CameraId} of organization {OrgId}; the other cameras go on, this one is tried again at the next interval")]
+    private partial void LogCameraFailed(Exception error, string step, string? cameraId, string orgId);
 }
