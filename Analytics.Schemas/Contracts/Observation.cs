@@ -87,9 +87,12 @@ public sealed record AffectTelemetry : Observation
     public required string ZoneId { get; init; }
 
     // An ephemeral slot the edge device assigns per session so samples of one subject can be
-    // averaged; it is never an identity. The platform keeps it only in memory for the current
-    // aggregation window and never stores it, so nothing can be tracked across sessions.
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Ephemeral anonymous per-session slot, never an identity; used only in memory, never stored.")]
+    // averaged; it is never an identity. Ingest never stores it: before anything is written it
+    // replaces it with a keyed pseudonym (Services/Analytics.Ingest/Observations/SubjectPseudonyms.cs),
+    // HMAC-SHA256 under a random per-organization secret for the UTC day of occurredAt. The secret
+    // rotates daily and is destroyed once its day is more than a day old, so after that no stored
+    // value can be tied to this key, nor a day's pseudonyms to another day's.
+    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Ephemeral anonymous per-session slot, never an identity. The value sent is never stored: ingest replaces it with a keyed pseudonym (p_ and 32 hex digits: HMAC-SHA256 under a random per-organization secret for the UTC day of occurredAt), the same for one slot all day. Secrets rotate daily and are destroyed once their day is more than a day old (within the hour after 00:00 UTC two days on); a sample arriving after that gets a fresh secret and no longer groups with its day's earlier samples.")]
     public required string SubjectKey { get; init; }
 
     [Range(0.0, 1.0), Description("Engagement in [0, 1].")]

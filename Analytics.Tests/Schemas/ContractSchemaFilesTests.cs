@@ -136,6 +136,7 @@ public sealed class ContractSchemaFilesTests
 
         Assert.Equal(-1, (double)affect["valence"]!["minimum"]!);
         Assert.Contains("never stored", (string?)affect["subjectKey"]!["description"], StringComparison.Ordinal);
+        Assert.Contains("keyed pseudonym", (string?)affect["subjectKey"]!["description"], StringComparison.Ordinal);
         Assert.Contains("except for incidents the platform raises", (string?)incident["signalIds"]!["description"], StringComparison.Ordinal);
         Assert.Equal(["open", "acknowledged", "resolved"], incident["status"]!["enum"]!.AsArray().Select(node => (string?)node));
         Assert.Equal(["antitheft", "safety", "education", "platform"], signal["domain"]!["enum"]!.AsArray().Select(node => (string?)node));

@@ -9,6 +9,7 @@ builder.AddAnalyticsDataSource();
 builder.AddApiKeyAuthentication();
 builder.AddValidatedSettings<IngestSettings>(IngestSettings.SectionName);
 builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<SubjectKeySecrets>();
 builder.Services.AddSingleton<ObservationWriter>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ObservationWriter>());
 builder.Services.AddHostedService<ObservationLogMaintenance>();

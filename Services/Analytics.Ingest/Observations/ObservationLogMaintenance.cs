@@ -6,10 +6,13 @@ namespace Analytics.Ingest.Observations;
 
 /// <summary>
 /// Keeps the observation log's daily partitions a week ahead of the clock and drops those past
-/// the retention, and deletes affect telemetry past its shorter retention, at start and then hourly. Ingest owns it because ingest is the log's writer.
+/// the retention, deletes affect telemetry past its shorter retention, and destroys the subject key
+/// secrets of days past theirs (<see cref="SubjectKeySecrets.DestroyExpiredAsync"/>), at start and then
+/// hourly. Ingest owns it because ingest is the log's writer and the secrets' only user.
 /// </summary>
 public sealed partial class ObservationLogMaintenance(
     NpgsqlDataSource dataSource,
+    SubjectKeySecrets subjectKeySecrets,
     IOptions<IngestSettings> settings,
     ILogger<ObservationLogMaintenance> logger) : BackgroundService
 {
@@ -38,10 +41,23 @@ public sealed partial class ObservationLogMaintenance(
                 // Partitions exist a week ahead, so an hour's failure costs nothing yet.
                 LogMaintenanceFailed(e);
             }
+            try
+            {
+                // On its own, so a failure of the log's maintenance never keeps a secret alive.
+                await subjectKeySecrets.DestroyExpiredAsync(stoppingToken);
+            }
+            catch (NpgsqlException e)
+            {
+                // Ingest has already forgotten them and never uses them again; the rows go next hour.
+                LogSecretDestructionFailed(e);
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Observation log maintenance failed; retrying in an hour")]
     private partial void LogMaintenanceFailed(Exception error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Destroying expired subject key secrets failed; retrying in an hour")]
+    private partial void LogSecretDestructionFailed(Exception error);
 }

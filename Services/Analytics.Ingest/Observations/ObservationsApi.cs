@@ -41,7 +41,7 @@ public static class ObservationsApi
     }
 
     public static async Task<Results<Ok<IngestAccepted>, ProblemHttpResult>> IngestAsync(
-        HttpContext context, ObservationWriter writer, IOptions<IngestSettings> options, TimeProvider clock)
+        HttpContext context, ObservationWriter writer, SubjectKeySecrets subjectKeySecrets, IOptions<IngestSettings> options, TimeProvider clock)
     {
         var settings = options.Value;
         var orgId = context.User.OrgId();
@@ -92,7 +92,19 @@ public static class ObservationsApi
                 return Rejected("invalid", [.. invalid.Select(p => new ObservationProblem(ObservationBatch.IndexOf(p.Path), p.Path, p.Message))]);
             }
 
-            rows = ToRows(orgId, batch, json, clock);
+            // Subject keys are never stored: the batch's affect samples are written with pseudonyms
+            // under their days' secrets, and without those secrets nothing of the batch is written.
+            BatchSubjectSecrets? subjectSecrets;
+            try
+            {
+                subjectSecrets = await subjectKeySecrets.ForBatchAsync(orgId, observations, context.RequestAborted);
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+            {
+                return Unavailable(context, retryAfterSeconds: 2, "The database could not provide the subject key secret; nothing of this batch was stored.");
+            }
+
+            rows = ToRows(orgId, batch, body.AsSpan(0, length), subjectSecrets, clock);
             cameras = CamerasOf(orgId, observations);
         }
         finally
@@ -154,7 +166,7 @@ public static class ObservationsApi
         }
     }
 
-    private static LogRows ToRows(string orgId, ObservationBatch batch, ReadOnlySpan<byte> body, TimeProvider clock)
+    private static LogRows ToRows(string orgId, ObservationBatch batch, ReadOnlySpan<byte> body, BatchSubjectSecrets? subjectSecrets, TimeProvider clock)
     {
         // Every stored event keeps the trace of the request that brought it, so the way from
         // ingest to signal (and on to incident and notification) shows as one trace.
@@ -172,7 +184,14 @@ public static class ObservationsApi
             {
                 var observation = observations[i];
                 var (type, verbatim) = (EventTypes.Of(observation), batch.Verbatim[i]);
-                if (verbatim.Equals(default(Range)))
+                // Only a batch with affect samples has secrets, so track updates pay nothing here.
+                if (subjectSecrets is not null && observation is AffectTelemetry sample)
+                {
+                    rows.Add(
+                        ids[i], orgId, type, observation.SchemaVersion, observation.CameraId, observation.OccurredAt,
+                        traceParent, traceState, subjectSecrets.Pseudonymize(sample), AnalyticsJsonContext.Default.Observation);
+                }
+                else if (verbatim.Equals(default(Range)))
                 {
                     rows.Add(
                         ids[i], orgId, type, observation.SchemaVersion, observation.CameraId, observation.OccurredAt,
