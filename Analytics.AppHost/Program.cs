@@ -12,31 +12,38 @@ var migrations = builder.AddProject<Projects.Analytics_Migrations>(ResourceNames
     .WithReference(database)
     .WaitFor(database);
 
+// Ingest writes the idle fallback's closes into the log; the rule services read Rules for lateness.
 var ingest = builder.AddProject<Projects.Analytics_Ingest>(ResourceNames.Ingest)
     .WithServiceImage()
     .WithReference(database).WaitForCompletion(migrations)
     .WithHttpHealthCheck("/health")
-    .WithDevelopmentApiKey();
+    .WithDevelopmentApiKey()
+    .WithSettingsSection(RulesSettings.SectionName);
 
 builder.AddProject<Projects.Analytics_Antitheft>(ResourceNames.Antitheft)
     .WithServiceImage()
     .WithReference(database).WaitForCompletion(migrations)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithSettingsSection(RulesSettings.SectionName);
 
 builder.AddProject<Projects.Analytics_Safety>(ResourceNames.Safety)
     .WithServiceImage()
     .WithReference(database).WaitForCompletion(migrations)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithSettingsSection(RulesSettings.SectionName);
 
 builder.AddProject<Projects.Analytics_Education>(ResourceNames.Education)
     .WithServiceImage()
     .WithReference(database).WaitForCompletion(migrations)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithSettingsSection(RulesSettings.SectionName);
 
+// Its correlations (Fusion:Correlations) reach the API too: they name kinds a silence may match.
 builder.AddProject<Projects.Analytics_Fusion>(ResourceNames.Fusion)
     .WithServiceImage()
     .WithReference(database).WaitForCompletion(migrations)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithSettingsSection(FusionSettings.SectionName);
 
 // Its SMTP server, quota and retry settings come from the AppHost's Notifier section.
 builder.AddProject<Projects.Analytics_Notifier>(ResourceNames.Notifier)
@@ -50,6 +57,7 @@ builder.AddProject<Projects.Analytics_Api>(ResourceNames.Api)
     .WithReference(database).WaitForCompletion(migrations)
     .WithHttpHealthCheck("/health")
     .WithDevelopmentApiKey()
+    .WithSettingsSection(FusionSettings.SectionName)
     .WithExternalHttpEndpoints();
 
 // Scripted store, warehouse and classroom scenes streamed to ingest as dev-org, so a local run

@@ -51,5 +51,13 @@ public sealed class CorrelationRule : IValidatableObject
                 $"{SettingsValidator.KeyOf(validationContext, nameof(Kinds))} must list at least two different signal kinds, was [{string.Join(", ", Kinds)}]",
                 [nameof(Kinds)]);
         }
+
+        var unknown = Kinds.Where(kind => RuleCatalog.Find(kind) is null).ToList();
+        if (unknown.Count > 0)
+        {
+            yield return new ValidationResult(
+                $"{SettingsValidator.KeyOf(validationContext, nameof(Kinds))} must name signal kinds of the rules ({string.Join(", ", RuleCatalog.SignalKinds)}), but {string.Join(", ", unknown)} is not one",
+                [nameof(Kinds)]);
+        }
     }
 }

@@ -5,6 +5,7 @@ using Analytics.Api.Schemas;
 using Analytics.Api.Silences;
 using Analytics.Api.Sites;
 using Analytics.Api.Zones;
+using Analytics.Schemas.Settings;
 using Analytics.Tenancy;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -12,6 +13,8 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddAnalyticsDataSource();
 builder.AddApiKeyAuthentication();
+// Fusion's correlations name incident kinds a silence may match.
+builder.AddValidatedSettings<FusionSettings>(FusionSettings.SectionName);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddOpenApi();
 

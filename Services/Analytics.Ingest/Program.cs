@@ -8,11 +8,14 @@ builder.AddServiceDefaults();
 builder.AddAnalyticsDataSource();
 builder.AddApiKeyAuthentication();
 builder.AddValidatedSettings<IngestSettings>(IngestSettings.SectionName);
+builder.AddValidatedSettings<RulesSettings>(RulesSettings.SectionName);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<SubjectKeySecrets>();
 builder.Services.AddSingleton<ObservationWriter>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ObservationWriter>());
 builder.Services.AddHostedService<ObservationLogMaintenance>();
+builder.Services.AddSingleton<CameraIdleWatcher>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<CameraIdleWatcher>());
 
 var app = builder.Build();
 

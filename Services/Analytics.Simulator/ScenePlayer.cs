@@ -10,7 +10,11 @@ namespace Analytics.Simulator;
 /// <summary>
 /// Plays every configured scene on every camera in real time: each tick renders the frames whose
 /// event time has come (event time = scene start + frame time, the start being the wall clock when
-/// the play-through began) and posts them. Looped scenes restart, with new track ids, when they end.
+/// the play-through began) and posts them, with a heartbeat per camera after its frames, as an
+/// edge device should: "everything up to now is sent", so a quiet camera's behaviours complete.
+/// Looped scenes restart, with new track ids, when they end; scenes that do not loop keep sending
+/// heartbeats for <see cref="QuietAfterEnd"/>, so their last behaviours (a classroom's last window)
+/// complete before the simulator stops.
 /// </summary>
 public sealed partial class ScenePlayer(
     IOptions<SimulatorSettings> options,
@@ -24,6 +28,9 @@ public sealed partial class ScenePlayer(
     // Keeps one request well under ingest's default 5000 observations.
     private const int MaxPerRequest = 2000;
     private static readonly TimeSpan _progressEvery = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long heartbeats go on after every scene ended: past a classroom window and every exit grace.</summary>
+    public static readonly TimeSpan QuietAfterEnd = TimeSpan.FromSeconds(SimulatedScenes.ClassroomWindowSeconds + 10);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -41,6 +48,7 @@ public sealed partial class ScenePlayer(
         var clock = Stopwatch.StartNew();
         var lastProgress = TimeSpan.Zero;
         long lastSent = 0;
+        DateTimeOffset? allFinishedAt = null;
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(settings.BatchMilliseconds), time);
         do
         {
@@ -55,6 +63,18 @@ public sealed partial class ScenePlayer(
                     playing[i] = play = Play(settings, play.Scene, play.Camera, play.Run + 1, now);
                     play.RenderUntil(now, batch);
                 }
+            }
+
+            // Each camera's frames up to now are in this batch (or were sent before it).
+            foreach (var play in playing)
+            {
+                batch.Add(new CameraHeartbeat
+                {
+                    SchemaVersion = EventTypes.CurrentVersion.CameraHeartbeat,
+                    SiteId = play.Script.SiteId,
+                    CameraId = play.Script.CameraId,
+                    OccurredAt = now,
+                });
             }
 
             try
@@ -84,7 +104,11 @@ public sealed partial class ScenePlayer(
 
             if (playing.TrueForAll(p => p.Finished))
             {
-                break;
+                allFinishedAt ??= now;
+                if (now - allFinishedAt >= QuietAfterEnd)
+                {
+                    break;
+                }
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));

@@ -1,8 +1,10 @@
 using System.Text.Json;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Serialization;
+using Analytics.Schemas.Settings;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Analytics.Api.Silences;
@@ -62,7 +64,7 @@ public static class SilencesApi
     }
 
     public static async Task<Results<Created<Silence>, ProblemHttpResult>> CreateAsync(
-        HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, SilenceRequest request)
+        HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, IOptions<FusionSettings> fusion, SilenceRequest request)
     {
         var now = clock.GetUtcNow();
         var silence = new Silence
@@ -79,7 +81,13 @@ public static class SilencesApi
             CreatedBy = context.User.Actor(),
             CreatedAt = now,
         };
-        var problems = ContractValidator.Validate(silence, now);
+        var problems = ContractValidator.Validate(silence, now).ToList();
+        // The kinds come from the rules and fusion's correlations, which the contract cannot know.
+        var known = IncidentKinds.Known(fusion.Value.Correlations.Select(c => c.Name));
+        if (silence.Kind is { } kind && !known.Contains(kind, StringComparer.Ordinal))
+        {
+            problems.Add(new ValidationProblem("$.kind", $"must be a kind of incident: one of {string.Join(", ", known)}, was '{kind}'"));
+        }
         if (problems.Count > 0)
         {
             return Problems.Invalid("silence", problems);

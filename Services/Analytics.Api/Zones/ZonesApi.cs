@@ -8,7 +8,15 @@ using Npgsql;
 namespace Analytics.Api.Zones;
 
 /// <summary>A zone as a client sends it; the organization comes from the API key, the id from the URL.</summary>
-public sealed record ZoneRequest(string SiteId, string CameraId, string Name, ZoneKind Kind, IReadOnlyList<Point> Polygon, ActiveHours? Schedule = null);
+public sealed record ZoneRequest(
+    string SiteId,
+    string CameraId,
+    string Name,
+    ZoneKind Kind,
+    IReadOnlyList<Point> Polygon,
+    ActiveHours? Schedule = null,
+    IReadOnlyList<string>? Rules = null,
+    ZoneThresholds? Thresholds = null);
 
 /// <summary>
 /// The caller's zones: polygons in a camera's image that the rules reason about. Every query is
@@ -74,6 +82,8 @@ public static class ZonesApi
             Kind = request.Kind,
             Polygon = request.Polygon,
             Schedule = request.Schedule,
+            Rules = request.Rules,
+            Thresholds = request.Thresholds,
         };
         var problems = ContractValidator.Validate(zone, clock);
         if (problems.Count > 0)

@@ -95,7 +95,7 @@ public sealed partial class IncidentHousekeeping(
         return quietOnes.Count;
     }
 
-    public const string CameraOfflineKind = "camera_offline";
+    public const string CameraOfflineKind = IncidentKinds.CameraOffline;
 
     private sealed record SilentCamera(string OrgId, string CameraId, string SiteId, DateTimeOffset LastSeenAt, int Threshold);
 

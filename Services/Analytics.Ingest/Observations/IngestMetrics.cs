@@ -19,6 +19,9 @@ internal static class IngestMetrics
     public static readonly Counter<long> RejectedBatches = Meter.CreateCounter<long>(
         "analytics.ingest.batches.rejected", "{batch}", "Batches refused as a whole, by reason");
 
+    public static readonly Counter<long> IdleCloses = Meter.CreateCounter<long>(
+        "analytics.ingest.cameras.idle_closed", "{camera}", "Cameras closed by the idle fallback: silent for Rules:IdleTimeoutSeconds, heartbeats included");
+
     public static readonly Counter<long> QueueFull = Meter.CreateCounter<long>(
         "analytics.ingest.queue.full", "{batch}", "Batches answered 503 because the write queue was full");
 

@@ -25,7 +25,7 @@ public sealed partial class ObservationWriter(
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private long _queuedObservations;
 
-    private sealed record PendingWrite(LogRows Rows, IReadOnlySet<(string OrgId, string CameraId)> Cameras, TaskCompletionSource Committed, ActivityContext? Request);
+    private sealed record PendingWrite(LogRows Rows, IReadOnlyDictionary<(string OrgId, string CameraId), DateTimeOffset> Cameras, TaskCompletionSource Committed, ActivityContext? Request);
 
     /// <summary>Observations accepted but not yet committed; bounded by <see cref="IngestSettings.WriteQueueCapacity"/>.</summary>
     public long QueuedObservations => Interlocked.Read(ref _queuedObservations);
@@ -35,7 +35,9 @@ public sealed partial class ObservationWriter(
     /// are read until the returned task completes, and not after.
     /// </summary>
     /// <exception cref="WriteQueueFullException">Accepting the rows would exceed the queue's capacity.</exception>
-    public Task WriteAsync(LogRows rows, IReadOnlySet<(string OrgId, string CameraId)> cameras)
+    /// <param name="rows">The batch's rows.</param>
+    /// <param name="cameras">The batch's cameras with their newest event times, recorded with the commit (<see cref="CameraActivity"/>).</param>
+    public Task WriteAsync(LogRows rows, IReadOnlyDictionary<(string OrgId, string CameraId), DateTimeOffset> cameras)
     {
         if (Interlocked.Add(ref _queuedObservations, rows.Count) > settings.Value.WriteQueueCapacity)
         {
@@ -85,13 +87,19 @@ public sealed partial class ObservationWriter(
     private sealed class Round
     {
         public List<PendingWrite> Requests { get; } = [];
-        public HashSet<(string OrgId, string CameraId)> Cameras { get; } = [];
+        public Dictionary<(string OrgId, string CameraId), DateTimeOffset> Cameras { get; } = [];
         public int Count { get; private set; }
 
         public void Add(PendingWrite pending)
         {
             Requests.Add(pending);
-            Cameras.UnionWith(pending.Cameras);
+            foreach (var (camera, newest) in pending.Cameras)
+            {
+                if (!Cameras.TryGetValue(camera, out var known) || newest > known)
+                {
+                    Cameras[camera] = newest;
+                }
+            }
             Count += pending.Rows.Count;
         }
     }

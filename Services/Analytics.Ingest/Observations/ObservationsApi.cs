@@ -67,7 +67,7 @@ public static class ObservationsApi
         }
 
         LogRows rows;
-        HashSet<(string, string)> cameras;
+        Dictionary<(string OrgId, string CameraId), DateTimeOffset> cameras;
         try
         {
             var json = body.AsSpan(0, length);
@@ -215,8 +215,20 @@ public static class ObservationsApi
         }
     }
 
-    private static HashSet<(string OrgId, string CameraId)> CamerasOf(string orgId, IReadOnlyList<Observation> observations) =>
-        observations.Select(observation => (orgId, observation.CameraId)).ToHashSet();
+    /// <summary>The batch's cameras, each with its newest event time (heartbeats included).</summary>
+    private static Dictionary<(string OrgId, string CameraId), DateTimeOffset> CamerasOf(string orgId, IReadOnlyList<Observation> observations)
+    {
+        var cameras = new Dictionary<(string OrgId, string CameraId), DateTimeOffset>();
+        foreach (var observation in observations)
+        {
+            ref var newest = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(cameras, (orgId, observation.CameraId), out _);
+            if (observation.OccurredAt > newest)
+            {
+                newest = observation.OccurredAt;
+            }
+        }
+        return cameras;
+    }
 
     private static bool IsNdjson(string? contentType) =>
         contentType is not null && contentType.StartsWith(NdjsonMediaType, StringComparison.OrdinalIgnoreCase);
