@@ -13,7 +13,7 @@ builder.AddServiceDefaults();
 builder.AddAnalyticsDataSource();
 builder.AddApiKeyAuthentication();
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddOpenApi();
+builder.Services.AddOpenApi(options => options.AddTimestampSchemas());
 
 var app = builder.Build();
 
