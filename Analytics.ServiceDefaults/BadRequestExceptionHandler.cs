@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Analytics.Schemas.Contracts;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 
@@ -6,7 +8,9 @@ namespace Microsoft.Extensions.Hosting;
 /// <summary>
 /// A request the framework could not read (malformed or incomplete JSON body, a body over the
 /// size limit) is the caller's mistake: answer its status with problem+json saying what was
-/// wrong, instead of the 500 an unhandled exception becomes.
+/// wrong, instead of the 500 an unhandled exception becomes. A JSON value that could not be read
+/// (a timestamp that is not RFC 3339, say) is also listed in <c>errors</c> at its JSON path, as
+/// the resource APIs list the problems they find.
 /// </summary>
 internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
 {
@@ -17,7 +21,7 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
             return false;
         }
         httpContext.Response.StatusCode = badRequest.StatusCode;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
+        var context = new ProblemDetailsContext
         {
             HttpContext = httpContext,
             Exception = exception,
@@ -27,6 +31,18 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
                 Title = "The request could not be read",
                 Detail = badRequest.InnerException is { } inner ? $"{badRequest.Message} {inner.Message}" : badRequest.Message,
             },
-        });
+        };
+        if (badRequest.InnerException is JsonException { Path: { } path } json)
+        {
+            context.ProblemDetails.Extensions["errors"] = new[] { new ValidationProblem(path, FirstSentence(json.Message)) };
+        }
+        return await problems.TryWriteAsync(context);
+    }
+
+    // The serializer's own messages end in " Path: $.x | LineNumber: ..."; the path has its own field.
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        return cut > 0 ? message[..cut].TrimEnd() : message;
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -54,6 +55,9 @@ public static class Extensions
 
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        // By default only Development throws for a body that cannot be bound, so elsewhere the caller
+        // got a bare 400; thrown, the handler above names what was wrong in every environment.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.ConfigureHttpJsonOptions(options => UsePlatformJson(options.SerializerOptions));
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
@@ -173,6 +177,12 @@ public static class Extensions
         options.AllowOutOfOrderMetadataProperties = platform.AllowOutOfOrderMetadataProperties;
         options.RespectNullableAnnotations = platform.RespectNullableAnnotations;
         options.RespectRequiredConstructorParameters = platform.RespectRequiredConstructorParameters;
+        // The context's converters (strict RFC 3339 timestamps) apply only to options that carry
+        // them, and request records outside the context are read with these options too.
+        foreach (var converter in platform.Converters)
+        {
+            options.Converters.Add(converter);
+        }
         options.TypeInfoResolverChain.Insert(0, AnalyticsJsonContext.Default);
     }
 

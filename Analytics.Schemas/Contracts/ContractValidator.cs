@@ -392,6 +392,9 @@ public static class ContractValidator
             _ => channel.ToString(),
         };
 
+        // The wire takes any offset and its readers (Rfc3339) convert it to UTC, so a value read
+        // from JSON always passes the offset check below; what it catches is a value built in code
+        // with a local offset, which keys, comparisons and stored copies must never see.
         private bool Utc(string path, string name, DateTimeOffset value)
         {
             if (value == default)
@@ -853,6 +856,7 @@ public static class ContractValidator
         }
 
         /// <returns>Whether the timestamp is valid, so callers can compare it with others.</returns>
+        /// <remarks>The offset check is the one of <see cref="Utc"/>: values read from JSON are already UTC.</remarks>
         private bool Timestamp(string path, string name, DateTimeOffset value)
         {
             if (value == default)

@@ -30,7 +30,7 @@ public abstract record Observation
     public required string CameraId { get; init; }
 
     [JsonPropertyOrder(-1)]
-    [Description("When the frame was captured, UTC (offset +00:00).")]
+    [Description("When the frame was captured, UTC.")]
     public required DateTimeOffset OccurredAt { get; init; }
 }
 

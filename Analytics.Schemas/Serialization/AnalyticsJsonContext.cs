@@ -20,7 +20,10 @@ namespace Analytics.Schemas.Serialization;
     AllowOutOfOrderMetadataProperties = true,
     // A null or missing value for a non-nullable member is a broken producer; fail at the edge.
     RespectNullableAnnotations = true,
-    RespectRequiredConstructorParameters = true)]
+    RespectRequiredConstructorParameters = true,
+    // Timestamps are RFC 3339 with an offset, read as UTC; the built-in reading takes any ISO 8601
+    // form and puts a bare date or an offset-less time in the server's zone.
+    Converters = [typeof(Rfc3339DateTimeOffsetConverter)])]
 [JsonSerializable(typeof(Observation))]
 [JsonSerializable(typeof(TrackUpdate))]
 [JsonSerializable(typeof(ZoneHit))]

@@ -71,10 +71,15 @@ public static class ContractSchemas
         return contract.TypeInfo.GetJsonSchemaAsNode(exporterOptions);
     }
 
-    // A payload is raw JSON to the serializer, but the platform only accepts objects.
     private static JsonNode Annotate(JsonSchemaExporterContext context, JsonNode schema)
     {
-        var node = context.TypeInfo.Type == typeof(JsonElement) ? new JsonObject { ["type"] = "object" } : schema;
+        var type = context.TypeInfo.Type;
+        var isTimestamp = type == typeof(DateTimeOffset) || type == typeof(DateTimeOffset?);
+        // A payload is raw JSON to the serializer, but the platform only accepts objects. A
+        // timestamp has a custom converter (Rfc3339), of which the exporter knows nothing.
+        var node = type == typeof(JsonElement) ? new JsonObject { ["type"] = "object" }
+            : isTimestamp ? Timestamp(nullable: type == typeof(DateTimeOffset?))
+            : schema;
         if (node is not JsonObject keywords)
         {
             return node;
@@ -82,7 +87,11 @@ public static class ContractSchemas
 
         var property = context.PropertyInfo?.AttributeProvider;
         var description = Attribute<DescriptionAttribute>(property)?.Description
-            ?? (context.PropertyInfo is null ? context.TypeInfo.Type.GetCustomAttribute<DescriptionAttribute>(inherit: false)?.Description : null);
+            ?? (context.PropertyInfo is null ? type.GetCustomAttribute<DescriptionAttribute>(inherit: false)?.Description : null);
+        if (isTimestamp)
+        {
+            description = description is null ? Rfc3339.Description : $"{description} {Rfc3339.Description}";
+        }
         if (description is not null)
         {
             keywords["description"] = description;
@@ -129,6 +138,15 @@ public static class ContractSchemas
 
         return keywords;
     }
+
+    // "format": "date-time" is RFC 3339 already, but validators treat format as a note unless told
+    // otherwise; the pattern makes every validator hold a timestamp to the shape ingest accepts.
+    private static JsonObject Timestamp(bool nullable) => new()
+    {
+        ["type"] = nullable ? new JsonArray("string", "null") : "string",
+        ["format"] = "date-time",
+        ["pattern"] = Rfc3339.Pattern,
+    };
 
     private static JsonObject AddRootKeywords(Contract contract, JsonNode schema)
     {

@@ -12,9 +12,10 @@ namespace Analytics.Schemas.Serialization;
 /// garbage per observation, the largest single cost of ingest and of a rule service under load.
 /// Track updates and affect telemetry as the serializer writes them (and as edge trackers send
 /// them) are read here directly, and strings that repeat (sites, cameras, classes, flags, zones) are
-/// reused instead of allocated again. Anything else (another kind, an unknown, repeated, missing or
-/// differently spelled property, a null, an escaped name) is left to the serializer, whose answer
-/// or error stands.
+/// reused instead of allocated again. Timestamps are read with <see cref="Rfc3339"/>, as the
+/// serializer reads them. Anything else (another kind, an unknown, repeated, missing or differently
+/// spelled property, a null, an escaped name, a time with an offset other than UTC) is left to the
+/// serializer, whose answer or error stands.
 /// </summary>
 /// <remarks>Not thread-safe: its string table is its own. Use one per reader thread.</remarks>
 public sealed class ObservationDecoder
@@ -232,8 +233,12 @@ public sealed class ObservationDecoder
     private static bool TryInt32(ref Utf8JsonReader reader, ref int? value) =>
         value is null && reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var number) && Fill(ref value, number);
 
+    // Only a time written in UTC is read here: ingest stores what this reads as sent, and a stored
+    // copy should say the instant as the platform writes it. Another offset (or an escape) is the
+    // serializer's to read and convert; the item is then written again.
     private static bool TryDateTimeOffset(ref Utf8JsonReader reader, ref DateTimeOffset? value) =>
-        value is null && reader.TokenType == JsonTokenType.String && reader.TryGetDateTimeOffset(out var time) && Fill(ref value, time);
+        value is null && reader.TokenType == JsonTokenType.String && !reader.ValueIsEscaped
+        && Rfc3339.TryParse(reader.ValueSpan, out var time, out var offset) && offset == TimeSpan.Zero && Fill(ref value, time);
 
     private bool TryString(ref Utf8JsonReader reader, ref string? value, bool intern = true)
     {

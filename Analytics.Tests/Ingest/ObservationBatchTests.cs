@@ -38,6 +38,9 @@ public sealed class ObservationBatchTests
         { "[" + Track.Replace("\"objectClass\"", "\"ObjectClass\"", StringComparison.Ordinal) + "]", [false] },
         { "[" + Track.Replace(",\"attributes\":[\"no_helmet\"]", "", StringComparison.Ordinal) + "]", [true] },
         { "[" + Track.Replace("\"t-1\"", "\"t-\\u00e9\"", StringComparison.Ordinal) + "]", [true] },
+        // Another offset is read as the UTC instant it names, and stored as the serializer writes it, in UTC.
+        { "[" + Track.Replace("2026-11-25T03:00:00.5+00:00", "2026-11-25T05:00:00.5+02:00", StringComparison.Ordinal) + "]", [false] },
+        { "[" + Track.Replace("2026-11-25T03:00:00.5+00:00", "2026-11-25t03:00:00.5z", StringComparison.Ordinal) + "]", [true] },
     };
 
     [Theory]
@@ -71,6 +74,9 @@ public sealed class ObservationBatchTests
         Encoding.UTF8.GetBytes("[" + Track.Replace("0.9", "\"0.9\"", StringComparison.Ordinal) + "]"),
         Encoding.UTF8.GetBytes($"[{Track},{Zone.Replace("\"enter\"", "\"sideways\"", StringComparison.Ordinal)}]"),
         Encoding.UTF8.GetBytes("{}"),
+        // A timestamp that is not RFC 3339: a date alone, a time without an offset.
+        Encoding.UTF8.GetBytes($"[{Affect},{Track.Replace("2026-11-25T03:00:00.5+00:00", "2026-11-25", StringComparison.Ordinal)}]"),
+        Encoding.UTF8.GetBytes($"[{Track.Replace("2026-11-25T03:00:00.5+00:00", "2026-11-25T03:00:00.5", StringComparison.Ordinal)}]"),
         // A track id, a site id and a subject key that are not UTF-8.
         NotUtf8(Track.Replace("t-1", "t-\u0001", StringComparison.Ordinal)),
         NotUtf8(Track.Replace("s-1", "s-\u0001", StringComparison.Ordinal)),
@@ -88,6 +94,24 @@ public sealed class ObservationBatchTests
         var problem = Assert.Single(batch.Problems);
         Assert.Equal(serializer.Path ?? "$", problem.Path);
         Assert.StartsWith(serializer.Message.Split(". Path:")[0], problem.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("2026-11-25")]
+    [InlineData("2026-11-25T03:00:00")]
+    [InlineData("2026-11-25 03:00:00Z")]
+    public void Refuses_a_timestamp_that_is_not_rfc_3339_at_its_path_in_json_and_ndjson(string occurredAt)
+    {
+        var bad = Zone.Replace("2026-11-25T03:00:00Z", occurredAt, StringComparison.Ordinal);
+
+        var array = Assert.Single(ObservationBatch.ReadArray(Encoding.UTF8.GetBytes($"[{Track},{bad}]")).Problems);
+        var ndjson = Assert.Single(ObservationBatch.ReadNdjson(Encoding.UTF8.GetBytes($"{Track}\n{bad}")).Problems);
+
+        Assert.Equal((1, "$[1].occurredAt"), (array.Index, array.Path));
+        Assert.Equal((1, "$[1].occurredAt"), (ndjson.Index, ndjson.Path));
+        Assert.StartsWith(Rfc3339.Requirement, array.Reason, StringComparison.Ordinal);
+        Assert.StartsWith(Rfc3339.Requirement, ndjson.Reason, StringComparison.Ordinal);
+        Assert.Contains(occurredAt, array.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

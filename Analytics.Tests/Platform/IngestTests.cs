@@ -101,6 +101,55 @@ public sealed class IngestTests(PlatformFixture platform)
         Assert.Empty(await StoredAsync(orgId));
     }
 
+    public static TheoryData<string> NotRfc3339 => new()
+    {
+        DateTimeOffset.UtcNow.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
+    };
+
+    [Theory]
+    [MemberData(nameof(NotRfc3339))]
+    public async Task A_timestamp_without_an_offset_is_refused_at_its_path_and_nothing_is_stored(string occurredAt)
+    {
+        var (orgId, key) = await platform.CreateOrganizationAsync();
+        using var client = Client(key);
+        var bad = Track("cam-1", "t-2").Replace($"\"occurredAt\":\"{Now}\"", $"\"occurredAt\":\"{occurredAt}\"", StringComparison.Ordinal);
+
+        using var json = await client.PostAsync("/v1/observations", Json($"[{Track("cam-1", "t-1")},{bad}]"));
+        using var ndjson = await client.PostAsync("/v1/observations", new StringContent($"{Track("cam-1", "t-1")}\n{bad}\n", Encoding.UTF8, "application/x-ndjson"));
+
+        foreach (var response in new[] { json, ndjson })
+        {
+            var problem = await ProblemAssert.IsAsync(response, HttpStatusCode.BadRequest);
+            var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
+            Assert.Equal("$[1].occurredAt", error.GetProperty("path").GetString());
+            Assert.Equal(1, error.GetProperty("index").GetInt32());
+            Assert.StartsWith("must be an RFC 3339 date-time with Z or an offset, e.g. 2026-11-24T10:00:00Z", error.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        }
+        Assert.Empty(await StoredAsync(orgId));
+    }
+
+    [Fact]
+    public async Task A_timestamp_with_an_offset_is_stored_as_the_utc_instant_it_names()
+    {
+        var (orgId, key) = await platform.CreateOrganizationAsync();
+        using var client = Client(key);
+        var utc = DateTimeOffset.UtcNow.AddSeconds(-5);
+        utc = new DateTimeOffset(utc.Ticks - utc.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
+        var local = utc.ToOffset(TimeSpan.FromHours(2)).ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture);
+        var body = Track("cam-1", "t-1").Replace($"\"occurredAt\":\"{Now}\"", $"\"occurredAt\":\"{local}\"", StringComparison.Ordinal);
+
+        using var response = await client.PostAsync("/v1/observations", Json($"[{body}]"));
+
+        await ProblemAssert.SucceededAsync(response);
+        var stored = Assert.Single(await platform.QueryAsync(
+            "SELECT occurred_at, payload FROM observation_log WHERE org_id = $1", orgId,
+            reader => (At: reader.GetFieldValue<DateTimeOffset>(0), Payload: reader.GetFieldValue<byte[]>(1))));
+        Assert.Equal(utc, stored.At);
+        Assert.Equal(utc.ToString("yyyy-MM-dd'T'HH:mm:ss'+00:00'", System.Globalization.CultureInfo.InvariantCulture),
+            JsonDocument.Parse(stored.Payload).RootElement.GetProperty("occurredAt").GetString());
+    }
+
     [Fact]
     public async Task Every_bad_item_is_listed_with_its_index()
     {

@@ -16,7 +16,7 @@ builder.AddApiKeyAuthentication();
 // Fusion's correlations name incident kinds a silence may match.
 builder.AddValidatedSettings<FusionSettings>(FusionSettings.SectionName);
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddOpenApi();
+builder.Services.AddOpenApi(options => options.AddTimestampSchemas());
 
 var app = builder.Build();
 
