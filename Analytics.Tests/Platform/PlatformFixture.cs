@@ -37,6 +37,9 @@ public sealed class PlatformFixture : IAsyncLifetime
     /// <summary>The notifier's quota window, short so a test sees a digest go out.</summary>
     public static readonly TimeSpan QuotaWindow = TimeSpan.FromSeconds(30);
 
+    /// <summary>The idle fallback's timeout on the test platform.</summary>
+    public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(20);
+
     public async Task InitializeAsync()
     {
         using var cts = new CancellationTokenSource(StartupTimeout);
@@ -56,6 +59,9 @@ public sealed class PlatformFixture : IAsyncLifetime
                 "Notifier:Smtp:Host=127.0.0.1",
                 $"Notifier:Smtp:Port={SmtpPort}",
                 "Notifier:Smtp:TimeoutSeconds=5",
+                // Short enough for a test to see the idle fallback close a silent camera, long
+                // enough that no other test's camera falls silent between its posts.
+                $"Rules:IdleTimeoutSeconds={IdleTimeout.TotalSeconds}",
             ], cts.Token);
         KeepLogsQuiet(builder);
         App = await builder.BuildAsync(cts.Token);

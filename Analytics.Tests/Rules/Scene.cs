@@ -27,8 +27,10 @@ public sealed class Scene(int seed = 7, double fps = 10, DateTimeOffset? start =
 
     public IReadOnlyList<Zone> Zones => _script.Zones;
 
-    public Zone Zone(string zoneId, ZoneKind kind, double left, double top, double right, double bottom, ActiveHours? schedule = null) =>
-        _script.Zone(zoneId, kind, left, top, right, bottom, schedule);
+    public Zone Zone(
+        string zoneId, ZoneKind kind, double left, double top, double right, double bottom, ActiveHours? schedule = null,
+        IReadOnlyList<string>? rules = null, ZoneThresholds? thresholds = null) =>
+        _script.Zone(zoneId, kind, left, top, right, bottom, schedule, rules, thresholds);
 
     public SceneScript.Actor Person(string trackId, double x, double y, double atSecond = 0) => _script.Person(trackId, x, y, atSecond);
 

@@ -57,7 +57,9 @@ public sealed class SceneScript
     /// <summary>Frames the scene renders, the first at the start and the last at <see cref="EndSecond"/>.</summary>
     public int FrameCount => (int)Math.Round(EndSecond * Fps) + 1;
 
-    public Zone Zone(string zoneId, ZoneKind kind, double left, double top, double right, double bottom, ActiveHours? schedule = null)
+    public Zone Zone(
+        string zoneId, ZoneKind kind, double left, double top, double right, double bottom, ActiveHours? schedule = null,
+        IReadOnlyList<string>? rules = null, ZoneThresholds? thresholds = null)
     {
         var zone = new Zone
         {
@@ -69,6 +71,8 @@ public sealed class SceneScript
             Kind = kind,
             Polygon = [new(left, top), new(right, top), new(right, bottom), new(left, bottom)],
             Schedule = schedule,
+            Rules = rules,
+            Thresholds = thresholds,
         };
         _zones.Add(zone);
         return zone;

@@ -86,7 +86,7 @@ public static class SilencesApi
         var known = IncidentKinds.Known(fusion.Value.Correlations.Select(c => c.Name));
         if (silence.Kind is { } kind && !known.Contains(kind, StringComparer.Ordinal))
         {
-            problems.Add(new ValidationProblem("$.kind", $"must be a kind of incident: one of {string.Join(", ", known)}, was '{kind}'"));
+            problems.Add(new Analytics.Schemas.Contracts.ValidationProblem("$.kind", $"must be a kind of incident: one of {string.Join(", ", known)}, was '{kind}'"));
         }
         if (problems.Count > 0)
         {
