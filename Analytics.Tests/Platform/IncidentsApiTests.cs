@@ -155,6 +155,16 @@ public sealed class IncidentsApiTests(PlatformFixture platform)
         Assert.Equal(silence.SilenceId, (await GetAsync(api, muted.Id)).SilenceId);
         Assert.False(page.Items.Single(i => i.ZoneId == "vault").Silenced);
 
+        // A misspelled kind would silence nothing: refused, naming the kinds there are.
+        using var misspelled = await api.PostAsJsonAsync("/v1/silences", new { kind = "loiterign", endsAt = DateTimeOffset.UtcNow.AddHours(1) });
+        var kindProblem = await ProblemAssert.InvalidAtAsync(misspelled, "$.kind");
+        Assert.StartsWith("must be a kind of incident: one of loitering, intrusion, product_removal, crowding, missing_ppe, fall, running, low_engagement, distress, fall_in_crowd, suspected_theft, camera_offline, was 'loiterign'", kindProblem, StringComparison.Ordinal);
+        using var correlation = await api.PostAsJsonAsync("/v1/silences", new { kind = "suspected_theft", siteId = "nowhere", endsAt = DateTimeOffset.UtcNow.AddHours(1) });
+        await ProblemAssert.SucceededAsync(correlation);
+        using (await api.DeleteAsync($"/v1/silences/{(await correlation.Content.ReadFromJsonAsync<Silence>(Json))!.SilenceId}"))
+        {
+        }
+
         using var refused = await api.PostAsJsonAsync("/v1/silences", new { endsAt = DateTimeOffset.UtcNow.AddHours(-1) });
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
@@ -184,7 +194,7 @@ public sealed class IncidentsApiTests(PlatformFixture platform)
         using var expired = await api.DeleteAsync($"/v1/silences/{silence.SilenceId}");
         Assert.Equal(HttpStatusCode.OK, expired.StatusCode);
         Assert.Empty(await api.GetFromJsonAsync<List<Silence>>("/v1/silences", Json) ?? []);
-        Assert.Equal(2, (await api.GetFromJsonAsync<List<Silence>>("/v1/silences?all=true", Json) ?? []).Count);
+        Assert.Equal(3, (await api.GetFromJsonAsync<List<Silence>>("/v1/silences?all=true", Json) ?? []).Count);
     }
 
     [Fact]

@@ -136,6 +136,43 @@ public sealed class ZonesApiTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task A_zone_keeps_the_rules_and_thresholds_it_lists_and_an_unknown_rule_is_refused_naming_the_known_ones()
+    {
+        var (_, key) = await platform.CreateOrganizationAsync();
+        using var client = Client(key);
+        await platform.AddCameraAsync(key, "store-1", "cam-1");
+        var polygon = new[] { new { x = 0.1, y = 0.1 }, new { x = 0.4, y = 0.1 }, new { x = 0.4, y = 0.6 } };
+
+        using (var created = await client.PutAsJsonAsync("/v1/zones/hall", new
+        {
+            siteId = "store-1", cameraId = "cam-1", name = "Hall", kind = "workArea", polygon,
+            rules = new[] { "crowding", "loitering" }, thresholds = new { crowdingCount = 20, loiteringSeconds = 600 },
+        }))
+        {
+            await ProblemAssert.SucceededAsync(created);
+        }
+        var zone = await client.GetFromJsonAsync<JsonElement>("/v1/zones/hall");
+        Assert.Equal(["crowding", "loitering"], zone.GetProperty("rules").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(20, zone.GetProperty("thresholds").GetProperty("crowdingCount").GetInt32());
+
+        using var refused = await client.PutAsJsonAsync("/v1/zones/hall", new
+        {
+            siteId = "store-1", cameraId = "cam-1", name = "Hall", kind = "workArea", polygon, rules = new[] { "crowding", "loiter" },
+        });
+
+        var message = await ProblemAssert.InvalidAtAsync(refused, "$.rules[1]");
+        Assert.Equal("must be one of the zone rules loitering, intrusion, product_removal, crowding, missing_ppe, low_engagement, distress, was 'loiter'", message);
+        var unchanged = await client.GetFromJsonAsync<JsonElement>("/v1/zones/hall");
+        Assert.Equal(2, unchanged.GetProperty("rules").GetArrayLength());
+
+        using var badThreshold = await client.PutAsJsonAsync("/v1/zones/hall", new
+        {
+            siteId = "store-1", cameraId = "cam-1", name = "Hall", kind = "workArea", polygon, thresholds = new { crowdingCount = 1 },
+        });
+        Assert.Contains("between 2 and 1000", await ProblemAssert.InvalidAtAsync(badThreshold, "$.thresholds.crowdingCount"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Without_a_key_the_zones_are_401()
     {
         using var client = platform.CreateClient(ResourceNames.Api);

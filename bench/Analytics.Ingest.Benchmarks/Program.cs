@@ -9,6 +9,8 @@
 //   dotnet run -c Release --project bench/Analytics.Ingest.Benchmarks -- [seconds] [clients] [batch]
 //   dotnet run -c Release --project bench/Analytics.Ingest.Benchmarks -- latency [seconds] [observations/s]
 //      (see LatencyBenchmark.cs)
+//   dotnet run -c Release --project bench/Analytics.Ingest.Benchmarks -- catchup [rows]
+//      (see CatchupBenchmark.cs)
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -20,6 +22,12 @@ using Analytics.Schemas.Serialization;
 using Analytics.Tenancy;
 using Aspire.Hosting.Testing;
 using Npgsql;
+
+if (args is ["catchup", ..])
+{
+    await CatchupBenchmark.RunAsync(args[1..]);
+    return;
+}
 
 var latencyMode = args.Length > 0 && args[0] == "latency";
 if (latencyMode)
