@@ -48,8 +48,12 @@ public sealed class CameraIdleWatcherTests(PlatformFixture platform)
         // It sends again and falls silent anew: a second close, with its new newest event time.
         var second = first.AddMinutes(2);
         await PostAsync(ingest, second, "cam-1");
-        clock.SetUtcNow(DateTimeOffset.UtcNow + timeout + TimeSpan.FromSeconds(30));
-        await watcher.CloseIdleAsync(clock.GetUtcNow(), CancellationToken.None);
+        var afterSecond = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        afterSecond.Advance(TimeSpan.FromSeconds(30));
+        await watcher.CloseIdleAsync(afterSecond.GetUtcNow(), CancellationToken.None);
+        Assert.Single(await ClosesAsync(orgId));
+        afterSecond.Advance(timeout);
+        await watcher.CloseIdleAsync(afterSecond.GetUtcNow(), CancellationToken.None);
         Assert.Equal([("cam-1", first), ("cam-1", second)], await ClosesAsync(orgId));
     }
 

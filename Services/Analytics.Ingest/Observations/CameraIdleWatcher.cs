@@ -65,7 +65,7 @@ public sealed partial class CameraIdleWatcher(
         await using (var select = new NpgsqlCommand(
             $"""
             SELECT org_id, camera_id, COALESCE(last_event_at, last_seen_at) FROM camera_activity
-            WHERE last_seen_at < $1 AND (idle_closed_at IS NULL OR idle_closed_at < last_seen_at)
+            WHERE last_seen_at < $1 AND (idle_closed_since IS NULL OR idle_closed_since < last_seen_at)
             ORDER BY last_seen_at LIMIT {BatchSize}
             FOR UPDATE SKIP LOCKED
             """, connection))
@@ -96,12 +96,14 @@ public sealed partial class CameraIdleWatcher(
         }
 
         await using (var mark = new NpgsqlCommand(
-            "UPDATE camera_activity SET idle_closed_at = $3 FROM unnest($1::text[], $2::text[]) AS c (org_id, camera_id) WHERE camera_activity.org_id = c.org_id AND camera_activity.camera_id = c.camera_id",
+            """
+            UPDATE camera_activity SET idle_closed_since = last_seen_at FROM unnest($1::text[], $2::text[]) AS c (org_id, camera_id)
+            WHERE camera_activity.org_id = c.org_id AND camera_activity.camera_id = c.camera_id
+            """,
             connection))
         {
             mark.Parameters.Add(new NpgsqlParameter { Value = idle.Select(c => c.OrgId).ToArray() });
             mark.Parameters.Add(new NpgsqlParameter { Value = idle.Select(c => c.CameraId).ToArray() });
-            mark.Parameters.Add(new NpgsqlParameter { Value = now });
             await mark.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
