@@ -125,14 +125,16 @@ public sealed class SandboxTests(PlatformFixture platform, SandboxedPlatform san
         {
             Assert.Equal(HttpStatusCode.Created, site.StatusCode);
         }
-        using (var camera = await api.PutAsJsonAsync("/v1/cameras/cam-1", new { siteId = "store-1", name = "cam-1" }))
+        // A camera of its own: each camera has its own clock, and the queue test's frames of the
+        // default camera are stamped now, which would make this scene's older frames late there.
+        using (var camera = await api.PutAsJsonAsync("/v1/cameras/cam-loiter", new { siteId = "store-1", name = "cam-loiter" }))
         {
             Assert.Equal(HttpStatusCode.Created, camera.StatusCode);
         }
         using (var zone = await api.PutAsJsonAsync("/v1/zones/shelf-1", new
         {
             siteId = "store-1",
-            cameraId = "cam-1",
+            cameraId = "cam-loiter",
             name = "shelf-1",
             kind = "shelf",
             polygon = new[] { new { x = 0.0, y = 0.0 }, new { x = 0.5, y = 0.0 }, new { x = 0.5, y = 1.0 }, new { x = 0.0, y = 1.0 } },
@@ -142,7 +144,7 @@ public sealed class SandboxTests(PlatformFixture platform, SandboxedPlatform san
         }
         var now = DateTimeOffset.UtcNow;
         var start = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero).AddMinutes(-4);
-        var frames = Enumerable.Range(0, 261).Select(i => TestObservations.Track(start.AddSeconds(i * 0.5), "p-1", 0.2, 0.3)).ToList();
+        var frames = Enumerable.Range(0, 261).Select(i => TestObservations.Track(start.AddSeconds(i * 0.5), "p-1", 0.2, 0.3, camera: "cam-loiter")).ToList();
 
         using var ingest = Authorized(sandboxed.Client(ResourceNames.Ingest));
         using var response = await ingest.PostAsync("/v1/observations", TestObservations.Batch(frames));
@@ -178,7 +180,10 @@ public sealed class SandboxTests(PlatformFixture platform, SandboxedPlatform san
     {
         using var ingest = Authorized(sandboxed.Client(ResourceNames.Ingest));
         var now = DateTimeOffset.UtcNow;
-        List<string> Frames(string track) => [.. Enumerable.Range(0, SandboxedPlatform.MaxItemsPerBatch).Select(i => TestObservations.Track(now.AddSeconds(-i), track, 0.7, 0.3))];
+        // Each batch a camera of its own, in event-time order as a tracker sends it, so no rule
+        // service sees a late observation (which it would log as a warning).
+        List<string> Frames(string track) => [.. Enumerable.Range(0, SandboxedPlatform.MaxItemsPerBatch)
+            .Select(i => TestObservations.Track(now.AddSeconds(i - SandboxedPlatform.MaxItemsPerBatch), track, 0.7, 0.3, camera: $"cam-{track}"))];
 
         // Holding a lock that blocks inserts into the log keeps the first batch in the queue.
         await using var dataSource = await sandboxed.CreateDataSourceAsync();
