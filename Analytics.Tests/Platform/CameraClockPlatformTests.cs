@@ -166,6 +166,40 @@ public sealed class CameraClockPlatformTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task A_restart_replaying_a_cameras_open_dwell_does_not_signal_again_what_ended_before_the_checkpoint()
+    {
+        var (orgId, key) = await platform.CreateOrganizationAsync();
+        var store = await AddZoneAsync(key, "store-1", "store-cam", "shelf-1", ZoneKind.Shelf);
+        var start = WindowStart(DateTimeOffset.UtcNow.AddMinutes(-30));
+        // p-1 stands at the shelf from 0 to 500 s (signalled at 120 s) and leaves; p-2 arrives at
+        // 300 s and is still there at the restart, so the replay re-reads from 300 s, where p-1's
+        // last 200 s look like a dwell of their own.
+        IReadOnlyList<Observation> scene = [.. Dwell(store, start, "p-1", 0, 500), .. Dwell(store, start, "p-2", 300, 700)];
+        scene = [.. scene.OrderBy(o => o.OccurredAt)];
+        using var ingest = platform.CreateClient(ResourceNames.Ingest, key);
+        await PostAsync(ingest, [.. scene.Where(o => o.OccurredAt <= start.AddSeconds(600))]);
+        await WaitForConsumersAsync(orgId);
+        Assert.Contains("store-cam", await ReplayStateAsync(ResourceNames.Antitheft));
+
+        // The rest arrives while the service is down, so its first page after the restart holds
+        // both the replay and new entries.
+        var killed = await platform.KillAsync(ResourceNames.Antitheft);
+        try
+        {
+            await PostAsync(ingest, [.. scene.Where(o => o.OccurredAt > start.AddSeconds(600)), Heartbeat(store, start.AddSeconds(720))]);
+        }
+        finally
+        {
+            await platform.StartAsync(ResourceNames.Antitheft, killed);
+        }
+        await WaitForConsumersAsync(orgId);
+
+        var expected = Expected(AntitheftRules.Create(new AntitheftSettings()), store, scene);
+        Assert.Equal(2, expected.Count);
+        Assert.Equal(expected.Order(), (await SignalsAsync(orgId)).Order());
+    }
+
+    [Fact]
     public async Task A_camera_that_only_sends_heartbeats_is_online()
     {
         var (orgId, key) = await platform.CreateOrganizationAsync();

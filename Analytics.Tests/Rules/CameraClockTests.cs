@@ -124,11 +124,16 @@ public sealed class CameraClockTests
         beforeOutage.ForEach(o => engine.Observe(o, context, sink));
         Assert.Single(engine.OpenStateSince());
 
-        Assert.True(engine.CloseIdle(context, sink));
+        var lastEventTime = beforeOutage[^1].OccurredAt;
+        // A close that knew of less than the log already holds is stale: the camera sent meanwhile.
+        Assert.False(engine.CloseIdle(context, lastEventTime.AddSeconds(-1), sink));
+        Assert.Single(engine.OpenStateSince());
+
+        Assert.True(engine.CloseIdle(context, lastEventTime, sink));
 
         Assert.Empty(engine.OpenStateSince());
         Assert.Empty(sink.Signals);
-        Assert.False(engine.CloseIdle(context, sink));
+        Assert.False(engine.CloseIdle(context, lastEventTime, sink));
         // The backlog is not late: it starts a new dwell, which is 80 s long, short of the 120 s threshold.
         Assert.All(backlog.Take(3), o => Assert.Equal(Fed.ClockMoved, engine.Observe(o, context, sink)));
         backlog.Skip(3).ToList().ForEach(o => engine.Observe(o, context, sink));
@@ -145,7 +150,7 @@ public sealed class CameraClockTests
         var engine = new RuleEngine(new LoiteringRule(new AntitheftSettings()), Scene.Lateness);
         var sink = new SignalBuffer();
         engine.Observe(Track(scene, 100), context, sink);
-        engine.CloseIdle(context, sink);
+        Assert.True(engine.CloseIdle(context, scene.At(100), sink));
 
         Assert.Equal(Fed.ClockMoved | Fed.AfterIdleClose, engine.Observe(Track(scene, 40), context, sink));
         Assert.Equal(Fed.ClockMoved, engine.Observe(Track(scene, 101), context, sink));

@@ -6,8 +6,8 @@ namespace Analytics.Rules.Hosting;
 
 /// <summary>
 /// For each camera with open rule state, where in the log its state began: marks of the log
-/// position at which the camera's newest event time entered each second, so a restart knows where
-/// to start re-reading that camera.
+/// position of the camera's fed entries, at most one per second of event time, so a restart knows
+/// where to start re-reading that camera.
 /// </summary>
 /// <remarks>
 /// Marks are positions, not event times, because a camera's event time is not monotonic in the
@@ -18,7 +18,12 @@ internal sealed class CameraPositions
 {
     private readonly Dictionary<(string OrgId, string CameraId), List<(DateTimeOffset OccurredAt, LogPosition Position)>> _marks = [];
 
-    /// <summary>The camera's newest event time moved to <paramref name="occurredAt"/> at <paramref name="position"/>.</summary>
+    /// <summary>
+    /// An entry of the camera at <paramref name="occurredAt"/> was fed at <paramref name="position"/>.
+    /// A mark is kept when it is the camera's first since its marks were cleared, or a second past
+    /// the last mark: so any entry left unmarked is less than a second newer than the mark before
+    /// it, and the last mark at or before an open state's start lies before the entry that opened it.
+    /// </summary>
     public void Seen((string OrgId, string CameraId) camera, LogPosition position, DateTimeOffset occurredAt)
     {
         if (!_marks.TryGetValue(camera, out var marks))

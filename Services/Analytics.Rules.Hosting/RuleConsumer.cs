@@ -62,9 +62,13 @@ public sealed partial class RuleConsumer(
                 var context = catalog.For(record.OrgId, record.CameraId);
                 sink.Current = record;
                 Fed fed;
+                // Everything up to the checkpoint was decided and committed before: fed again only
+                // to rebuild open state, its signals are not stored again (a dwell that had already
+                // ended could otherwise come back shortened, under another id).
+                sink.Replaying = entry.Position <= checkpoint;
                 if (record.Type == EventTypes.CameraIdle)
                 {
-                    if (engine.CloseIdle(context, sink))
+                    if (engine.CloseIdle(context, record.OccurredAt, sink))
                     {
                         RuleMetrics.IdleCloses.Add(1, _consumerTag);
                         LogIdleClose(name, record.OrgId, record.CameraId, record.OccurredAt);
@@ -102,23 +106,26 @@ public sealed partial class RuleConsumer(
                 {
                     RuleMetrics.AfterIdleClose.Add(1, _consumerTag);
                 }
-                if ((fed & Fed.ClockMoved) != 0)
-                {
-                    positions.Seen(camera, entry.Position, record.OccurredAt);
-                }
+                positions.Seen(camera, entry.Position, record.OccurredAt);
             }
             sink.Current = null;
             ReportLate(late);
+            var end = page[^1].Position;
+            if (end <= checkpoint)
+            {
+                // Still replaying: the stored checkpoint and replay positions stand until the
+                // replay has passed them, so a second restart in the middle loses nothing.
+                continue;
+            }
 
             var open = engine.OpenStateSince();
             positions.Forget(open);
-            var end = page[^1].Position;
             var (replayPositions, restartFrom) = positions.ReplayFrom(open, end);
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var stored = await SignalStore.InsertAsync(connection, signals, cancellationToken);
             await PostgresEventLog.CommitCheckpointAsync(
-                connection, name, end > checkpoint ? end : checkpoint, cancellationToken, restartFrom, ReplayState.Write(replayPositions));
+                connection, name, end, cancellationToken, restartFrom, ReplayState.Write(replayPositions));
             await transaction.CommitAsync(cancellationToken);
             activity?.SetTag("analytics.signals", stored);
         }
@@ -160,12 +167,21 @@ public sealed partial class RuleConsumer(
         return activity;
     }
 
-    /// <summary>Tags each signal with the trace of the entry that completed it.</summary>
+    /// <summary>Tags each signal with the trace of the entry that completed it; drops what a replay yields again.</summary>
     private sealed class TracingSink(List<TracedSignal> signals) : ISignalSink
     {
         public LogRecord? Current { get; set; }
 
-        public void Emit(Signal signal) => signals.Add(new TracedSignal(signal, Current?.TraceParent, Current?.TraceState));
+        /// <summary>Whether the current entry lies at or before the checkpoint, so its signals were stored with it.</summary>
+        public bool Replaying { get; set; }
+
+        public void Emit(Signal signal)
+        {
+            if (!Replaying)
+            {
+                signals.Add(new TracedSignal(signal, Current?.TraceParent, Current?.TraceState));
+            }
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Consumer {Consumer} starts after {Checkpoint}, replaying from {ReplayFrom} for {Cameras} camera(s) with open state")]

@@ -37,7 +37,8 @@ public enum Fed
 /// <remarks>
 /// The hot path is one reference comparison per observation (entries arrive in runs per camera)
 /// and one call to the rules' <see cref="IRule.Advance"/> per camera per whole second of event
-/// time, aligned to the epoch so a replay starting anywhere advances at the same instants.
+/// time. The rules are advanced to whole seconds of the epoch, never to the instant an entry
+/// happened to carry, so a replay that starts anywhere sweeps at the same instants.
 /// Not thread-safe, like the rules it drives.
 /// </remarks>
 public sealed class RuleEngine
@@ -101,8 +102,7 @@ public sealed class RuleEngine
         if (ticks > clock.WatermarkTicks)
         {
             clock.WatermarkTicks = ticks;
-            clock.AdvancedSecond = ticks / TimeSpan.TicksPerSecond;
-            _rules.Advance(context, At(ticks), sink);
+            AdvanceRules(clock, context, sink);
         }
 
         return fed;
@@ -113,11 +113,18 @@ public sealed class RuleEngine
     /// if its clock had run past its newest observation plus every grace, and the camera starts
     /// afresh: a backlog arriving afterwards is not late, it is taken from a fresh state.
     /// </summary>
-    /// <returns>Whether the camera had been seen since its last close.</returns>
-    public bool CloseIdle(RuleContext context, ISignalSink sink)
+    /// <param name="context">The camera.</param>
+    /// <param name="lastEventTime">The newest event time ingest had for the camera when it closed it (the entry's event time).</param>
+    /// <param name="sink">Receives what the close completes.</param>
+    /// <returns>
+    /// Whether the camera was closed: false when nothing of it was seen since its last close, or
+    /// when the log already holds newer entries of it than the close knew of (the camera sent
+    /// again while ingest was closing it), so the close is stale.
+    /// </returns>
+    public bool CloseIdle(RuleContext context, DateTimeOffset lastEventTime, ISignalSink sink)
     {
         var clock = ClockFor(context);
-        if (clock.NewestTicks == 0)
+        if (clock.NewestTicks == 0 || clock.NewestTicks > lastEventTime.UtcTicks)
         {
             return false;
         }
@@ -164,15 +171,25 @@ public sealed class RuleEngine
         if (watermark > clock.WatermarkTicks)
         {
             clock.WatermarkTicks = watermark;
-            var second = watermark / TimeSpan.TicksPerSecond;
-            if (second > clock.AdvancedSecond)
-            {
-                clock.AdvancedSecond = second;
-                _rules.Advance(context, At(watermark), sink);
-            }
+            AdvanceRules(clock, context, sink);
         }
 
         return fed;
+    }
+
+    /// <summary>Advances the rules to the last whole second at or before the watermark, once per second.</summary>
+    private void AdvanceRules(CameraClock clock, RuleContext context, ISignalSink sink)
+    {
+        var second = Math.DivRem(clock.WatermarkTicks, TimeSpan.TicksPerSecond, out var rest);
+        if (rest < 0)
+        {
+            second--;
+        }
+        if (second > clock.AdvancedSecond)
+        {
+            clock.AdvancedSecond = second;
+            _rules.Advance(context, At(second * TimeSpan.TicksPerSecond), sink);
+        }
     }
 
     private CameraClock ClockFor(RuleContext context)

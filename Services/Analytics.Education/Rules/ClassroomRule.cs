@@ -68,7 +68,16 @@ public sealed class ClassroomRule(EducationSettings settings) : IRule
             return;
         }
 
-        var window = room.Open.Find(w => w.StartTicks == start);
+        ClassWindow? window = null;
+        foreach (var open in room.Open)
+        {
+            if (open.StartTicks == start)
+            {
+                window = open;
+                break;
+            }
+        }
+
         if (window is null)
         {
             window = new ClassWindow { StartTicks = start };

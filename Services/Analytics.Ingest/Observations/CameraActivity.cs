@@ -20,7 +20,7 @@ public static class CameraActivity
             INSERT INTO camera_activity (org_id, camera_id, last_seen_at, last_event_at)
             SELECT org_id, camera_id, now(), last_event_at
             FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS c (org_id, camera_id, last_event_at)
-            ON CONFLICT (org_id, camera_id) DO UPDATE SET last_seen_at = excluded.last_seen_at,
+            ON CONFLICT (org_id, camera_id) DO UPDATE SET last_seen_at = GREATEST(camera_activity.last_seen_at, excluded.last_seen_at),
                 last_event_at = GREATEST(camera_activity.last_event_at, excluded.last_event_at)
             """, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = ordered.Select(c => c.Key.OrgId).ToArray() });

@@ -146,6 +146,10 @@ public sealed partial class ObservationWriter(
             await using var connection = await dataSource.OpenConnectionAsync();
             await using var transaction = await connection.BeginTransactionAsync();
             await PostgresEventLog.AppendAsync(connection, round.Requests.ConvertAll(pending => pending.Rows), CancellationToken.None);
+            // After the rows, so concurrent rounds hold the cameras' row locks only for their
+            // commit. A round whose observations land in the log before an idle close of one of its
+            // cameras makes that close stale: the rule services ignore a close older than what they
+            // have already read of the camera.
             await CameraActivity.TouchAsync(connection, round.Cameras, CancellationToken.None);
             await transaction.CommitAsync();
             IngestMetrics.Committed(round.Count, Stopwatch.GetElapsedTime(started));
