@@ -10,7 +10,6 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -26,7 +25,11 @@ using NpgsqlTypes;
 /// ignores it. Once antitheft, safety and education have read everything, safety and then
 /// antitheft are killed (SIGKILL), started again through Aspire's start command, and timed until
 /// they have read past a marker entry appended while they were down: they reach it only after
-/// re-reading their whole replay span (replay position to checkpoint).
+/// re-reading their whole replay span (replay position to checkpoint). "A checkpoint newer than
+/// the restart" alone is not enough: a consumer that writes its unchanged checkpoint for every
+/// page it re-reads (as the rule services did until 9ede668) has written one after its first page.
+///
+///   dotnet run -c Release --project bench/Analytics.Ingest.Benchmarks -- catchup [rows]
 /// </summary>
 internal static class CatchupBenchmark
 {
@@ -41,7 +44,7 @@ internal static class CatchupBenchmark
 
     // Ingest's default Rules:IdleTimeoutSeconds; the fallback closes after this much silence.
     private static readonly TimeSpan _idleTimeout = TimeSpan.FromMinutes(30);
-    private static readonly TimeSpan _catchUpLimit = TimeSpan.FromMinutes(15);
+    private static readonly TimeSpan _catchUpLimit = TimeSpan.FromMinutes(10);
 
     // Literal rather than EventTypes.CameraIdle: the benchmark also runs against code before the type existed.
     private const string CameraIdleType = "camera_idle";
@@ -61,7 +64,9 @@ internal static class CatchupBenchmark
         builder.Services.AddLogging(logging => logging
             .AddFilter("Aspire", LogLevel.Warning)
             .AddFilter("Analytics.AppHost.Resources", LogLevel.Warning)
-            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None));
+            .AddFilter("Analytics.AppHost.Resources.postgres", LogLevel.None)
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None)
+            .AddFilter("System.Net.Http.HttpClient", LogLevel.Warning));
         try
         {
             await using var app = await builder.BuildAsync();
@@ -113,8 +118,9 @@ internal static class CatchupBenchmark
         {
             var checkpoint = await CheckpointAsync(dataSource, reader);
             var span = await CountBetweenAsync(dataSource, checkpoint.Replay, checkpoint.Position);
+            var from = await FirstReplayedAsync(dataSource, checkpoint);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {reader,-10} checkpoint {checkpoint.Position}, replay position {checkpoint.Replay}: {span:N0} rows to re-read after a restart"));
+                $"  {reader,-10} checkpoint {checkpoint.Position}, replay position {checkpoint.Replay}: {span:N0} rows to re-read after a restart{from}"));
         }
 
         // 3. A hard restart of each rule service in turn.
@@ -248,14 +254,19 @@ internal static class CatchupBenchmark
         var marker = await NewestAsync(dataSource);
         DateTimeOffset restartedAt;
         await using (var now = dataSource.CreateCommand("SELECT clock_timestamp()"))
+        await using (var reader = await now.ExecuteReaderAsync())
         {
-            restartedAt = (DateTimeOffset)(await now.ExecuteScalarAsync())!;
+            await reader.ReadAsync();
+            restartedAt = reader.GetFieldValue<DateTimeOffset>(0);
         }
 
         var clock = Stopwatch.StartNew();
-        var healthy = StartAsync(app, service, killedPid, clock, timeout.Token);
+        using var stopProbing = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+        var health = new HealthProbe(app, service, killedPid, clock);
+        var probing = health.RunAsync(stopProbing.Token);
         TimeSpan? firstCheckpoint = null;
         TimeSpan? caughtUp = null;
+        var nextReport = TimeSpan.FromSeconds(30);
         while (!timeout.IsCancellationRequested)
         {
             var checkpoint = await CheckpointAsync(dataSource, service);
@@ -268,12 +279,26 @@ internal static class CatchupBenchmark
                 caughtUp = clock.Elapsed;
                 break;
             }
+            if (clock.Elapsed > nextReport)
+            {
+                // A slow catch-up says what it waits for: the checkpoint, the snapshot bound every reader reads below, and stuck sessions.
+                nextReport += TimeSpan.FromSeconds(30);
+                var waiting = await DatabaseStateAsync(dataSource);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {clock.Elapsed.TotalSeconds:F0} s: {service} checkpoint {checkpoint.Position} (updated {checkpoint.UpdatedAt:HH:mm:ss.fff}), marker {marker}; {waiting}; health: {health}"));
+            }
             await Task.Delay(100);
         }
-        var healthySeconds = (await healthy).TotalSeconds;
+        // Healthy comes before caught up unless something is wrong; a minute more is plenty.
+        stopProbing.CancelAfter(TimeSpan.FromMinutes(1));
+        await probing;
         var after = await CheckpointAsync(dataSource, service);
+        var caughtUpFigure = caughtUp is { } c
+            ? string.Create(CultureInfo.InvariantCulture, $"{c.TotalSeconds:F1} s")
+            : string.Create(CultureInfo.InvariantCulture, $"NOT within {_catchUpLimit.TotalMinutes} minutes");
+        var firstFigure = firstCheckpoint is { } f ? string.Create(CultureInfo.InvariantCulture, $"{f.TotalSeconds:F1} s") : "none";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{service}: {total:N0} rows in the log; replay span {span:N0} rows (replay position {before.Replay}, checkpoint {before.Position}); start -> healthy {healthySeconds:F1} s; start -> caught up {(caughtUp is { } c ? $"{c.TotalSeconds:F1} s" : $"NOT within {_catchUpLimit.TotalMinutes} minutes")} (first checkpoint written {(firstCheckpoint is { } f ? $"{f.TotalSeconds:F1}" : "-")} s); replay position afterwards {after.Replay}"));
+            $"{service}: {total:N0} rows in the log; replay span {span:N0} rows (replay position {before.Replay}, checkpoint {before.Position}); start -> healthy {health}; start -> caught up {caughtUpFigure} (first checkpoint written after {firstFigure}); replay position afterwards {after.Replay}"));
     }
 
     /// <summary>SIGKILL, as PlatformFixture does: whatever the service had in memory and not committed is gone.</summary>
@@ -290,27 +315,111 @@ internal static class CatchupBenchmark
         return pid;
     }
 
-    /// <summary>
-    /// Starts a killed service again and returns when its new process ran healthy. The start
-    /// command returns while the resource still shows the killed process as Exited, so the wait is
-    /// for a Running, healthy snapshot that names another process.
-    /// </summary>
-    private static async Task<TimeSpan> StartAsync(DistributedApplication app, string resource, string killedPid, Stopwatch clock, CancellationToken cancellationToken)
-    {
-        await app.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, cancellationToken);
-        await app.ResourceNotifications.WaitForResourceAsync(
-            resource,
-            e => e.Snapshot.State?.Text == KnownResourceStates.Running
-                && ProcessId(e) is { } pid && pid != killedPid
-                && e.Snapshot.HealthStatus == HealthStatus.Healthy,
-            cancellationToken);
-        return clock.Elapsed;
-    }
-
     private static string? ProcessId(ResourceEvent e) =>
         e.Snapshot.Properties.SingleOrDefault(p => p.Name == "executable.pid")?.Value?.ToString();
 
-    private sealed record Checkpoint(LogPosition Position, LogPosition Replay, DateTimeOffset UpdatedAt);
+    /// <summary>
+    /// Starts a killed service again (Aspire's start command) and notes when its new process first
+    /// answers <c>/health</c> with 200, as the AppHost's health check asks: through the service's
+    /// endpoint in Aspire (the orchestrator's proxy), and straight at the port the new process
+    /// listens on. Both, because on this machine the proxy now and then refused connections after
+    /// a restart for as long as anyone waited while the process itself served and caught up, and
+    /// Aspire's own health status then never turned healthy either.
+    /// </summary>
+    private sealed class HealthProbe(DistributedApplication app, string resource, string killedPid, Stopwatch clock)
+    {
+        private TimeSpan? _proxied;
+        private TimeSpan? _direct;
+        private string _lastProxied = "not probed";
+        private string _lastDirect = "port not known";
+
+        public async Task RunAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                await app.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, cancellationToken);
+                using var proxied = app.CreateHttpClient(resource);
+                proxied.Timeout = TimeSpan.FromSeconds(5);
+                using var direct = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+                Uri? directUri = null;
+                while (_proxied is null || _direct is null)
+                {
+                    if (_proxied is null)
+                    {
+                        (var ok, _lastProxied) = await ProbeAsync(proxied, new Uri("/health", UriKind.Relative), cancellationToken);
+                        _proxied = ok ? clock.Elapsed : null;
+                    }
+                    directUri ??= await ListeningUriAsync(cancellationToken);
+                    if (_direct is null && directUri is not null)
+                    {
+                        (var ok, _lastDirect) = await ProbeAsync(direct, new Uri(directUri, "/health"), cancellationToken);
+                        _direct = ok ? clock.Elapsed : null;
+                    }
+                    await Task.Delay(100, cancellationToken);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+            }
+        }
+
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+            $"{(_proxied is { } p ? $"{p.TotalSeconds:F1} s" : $"NOT YET ({_lastProxied})")} through Aspire's endpoint, {(_direct is { } d ? $"{d.TotalSeconds:F1} s" : $"NOT YET ({_lastDirect})")} at the process's own port");
+
+        private static async Task<(bool Ok, string Outcome)> ProbeAsync(HttpClient client, Uri uri, CancellationToken cancellationToken)
+        {
+            try
+            {
+                using var response = await client.GetAsync(uri, cancellationToken);
+                return (response.StatusCode == System.Net.HttpStatusCode.OK, $"{(int)response.StatusCode} from {client.BaseAddress ?? uri}");
+            }
+            catch (HttpRequestException e)
+            {
+                return (false, $"{e.Message}");
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return (false, $"no answer within 5 s from {client.BaseAddress ?? uri}");
+            }
+        }
+
+        /// <summary>
+        /// Where the new process listens: the orchestrator gives it its port in the environment
+        /// (ASPNETCORE_URLS or HTTP_PORTS), which the resource's snapshot shows once it runs.
+        /// </summary>
+        private async Task<Uri?> ListeningUriAsync(CancellationToken cancellationToken)
+        {
+            using var brief = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            brief.CancelAfter(TimeSpan.FromMilliseconds(200));
+            ResourceEvent running;
+            try
+            {
+                running = await app.ResourceNotifications.WaitForResourceAsync(
+                    resource, e => e.Snapshot.State?.Text == KnownResourceStates.Running && ProcessId(e) is { } pid && pid != killedPid, brief.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return null;
+            }
+            var environment = running.Snapshot.EnvironmentVariables.ToDictionary(v => v.Name, v => v.Value, StringComparer.Ordinal);
+            if (environment.TryGetValue("ASPNETCORE_URLS", out var urls) && urls is not null)
+            {
+                var first = urls.Split(';', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(u => u.StartsWith("http://", StringComparison.Ordinal));
+                if (first is not null)
+                {
+                    return new Uri(first.Replace("+", "localhost", StringComparison.Ordinal).Replace("*", "localhost", StringComparison.Ordinal));
+                }
+            }
+            if (environment.TryGetValue("HTTP_PORTS", out var ports) && ports is not null && int.TryParse(ports.Split(';')[0], CultureInfo.InvariantCulture, out var port))
+            {
+                return new Uri($"http://localhost:{port}");
+            }
+            _lastDirect = $"no ASPNETCORE_URLS or HTTP_PORTS among {environment.Count} environment variables";
+            return null;
+        }
+    }
+
+    private sealed record Checkpoint(string Consumer, LogPosition Position, LogPosition Replay, DateTimeOffset UpdatedAt);
 
     private static async Task<Checkpoint> CheckpointAsync(NpgsqlDataSource dataSource, string consumer)
     {
@@ -320,11 +429,54 @@ internal static class CatchupBenchmark
         await using var reader = await command.ExecuteReaderAsync();
         if (!await reader.ReadAsync())
         {
-            return new Checkpoint(LogPosition.Start, LogPosition.Start, DateTimeOffset.MinValue);
+            return new Checkpoint(consumer, LogPosition.Start, LogPosition.Start, DateTimeOffset.MinValue);
         }
         var position = new LogPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
         var replay = reader.IsDBNull(2) ? position : new LogPosition(reader.GetFieldValue<ulong>(2), reader.GetInt64(3));
-        return new Checkpoint(position, replay, reader.GetFieldValue<DateTimeOffset>(4));
+        return new Checkpoint(consumer, position, replay, reader.GetFieldValue<DateTimeOffset>(4));
+    }
+
+    /// <summary>Which camera's entry the replay starts at, and the consumer's replay state, to tell what held the replay position back.</summary>
+    private static async Task<string> FirstReplayedAsync(NpgsqlDataSource dataSource, Checkpoint checkpoint)
+    {
+        if (checkpoint.Replay >= checkpoint.Position)
+        {
+            return "";
+        }
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT l.org_id, l.camera_id, l.type, l.occurred_at, c.replay_state::text
+            FROM observation_log l, consumer_checkpoints c
+            WHERE (l.tx_id, l.seq) > ($1, $2) AND c.consumer = $3
+            ORDER BY l.tx_id, l.seq LIMIT 1
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = checkpoint.Replay.TxId, NpgsqlDbType = NpgsqlDbType.Xid8 });
+        command.Parameters.Add(new NpgsqlParameter { Value = checkpoint.Replay.Seq });
+        command.Parameters.Add(new NpgsqlParameter { Value = checkpoint.Consumer });
+        await using var reader = await command.ExecuteReaderAsync();
+        if (!await reader.ReadAsync())
+        {
+            return "";
+        }
+        var state = reader.GetString(4);
+        return string.Create(CultureInfo.InvariantCulture,
+            $" (from {reader.GetString(0)}/{reader.GetString(1)} {reader.GetString(2)} at {reader.GetFieldValue<DateTimeOffset>(3):u}; replay state {(state.Length > 400 ? state[..400] + "..." : state)})");
+    }
+
+    /// <summary>The snapshot bound readers read below, and every session that is not idle, for a catch-up that takes too long.</summary>
+    private static async Task<string> DatabaseStateAsync(NpgsqlDataSource dataSource)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT pg_snapshot_xmin(pg_current_snapshot())::text,
+                   coalesce(string_agg(format('%s pid %s xid %s %s/%s for %s: %s', state, pid, backend_xid, wait_event_type, wait_event,
+                       date_trunc('second', clock_timestamp() - xact_start), left(query, 80)), ' | '), 'none')
+            FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'
+            """);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return $"snapshot xmin {reader.GetString(0)}; busy sessions: {reader.GetString(1)}";
     }
 
     private static async Task<LogPosition> NewestAsync(NpgsqlDataSource dataSource)
