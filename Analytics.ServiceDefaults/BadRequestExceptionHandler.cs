@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Analytics.Schemas.Contracts;
+using Analytics.Schemas.Serialization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 
@@ -34,15 +35,9 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
         };
         if (badRequest.InnerException is JsonException { Path: { } path } json)
         {
-            context.ProblemDetails.Extensions["errors"] = new[] { new ValidationProblem(path, FirstSentence(json.Message)) };
+            context.ProblemDetails.Extensions["errors"] = new[] { new ValidationProblem(path, AnalyticsJson.Reason(json.Message)) };
         }
         return await problems.TryWriteAsync(context);
     }
 
-    // The serializer's own messages end in " Path: $.x | LineNumber: ..."; the path has its own field.
-    private static string FirstSentence(string message)
-    {
-        var cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut].TrimEnd() : message;
-    }
 }

@@ -72,6 +72,20 @@ public static class AnalyticsJson
 
     public static AnalyticsJsonContext Context => AnalyticsJsonContext.Default;
 
+    /// <summary>
+    /// A serializer message without the " Path: $.x | LineNumber: ..." it ends in, for an answer
+    /// that gives the path in a field of its own.
+    /// </summary>
+    public static string Reason(string message)
+    {
+        var cut = message.IndexOf(". Path:", StringComparison.Ordinal);
+        if (cut < 0)
+        {
+            cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        }
+        return cut > 0 ? message[..cut].TrimEnd() : message;
+    }
+
     // The serializer throws NotSupportedException, not JsonException, when an observation lacks its
     // type discriminator; these overloads turn every malformed input into JsonException so callers
     // answer it as a bad request rather than a server error.

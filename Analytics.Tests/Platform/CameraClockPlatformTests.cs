@@ -213,7 +213,7 @@ public sealed class CameraClockPlatformTests(PlatformFixture platform)
             Microsoft.Extensions.Logging.Abstractions.NullLogger<Analytics.Fusion.Incidents.IncidentHousekeeping>.Instance);
 
         // An hour of silence opens the offline incident; a heartbeat, with nothing else, resolves it.
-        await ExecuteAsync("UPDATE camera_activity SET last_seen_at = now() - interval '1 hour' WHERE org_id = $1", orgId);
+        await platform.ExecuteAsync("UPDATE camera_activity SET last_seen_at = now() - interval '1 hour' WHERE org_id = $1", orgId);
         await housekeeping.WatchCamerasAsync(DateTimeOffset.UtcNow, CancellationToken.None);
         Assert.Equal(IncidentStatus.Open, (await OfflineAsync(api)).Status);
         await PostAsync(ingest, [Heartbeat(camera, DateTimeOffset.UtcNow.AddSeconds(-1))]);
@@ -350,19 +350,5 @@ public sealed class CameraClockPlatformTests(PlatformFixture platform)
             : $"SELECT signal_id FROM signals WHERE org_id = $1 AND kind = '{kind}' ORDER BY started_at",
         orgId, reader => reader.GetString(0));
 
-    private async Task<long> CountAsync(string sql, string orgId)
-    {
-        await using var dataSource = await platform.CreateDataSourceAsync();
-        await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter { Value = orgId });
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private async Task ExecuteAsync(string sql, string orgId)
-    {
-        await using var dataSource = await platform.CreateDataSourceAsync();
-        await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter { Value = orgId });
-        await command.ExecuteNonQueryAsync();
-    }
+    private async Task<long> CountAsync(string sql, string orgId) => await platform.ScalarAsync<long>(sql, orgId);
 }

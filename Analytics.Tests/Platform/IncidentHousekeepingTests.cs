@@ -41,7 +41,7 @@ public sealed class IncidentHousekeepingTests(PlatformFixture platform)
         var intrusion = (await Eventually.Until(() => ListAsync(api), p => p.Items.Count == 1, "the intrusion incident")).Items[0];
 
         // An hour without observations from cam-1; cam-2 keeps sending.
-        await ExecuteAsync("UPDATE camera_activity SET last_seen_at = now() - interval '1 hour' WHERE org_id = $1 AND camera_id = 'cam-1'", orgId);
+        Assert.Equal(1, await platform.ExecuteAsync("UPDATE camera_activity SET last_seen_at = now() - interval '1 hour' WHERE org_id = $1 AND camera_id = 'cam-1'", orgId));
         var housekeeping = Housekeeping(await platform.CreateDataSourceAsync());
         await housekeeping.WatchCamerasAsync(DateTimeOffset.UtcNow, CancellationToken.None);
         await housekeeping.WatchCamerasAsync(DateTimeOffset.UtcNow, CancellationToken.None);
@@ -119,16 +119,10 @@ public sealed class IncidentHousekeepingTests(PlatformFixture platform)
     [Fact]
     public async Task An_offline_incident_resolved_by_hand_while_its_camera_is_silent_is_not_opened_again_and_other_cameras_are_still_watched()
     {
-        var (firstOrg, firstKey) = await platform.CreateOrganizationAsync();
-        var (secondOrg, secondKey) = await platform.CreateOrganizationAsync();
-        await platform.AddCameraAsync(firstKey, "site-1", "cam-1");
-        await platform.AddCameraAsync(secondKey, "site-1", "cam-1");
-        using var firstIngest = platform.CreateClient(ResourceNames.Ingest, firstKey);
-        using var secondIngest = platform.CreateClient(ResourceNames.Ingest, secondKey);
-        using var firstApi = platform.CreateClient(ResourceNames.Api, firstKey);
-        using var secondApi = platform.CreateClient(ResourceNames.Api, secondKey);
-        await PostObservationAsync(firstIngest, "cam-1");
-        await PostObservationAsync(secondIngest, "cam-1");
+        using var firstCamera = await SendingCameraAsync();
+        using var secondCamera = await SendingCameraAsync();
+        var (firstOrg, firstApi) = (firstCamera.OrgId, firstCamera.Api);
+        var (secondOrg, secondApi) = (secondCamera.OrgId, secondCamera.Api);
         await SilenceCameraAsync(firstOrg, "cam-1");
         var housekeeping = Housekeeping(await platform.CreateDataSourceAsync());
         await housekeeping.WatchCamerasAsync(DateTimeOffset.UtcNow, CancellationToken.None);
@@ -156,23 +150,17 @@ public sealed class IncidentHousekeepingTests(PlatformFixture platform)
     [Fact]
     public async Task A_camera_whose_offline_incident_cannot_be_written_is_logged_as_an_error_and_does_not_hold_up_other_cameras()
     {
-        var (brokenOrg, brokenKey) = await platform.CreateOrganizationAsync();
-        var (healthyOrg, healthyKey) = await platform.CreateOrganizationAsync();
-        await platform.AddCameraAsync(brokenKey, "site-1", "cam-1");
-        await platform.AddCameraAsync(healthyKey, "site-1", "cam-1");
-        using var brokenIngest = platform.CreateClient(ResourceNames.Ingest, brokenKey);
-        using var healthyIngest = platform.CreateClient(ResourceNames.Ingest, healthyKey);
-        using var brokenApi = platform.CreateClient(ResourceNames.Api, brokenKey);
-        using var healthyApi = platform.CreateClient(ResourceNames.Api, healthyKey);
-        await PostObservationAsync(brokenIngest, "cam-1");
-        await PostObservationAsync(healthyIngest, "cam-1");
+        using var brokenCamera = await SendingCameraAsync();
+        using var healthyCamera = await SendingCameraAsync();
+        var (brokenOrg, brokenApi) = (brokenCamera.OrgId, brokenCamera.Api);
+        var (healthyOrg, healthyApi) = (healthyCamera.OrgId, healthyCamera.Api);
         var log = new RecordingLogger();
         var housekeeping = Housekeeping(await platform.CreateDataSourceAsync(), log);
 
         // A fault the database raises for one organization's incident events only, standing in for
         // a bug in one camera's state; it is removed again before the test ends.
         var fault = "fail_" + brokenOrg.Replace("-", "_", StringComparison.Ordinal);
-        await ExecuteAsync(
+        await platform.ExecuteAsync(
             $"""
             CREATE FUNCTION {fault}() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
@@ -193,7 +181,7 @@ public sealed class IncidentHousekeepingTests(PlatformFixture platform)
         }
         finally
         {
-            await ExecuteAsync($"DROP TRIGGER {fault} ON incident_events; DROP FUNCTION {fault}();");
+            await platform.ExecuteAsync($"DROP TRIGGER {fault} ON incident_events; DROP FUNCTION {fault}();");
         }
 
         // Once the fault is gone the next pass opens the camera's incident.
@@ -213,12 +201,29 @@ public sealed class IncidentHousekeepingTests(PlatformFixture platform)
         }
     }
 
+    /// <summary>A new organization whose registered camera cam-1 has just sent an observation, with its API client.</summary>
+    private sealed record SendingCamera(string OrgId, HttpClient Api) : IDisposable
+    {
+        public void Dispose() => Api.Dispose();
+    }
+
+    private async Task<SendingCamera> SendingCameraAsync()
+    {
+        var (orgId, key) = await platform.CreateOrganizationAsync();
+        await platform.AddCameraAsync(key, "site-1", "cam-1");
+        using (var ingest = platform.CreateClient(ResourceNames.Ingest, key))
+        {
+            await PostObservationAsync(ingest, "cam-1");
+        }
+        return new SendingCamera(orgId, platform.CreateClient(ResourceNames.Api, key));
+    }
+
     private static async Task<List<Incident>> OfflineIncidentsAsync(HttpClient api) =>
         (await api.GetFromJsonAsync<Page>($"/v1/incidents?kind={IncidentHousekeeping.CameraOfflineKind}", Json))!.Items;
 
     /// <summary>The camera last sent an hour ago, well past any offline threshold.</summary>
-    private Task SilenceCameraAsync(string orgId, string cameraId) =>
-        ExecuteAsync($"UPDATE camera_activity SET last_seen_at = now() - interval '1 hour' WHERE org_id = $1 AND camera_id = '{cameraId}'", orgId);
+    private async Task SilenceCameraAsync(string orgId, string cameraId) =>
+        Assert.Equal(1, await platform.ExecuteAsync($"UPDATE camera_activity SET last_seen_at = now() - interval '1 hour' WHERE org_id = $1 AND camera_id = '{cameraId}'", orgId));
 
     private static async Task<Page> ListAsync(HttpClient api) => (await api.GetFromJsonAsync<Page>("/v1/incidents", Json))!;
 
@@ -233,21 +238,6 @@ public sealed class IncidentHousekeepingTests(PlatformFixture platform)
 
     private Task InsertSignalAsync(string orgId, string cameraId) =>
         platform.InsertSignalsAsync(TestSignals.Of(orgId, $"s-{Guid.NewGuid():N}", "intrusion", "vault", DateTimeOffset.UtcNow.AddMinutes(-1), camera: cameraId));
-
-    private async Task ExecuteAsync(string sql, string orgId)
-    {
-        await using var dataSource = await platform.CreateDataSourceAsync();
-        await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter { Value = orgId });
-        Assert.Equal(1, await command.ExecuteNonQueryAsync());
-    }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var dataSource = await platform.CreateDataSourceAsync();
-        await using var command = dataSource.CreateCommand(sql);
-        await command.ExecuteNonQueryAsync();
-    }
 
     /// <summary>Keeps what the housekeeping logs, so a test can see an error was reported.</summary>
     private sealed class RecordingLogger : ILogger<IncidentHousekeeping>

@@ -154,6 +154,28 @@ public sealed class PlatformFixture : IAsyncLifetime
         return rows;
     }
 
+    /// <summary>Runs <paramref name="sql"/>, which takes the org id as $1 when one is given; returns the rows it changed.</summary>
+    public async Task<int> ExecuteAsync(string sql, string? orgId = null)
+    {
+        await using var dataSource = await CreateDataSourceAsync();
+        await using var command = dataSource.CreateCommand(sql);
+        if (orgId is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = orgId });
+        }
+        return await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>The first column of the first row of <paramref name="sql"/>, which takes the org id as $1; default when there is none or it is null.</summary>
+    public async Task<T?> ScalarAsync<T>(string sql, string orgId)
+    {
+        await using var dataSource = await CreateDataSourceAsync();
+        await using var command = dataSource.CreateCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter { Value = orgId });
+        var value = await command.ExecuteScalarAsync();
+        return value is DBNull or null ? default : (T)value;
+    }
+
     /// <summary>A client of <paramref name="resource"/> that presents <paramref name="apiKey"/>.</summary>
     public HttpClient CreateClient(string resource, string apiKey)
     {

@@ -49,7 +49,7 @@ public sealed class SignalPipelineTests(PlatformFixture platform)
         Assert.Equal(["p-1"], signal.TrackIds);
         Assert.Equal("shelf-1", signal.ZoneId);
         Assert.Equal(start, signal.StartedAt);
-        var storedTrace = await ScalarAsync<string>("SELECT DISTINCT trace_parent FROM observation_log WHERE org_id = $1", orgId);
+        var storedTrace = await platform.ScalarAsync<string>("SELECT DISTINCT trace_parent FROM observation_log WHERE org_id = $1", orgId);
         Assert.Equal(storedTrace, signal.TraceParent);
 
         // Nothing more arrives for the other tracks once the rules have moved past the scene.
@@ -146,20 +146,11 @@ public sealed class SignalPipelineTests(PlatformFixture platform)
             SELECT (SELECT (tx_id, seq) FROM consumer_checkpoints WHERE consumer = 'antitheft')
                 >= (SELECT (tx_id, seq) FROM observation_log WHERE org_id = $1 ORDER BY tx_id DESC, seq DESC LIMIT 1)
             """;
-        return Eventually.Until(() => ScalarAsync<bool?>(Sql, orgId), passed => passed == true, "antitheft's checkpoint past the org's observations", Timeout);
+        return Eventually.Until(() => platform.ScalarAsync<bool?>(Sql, orgId), passed => passed == true, "antitheft's checkpoint past the org's observations", Timeout);
     }
 
     private Task<List<StoredSignal>> SignalsAsync(string orgId) => platform.QueryAsync(
         "SELECT kind, track_ids, zone_id, started_at, trace_parent FROM signals WHERE org_id = $1 ORDER BY started_at", orgId,
         reader => new StoredSignal(reader.GetString(0), reader.GetFieldValue<string[]>(1), reader.IsDBNull(2) ? null : reader.GetString(2),
             reader.GetFieldValue<DateTimeOffset>(3), reader.IsDBNull(4) ? null : reader.GetString(4)));
-
-    private async Task<T?> ScalarAsync<T>(string sql, string orgId)
-    {
-        await using var dataSource = await platform.CreateDataSourceAsync();
-        await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter { Value = orgId });
-        var value = await command.ExecuteScalarAsync();
-        return value is DBNull or null ? default : (T)value;
-    }
 }

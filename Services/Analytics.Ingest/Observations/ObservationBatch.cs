@@ -160,14 +160,9 @@ public sealed partial record ObservationBatch(IReadOnlyList<Observation> Observa
             path = "$[" + index.Value.ToString(CultureInfo.InvariantCulture) + "]" + path.TrimStart('$');
         }
         var where = e.LineNumber is long line && index is null ? $" (line {line + 1}, byte {e.BytePositionInLine + 1})" : "";
-        return new ObservationProblem(index ?? IndexOf(path), path, FirstSentence(e.Message) + where);
+        return new ObservationProblem(index ?? IndexOf(path), path, AnalyticsJson.Reason(e.Message) + where);
     }
 
-    private static string FirstSentence(string message)
-    {
-        var cut = message.IndexOf(". Path:", StringComparison.Ordinal);
-        return cut > 0 ? message[..cut] : message;
-    }
 
     [GeneratedRegex(@"^\$\[(\d+)\]")]
     private static partial Regex ItemIndex();

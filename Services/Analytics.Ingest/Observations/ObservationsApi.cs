@@ -104,6 +104,7 @@ public static class ObservationsApi
                 return Unavailable(context, retryAfterSeconds: 2, "The database could not provide the subject key secret; nothing of this batch was stored.");
             }
 
+            // Sliced again: a span does not live across the await above.
             rows = ToRows(orgId, batch, body.AsSpan(0, length), subjectSecrets, clock);
             cameras = CamerasOf(orgId, observations);
         }
