@@ -29,6 +29,7 @@ namespace Analytics.Schemas.Serialization;
 [JsonSerializable(typeof(ZoneHit))]
 [JsonSerializable(typeof(AffectTelemetry))]
 [JsonSerializable(typeof(CameraHeartbeat))]
+[JsonSerializable(typeof(CameraIdle))]
 [JsonSerializable(typeof(IReadOnlyList<Observation>))]
 [JsonSerializable(typeof(Observation[]))]
 [JsonSerializable(typeof(BoundingBox))]

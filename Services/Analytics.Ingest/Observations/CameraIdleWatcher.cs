@@ -1,7 +1,6 @@
-using System.Buffers;
-using System.Text.Json;
 using Analytics.EventLog;
 using Analytics.Schemas.Contracts;
+using Analytics.Schemas.Serialization;
 using Analytics.Schemas.Settings;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -90,7 +89,8 @@ public sealed partial class CameraIdleWatcher(
             {
                 var (orgId, cameraId, lastEventAt) = idle[i];
                 rows.Add(ids[i], orgId, EventTypes.CameraIdle, EventTypes.CurrentVersion.CameraIdle, cameraId, lastEventAt,
-                    traceParent: null, traceState: null, Payload(cameraId, lastEventAt, timeout));
+                    traceParent: null, traceState: null,
+                    new CameraIdle { CameraId = cameraId, LastEventAt = lastEventAt, IdleTimeoutSeconds = timeout }, AnalyticsJsonContext.Default.CameraIdle);
             }
             await PostgresEventLog.AppendAsync(connection, [rows], cancellationToken);
         }
@@ -114,23 +114,6 @@ public sealed partial class CameraIdleWatcher(
             LogClosed(orgId, cameraId, lastEventAt, timeout);
         }
         return idle.Count;
-    }
-
-    /// <summary>What the entry says, for a person reading the log; the rule services need only its envelope.</summary>
-    private static byte[] Payload(string cameraId, DateTimeOffset lastEventAt, int timeoutSeconds)
-    {
-        var buffer = new ArrayBufferWriter<byte>(160);
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteString("type", EventTypes.CameraIdle);
-            json.WriteNumber("schemaVersion", EventTypes.CurrentVersion.CameraIdle);
-            json.WriteString("cameraId", cameraId);
-            json.WriteString("lastEventAt", lastEventAt.ToUniversalTime());
-            json.WriteNumber("idleTimeoutSeconds", timeoutSeconds);
-            json.WriteEndObject();
-        }
-        return buffer.WrittenSpan.ToArray();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Camera {CameraId} of {OrgId} sent nothing for {TimeoutSeconds} s; its open behaviours are closed as of {LastEventAt:O}")]
