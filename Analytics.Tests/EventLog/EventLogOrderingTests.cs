@@ -55,9 +55,9 @@ public sealed class EventLogOrderingTests(PlatformFixture platform)
         var half = seen[seen.Count / 2];
         await using (var connection = await dataSource.OpenConnectionAsync(cts.Token))
         {
-            await PostgresEventLog.CommitCheckpointAsync(connection, $"test-{orgId}", half.Position, cts.Token);
+            await log.CommitCheckpointAsync(connection, $"test-{orgId}", new Checkpoint(half.Position, half.Position, Checkpoint.NoReplayState), cts.Token);
         }
-        var resumeFrom = await log.LoadCheckpointAsync($"test-{orgId}", cts.Token);
+        var resumeFrom = (await log.LoadCheckpointAsync($"test-{orgId}", cts.Token)).Position;
         Assert.Equal(half.Position, resumeFrom);
         var resumed = new List<(LogPosition Position, Written Written)>();
         await ConsumeUntilEndMarkerAsync(log, resumeFrom, orgId, resumed, cts.Token);
@@ -104,7 +104,7 @@ public sealed class EventLogOrderingTests(PlatformFixture platform)
     {
         await foreach (var page in log.SubscribeAsync(from, cancellationToken))
         {
-            foreach (var entry in page.Where(e => e.Record.OrgId == orgId))
+            foreach (var entry in page.Entries.Where(e => e.Record.OrgId == orgId))
             {
                 var parts = Encoding.UTF8.GetString(entry.Record.Payload.Span).Split('/').Select(int.Parse).ToArray();
                 var written = new Written(parts[0], parts[1], parts[2]);

@@ -37,6 +37,9 @@ public sealed class PlatformFixture : IAsyncLifetime
     /// <summary>The notifier's quota window, short so a test sees a digest go out.</summary>
     public static readonly TimeSpan QuotaWindow = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a dead letter or restarts keep a consumer's health degraded on the test platform.</summary>
+    public static readonly TimeSpan DegradedWindow = TimeSpan.FromSeconds(30);
+
     /// <summary>The idle fallback's timeout on the test platform.</summary>
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(20);
 
@@ -62,6 +65,9 @@ public sealed class PlatformFixture : IAsyncLifetime
                 // Short enough for a test to see the idle fallback close a silent camera, long
                 // enough that no other test's camera falls silent between its posts.
                 $"Rules:IdleTimeoutSeconds={IdleTimeout.TotalSeconds}",
+                // A dead letter turns a consumer's health degraded for this long: long enough for
+                // the poison-entry tests to see it, short enough that later tests find it healthy.
+                $"Consumers:DegradedWindowSeconds={DegradedWindow.TotalSeconds}",
             ], cts.Token);
         KeepLogsQuiet(builder);
         App = await builder.BuildAsync(cts.Token);
@@ -216,6 +222,15 @@ public sealed class PlatformFixture : IAsyncLifetime
                 && ProcessId(e) is { } pid && pid != killedPid
                 && e.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy,
             cts.Token);
+    }
+
+    /// <summary>The process id of <paramref name="resource"/> once it runs.</summary>
+    public async Task<string> ProcessIdAsync(string resource)
+    {
+        using var cts = new CancellationTokenSource(RequestTimeout);
+        var running = await App.ResourceNotifications.WaitForResourceAsync(
+            resource, e => e.Snapshot.State?.Text == KnownResourceStates.Running && ProcessId(e) is not null, cts.Token);
+        return ProcessId(running)!;
     }
 
     private static string? ProcessId(ResourceEvent e) =>

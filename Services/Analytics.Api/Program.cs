@@ -1,4 +1,5 @@
 using Analytics.Api.Cameras;
+using Analytics.Api.DeadLetters;
 using Analytics.Api.Incidents;
 using Analytics.Api.Notifications;
 using Analytics.Api.Schemas;
@@ -30,5 +31,6 @@ app.MapIncidentsApi();
 app.MapSilencesApi();
 app.MapNotificationRulesApi();
 app.MapDeliveriesApi();
+app.MapDeadLettersApi();
 
 return await app.RunServiceAsync();

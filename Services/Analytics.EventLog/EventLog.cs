@@ -1,3 +1,5 @@
+using Npgsql;
+
 namespace Analytics.EventLog;
 
 /// <summary>
@@ -39,29 +41,50 @@ public sealed record LogRecord(
 public sealed record LogEntry(LogPosition Position, LogRecord Record);
 
 /// <summary>
-/// The durable log: append a batch, subscribe from a checkpoint, commit a checkpoint. A
-/// subscriber sees every committed entry exactly once, in log order, including entries whose
-/// transactions committed after later ones.
+/// Where a consumer stands in a log: the last entry whose effects it committed, and, for a
+/// consumer whose in-memory state spans the checkpoint (a dwell in progress), where a restart must
+/// re-read from and what it needs to know to do so (an opaque JSON document of its own).
 /// </summary>
-public interface IEventLog
+public sealed record Checkpoint(LogPosition Position, LogPosition ReplayFrom, string ReplayState)
 {
-    /// <summary>Appends the records in one transaction; returns once they are committed.</summary>
-    Task AppendAsync(IReadOnlyList<LogRecord> records, CancellationToken cancellationToken);
+    public const string NoReplayState = "{}";
 
+    public static readonly Checkpoint Start = new(LogPosition.Start, LogPosition.Start, NoReplayState);
+}
+
+/// <summary>What a consumer stores beside its checkpoint so a restart can rebuild its in-memory state.</summary>
+public sealed record ReplayPoint(LogPosition From, string State);
+
+/// <summary>An entry of the log that could not be read into the consumer's type; it goes to the dead letters.</summary>
+public sealed record UnreadableEntry(LogPosition Position, Exception Error);
+
+/// <summary>An entry as kept in the dead letters: the organization it belongs to (null when it names none) and its content as JSON.</summary>
+public sealed record EntryDescription(string? OrgId, string Json);
+
+/// <summary>
+/// A log that checkpointed consumers read: the observation log, the signal log or the incident
+/// event log. Everything a consumer host does with a log is here, so a second backend (a stream
+/// partitioned by camera on a distributed engine) plugs in without touching the consumers. The
+/// checkpoint commits inside the caller's transaction, the one that writes what the consumer made
+/// of the entries: both commit, or neither does.
+/// </summary>
+/// <typeparam name="T">An entry as the consumer reads it.</typeparam>
+public interface IEventLog<T>
+{
     /// <summary>
-    /// Pages of entries after <paramref name="after"/>, forever: the next page comes as soon as
-    /// something is appended, without polling.
+    /// Pages of entries after <paramref name="after"/>, in log order, forever: the next page comes
+    /// as soon as something is appended, without polling. A subscriber sees every committed entry
+    /// exactly once, including entries whose transactions committed after later ones. Each time
+    /// the subscriber has caught up, an empty page says so before the wait for more.
     /// </summary>
-    IAsyncEnumerable<IReadOnlyList<LogEntry>> SubscribeAsync(LogPosition after, CancellationToken cancellationToken);
+    IAsyncEnumerable<LogPage<T>> SubscribeAsync(LogPosition after, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// Like <see cref="SubscribeAsync(LogPosition, CancellationToken)"/>, for a reader that decodes
-    /// only <paramref name="payloadTypes"/>: entries of other types still come, in order, but as
-    /// their envelope alone (id, organization, type, version, camera, event time), without payload
-    /// or trace context, which is most of what reading them costs.
-    /// </summary>
-    IAsyncEnumerable<IReadOnlyList<LogEntry>> SubscribeAsync(LogPosition after, IReadOnlySet<string> payloadTypes, CancellationToken cancellationToken);
+    /// <summary>Where <paramref name="consumer"/> committed last, or <see cref="Checkpoint.Start"/>.</summary>
+    Task<Checkpoint> LoadCheckpointAsync(string consumer, CancellationToken cancellationToken);
 
-    /// <summary>Where <paramref name="consumer"/> committed last, or <see cref="LogPosition.Start"/>.</summary>
-    Task<LogPosition> LoadCheckpointAsync(string consumer, CancellationToken cancellationToken);
+    /// <summary>Records how far <paramref name="consumer"/> got, inside the open transaction of <paramref name="connection"/>.</summary>
+    Task CommitCheckpointAsync(NpgsqlConnection connection, string consumer, Checkpoint checkpoint, CancellationToken cancellationToken);
+
+    /// <summary>The entry at <paramref name="position"/> as it is stored, for the dead letters.</summary>
+    Task<EntryDescription> DescribeAsync(NpgsqlConnection connection, LogPosition position, CancellationToken cancellationToken);
 }

@@ -1,20 +1,19 @@
-using System.Runtime.CompilerServices;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Analytics.EventLog;
 
 /// <summary>
-/// The log in Postgres (<c>observation_log</c>, see migration 0002). Appends are one binary COPY
-/// per batch; subscribers read it through a <see cref="PostgresFeed{T}"/>, so a late commit is read
-/// when it lands instead of being skipped, and wake on LISTEN/NOTIFY.
+/// The observation log in Postgres (<c>observation_log</c>, see migration 0002). Appends are one
+/// binary COPY per batch; subscribers read it through a <see cref="PostgresFeed{T}"/>, so a late
+/// commit is read when it lands instead of being skipped, and wake on LISTEN/NOTIFY.
 /// </summary>
-public sealed class PostgresEventLog(NpgsqlDataSource dataSource, PostgresEventLogOptions? options = null) : IEventLog
+public sealed class PostgresEventLog(NpgsqlDataSource dataSource, PostgresEventLogOptions? options = null) : IEventLog<LogEntry>
 {
     public const string Channel = "observation_log";
 
-    private readonly PostgresEventLogOptions _options = options ?? new();
+    private readonly PostgresLog<LogEntry> _all = new(dataSource, Feed(payloadTypes: null), options);
 
+    /// <summary>Appends the records in one transaction; returns once they are committed.</summary>
     public async Task AppendAsync(IReadOnlyList<LogRecord> records, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -62,72 +61,26 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, PostgresEventL
         await notify.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public IAsyncEnumerable<IReadOnlyList<LogEntry>> SubscribeAsync(LogPosition after, CancellationToken cancellationToken) =>
-        SubscribeAsync(Feed(payloadTypes: null), after, cancellationToken);
+    public IAsyncEnumerable<LogPage<LogEntry>> SubscribeAsync(LogPosition after, CancellationToken cancellationToken) =>
+        _all.SubscribeAsync(after, cancellationToken);
 
-    public IAsyncEnumerable<IReadOnlyList<LogEntry>> SubscribeAsync(LogPosition after, IReadOnlySet<string> payloadTypes, CancellationToken cancellationToken) =>
-        SubscribeAsync(Feed(payloadTypes), after, cancellationToken);
+    public Task<Checkpoint> LoadCheckpointAsync(string consumer, CancellationToken cancellationToken) =>
+        _all.LoadCheckpointAsync(consumer, cancellationToken);
 
-    private async IAsyncEnumerable<IReadOnlyList<LogEntry>> SubscribeAsync(
-        PostgresFeedDefinition<LogEntry> feed, LogPosition after, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        await foreach (var (page, _) in new PostgresFeed<LogEntry>(dataSource, feed, _options).SubscribeAsync(after, cancellationToken))
-        {
-            yield return page;
-        }
-    }
+    public Task CommitCheckpointAsync(NpgsqlConnection connection, string consumer, Checkpoint checkpoint, CancellationToken cancellationToken) =>
+        _all.CommitCheckpointAsync(connection, consumer, checkpoint, cancellationToken);
 
-    public async Task<LogPosition> LoadCheckpointAsync(string consumer, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("SELECT tx_id, seq FROM consumer_checkpoints WHERE consumer = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = consumer });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken)
-            ? new LogPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1))
-            : LogPosition.Start;
-    }
+    public Task<EntryDescription> DescribeAsync(NpgsqlConnection connection, LogPosition position, CancellationToken cancellationToken) =>
+        _all.DescribeAsync(connection, position, cancellationToken);
 
     /// <summary>
-    /// Records how far <paramref name="consumer"/> got, inside the transaction that writes what it
-    /// made of those entries: both commit, or neither does. A consumer whose state spans the
-    /// checkpoint also records where a restart must re-read from, and what it needs to know to
-    /// replay (an opaque JSON document of its own).
+    /// The log for a reader that decodes only <paramref name="payloadTypes"/>: entries of other
+    /// types still come, in order, but as their envelope alone (id, organization, type, version,
+    /// camera, event time), without payload or trace context, which is most of what reading them
+    /// costs.
     /// </summary>
-    public static async Task CommitCheckpointAsync(
-        NpgsqlConnection connection, string consumer, LogPosition position, CancellationToken cancellationToken,
-        LogPosition? replayFrom = null, string replayState = "{}")
-    {
-        await using var command = new NpgsqlCommand(
-            """
-            INSERT INTO consumer_checkpoints (consumer, tx_id, seq, replay_tx_id, replay_seq, replay_state) VALUES ($1, $2, $3, $4, $5, $6::jsonb)
-            ON CONFLICT (consumer) DO UPDATE SET tx_id = excluded.tx_id, seq = excluded.seq,
-                replay_tx_id = excluded.replay_tx_id, replay_seq = excluded.replay_seq, replay_state = excluded.replay_state, updated_at = now()
-            """, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = consumer });
-        command.Parameters.Add(new NpgsqlParameter { Value = position.TxId, NpgsqlDbType = NpgsqlDbType.Xid8 });
-        command.Parameters.Add(new NpgsqlParameter { Value = position.Seq });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)replayFrom?.TxId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Xid8 });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)replayFrom?.Seq ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter { Value = replayState });
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    /// <summary>The checkpoint with where to replay from (the checkpoint itself when nothing spans it).</summary>
-    public async Task<(LogPosition Checkpoint, LogPosition ReplayFrom, string ReplayState)> LoadReplayCheckpointAsync(
-        string consumer, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(
-            "SELECT tx_id, seq, replay_tx_id, replay_seq, replay_state::text FROM consumer_checkpoints WHERE consumer = $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = consumer });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return (LogPosition.Start, LogPosition.Start, "{}");
-        }
-        var checkpoint = new LogPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
-        var replayFrom = reader.IsDBNull(2) ? checkpoint : new LogPosition(reader.GetFieldValue<ulong>(2), reader.GetInt64(3));
-        return (checkpoint, replayFrom, reader.GetString(4));
-    }
+    public IEventLog<LogEntry> Projected(IReadOnlySet<string> payloadTypes) =>
+        new PostgresLog<LogEntry>(dataSource, Feed(payloadTypes), options);
 
     /// <summary>
     /// The log as a feed. With <paramref name="payloadTypes"/>, the server leaves out the payload and
@@ -155,7 +108,8 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, PostgresEventL
                     reader.IsDBNull(8) ? null : reader.GetString(8),
                     reader.IsDBNull(9) ? null : reader.GetString(9),
                     // The payload column is NOT NULL: null here is a payload left out on purpose.
-                    reader.IsDBNull(10) ? ReadOnlyMemory<byte>.Empty : reader.GetFieldValue<byte[]>(10))));
+                    reader.IsDBNull(10) ? ReadOnlyMemory<byte>.Empty : reader.GetFieldValue<byte[]>(10))),
+            JsonPayloadColumn: "payload");
     }
 
     private static string TypeList(IReadOnlySet<string> types)

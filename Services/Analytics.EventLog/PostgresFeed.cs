@@ -13,8 +13,10 @@ namespace Analytics.EventLog;
 /// <param name="Table">The table, e.g. <c>signals</c>.</param>
 /// <param name="Channel">The NOTIFY channel its writers signal.</param>
 /// <param name="Columns">The columns read after tx_id and seq, which are ordinals 0 and 1.</param>
-/// <param name="Read">Makes an entry of the current row; the other columns start at ordinal 2.</param>
-public sealed record PostgresFeedDefinition<T>(string Table, string Channel, string Columns, Func<NpgsqlDataReader, LogPosition, T> Read);
+/// <param name="Read">Makes an entry of the current row; the other columns start at ordinal 2. What it throws makes the row an <see cref="UnreadableEntry"/>.</param>
+/// <param name="JsonPayloadColumn">A bytea column holding a JSON document, shown as JSON (not as hex) when an entry is dead-lettered.</param>
+public sealed record PostgresFeedDefinition<T>(
+    string Table, string Channel, string Columns, Func<NpgsqlDataReader, LogPosition, T> Read, string? JsonPayloadColumn = null);
 
 /// <summary>
 /// Reads an append-only table in (tx_id, seq) order, only below the oldest running transaction,
@@ -36,8 +38,11 @@ public sealed class PostgresFeed<T>(NpgsqlDataSource dataSource, PostgresFeedDef
     private readonly string _pendingSql =
         $"SELECT EXISTS (SELECT 1 FROM {definition.Table} WHERE (tx_id, seq) > ($1, $2))";
 
-    /// <summary>Pages of entries after <paramref name="after"/>, forever, each with the position of its last entry.</summary>
-    public async IAsyncEnumerable<(IReadOnlyList<T> Entries, LogPosition End)> SubscribeAsync(
+    /// <summary>
+    /// Pages of entries after <paramref name="after"/>, forever; an empty page, which has
+    /// <see cref="LogPage{T}.ReachedHead"/>, each time the reader has caught up and waits.
+    /// </summary>
+    public async IAsyncEnumerable<LogPage<T>> SubscribeAsync(
         LogPosition after, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var listener = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -50,12 +55,12 @@ public sealed class PostgresFeed<T>(NpgsqlDataSource dataSource, PostgresFeedDef
         var backoff = _options.MinHeldBackDelay;
         while (true)
         {
-            var (page, end) = await ReadPageAsync(position, cancellationToken);
+            var page = await ReadPageAsync(position, cancellationToken);
             if (page.Count > 0)
             {
-                position = end;
+                position = page.End;
                 backoff = _options.MinHeldBackDelay;
-                yield return (page, end);
+                yield return page;
                 continue;
             }
             if (await HasEntriesAfterAsync(position, cancellationToken))
@@ -68,6 +73,8 @@ public sealed class PostgresFeed<T>(NpgsqlDataSource dataSource, PostgresFeedDef
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxHeldBackDelay.Ticks));
                 continue;
             }
+            // Caught up: an empty page says so (a consumer's host reports its lag from it).
+            yield return new LogPage<T>([], [], position, reachedHead: true);
             // Notifications that arrived since the last read are already buffered, so none is
             // lost between the read above and this wait. The timeout only guards against a
             // silently dropped connection.
@@ -75,7 +82,7 @@ public sealed class PostgresFeed<T>(NpgsqlDataSource dataSource, PostgresFeedDef
         }
     }
 
-    private async Task<(List<T> Page, LogPosition End)> ReadPageAsync(LogPosition after, CancellationToken cancellationToken)
+    private async Task<LogPage<T>> ReadPageAsync(LogPosition after, CancellationToken cancellationToken)
     {
         // The planner cannot know how many entries lie past the position (the snapshot bound is
         // a run-time value and the statistics trail a table that grows by the second). When it
@@ -92,7 +99,9 @@ public sealed class PostgresFeed<T>(NpgsqlDataSource dataSource, PostgresFeedDef
         query.Parameters.Add(new NpgsqlParameter { Value = _options.PageSize });
         batch.BatchCommands.Add(query);
 
-        var page = new List<T>();
+        var entries = new List<T>();
+        var positions = new List<LogPosition>();
+        List<UnreadableEntry>? unreadable = null;
         var end = after;
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         // Past set_config's own one-row result to the page.
@@ -100,9 +109,24 @@ public sealed class PostgresFeed<T>(NpgsqlDataSource dataSource, PostgresFeedDef
         while (await reader.ReadAsync(cancellationToken))
         {
             end = new LogPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
-            page.Add(definition.Read(reader, end));
+            T entry;
+            try
+            {
+                entry = definition.Read(reader, end);
+            }
+            catch (Exception e) when (e is FormatException or InvalidCastException or ArgumentException or System.Text.Json.JsonException or InvalidOperationException)
+            {
+                // One row the reader cannot make sense of (an unknown enum word, a malformed
+                // document) must not stop the feed: the page carries it, and its consumer's host
+                // puts it in the dead letters. The reader has the whole row, so the next row reads.
+                (unreadable ??= []).Add(new UnreadableEntry(end, e));
+                continue;
+            }
+            entries.Add(entry);
+            positions.Add(end);
         }
-        return (page, end);
+        var read = entries.Count + (unreadable?.Count ?? 0);
+        return new LogPage<T>(entries, positions, end, unreadable, reachedHead: read < _options.PageSize);
     }
 
     /// <summary>Whether any committed entry lies after <paramref name="position"/>, readable yet or not.</summary>

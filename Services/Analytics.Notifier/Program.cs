@@ -1,6 +1,8 @@
+using Analytics.Consumers;
 using Analytics.Notifier.Channels;
 using Analytics.Notifier.Delivery;
 using Analytics.Schemas.Settings;
+using Npgsql;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -11,7 +13,11 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.AddNotificationChannels();
 builder.Services.AddSingleton<NotifierMetrics>();
 // Decides each incident change into the delivery log, then sends what the log says is due.
-builder.Services.AddHostedService<NotificationConsumer>();
+builder.Services.AddSingleton<NotificationConsumer>();
+builder.AddLogConsumer(
+    NotificationConsumer.Name,
+    services => NotificationConsumer.Log(services.GetRequiredService<NpgsqlDataSource>()),
+    services => services.GetRequiredService<NotificationConsumer>());
 builder.Services.AddHostedService<DeliveryDispatcher>();
 
 var app = builder.Build();

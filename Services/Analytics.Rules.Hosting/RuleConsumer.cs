@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Analytics.Consumers;
 using Analytics.EventLog;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Serialization;
@@ -11,7 +12,7 @@ namespace Analytics.Rules.Hosting;
 
 /// <summary>
 /// Feeds the observation log to a service's rules, through a <see cref="RuleEngine"/> that keeps
-/// a clock per camera, and commits their signals together with the checkpoint, in one
+/// a clock per camera; its host commits their signals together with the checkpoint, in one
 /// transaction. Rule state open at a checkpoint (a dwell in progress) is rebuilt after a restart by
 /// replaying each affected camera from the log position its open state began at; signal ids are
 /// deterministic and inserts idempotent, so the replay duplicates nothing.
@@ -19,116 +20,122 @@ namespace Analytics.Rules.Hosting;
 public sealed partial class RuleConsumer(
     string name,
     Func<RuleEngine> createEngine,
-    NpgsqlDataSource dataSource,
-    PostgresEventLog log,
     ZoneSource zones,
-    ILogger<RuleConsumer> logger) : BackgroundService
+    ILogger<RuleConsumer> logger) : ILogConsumer<LogEntry>
 {
     private readonly ObservationDecoder _decoder = new();
     private readonly KeyValuePair<string, object?> _consumerTag = new("consumer", name);
+    private readonly List<TracedSignal> _signals = [];
+    private readonly Dictionary<(string OrgId, string CameraId), (int Count, DateTimeOffset Newest)> _late = [];
+    private RuleEngine _engine = createEngine();
+    private CameraPositions _positions = new();
+    private Dictionary<(string OrgId, string CameraId), LogPosition> _replay = [];
+    private LogPosition _checkpoint = LogPosition.Start;
+    private TracingSink _sink = null!;
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        ConsumerRestarts.RunAsync(RunAsync, (e, backoff) => LogRestart(e, name, backoff.TotalSeconds), stoppingToken);
+    /// <summary>The types whose payload the rules read; the log sends the others as their envelope alone.</summary>
+    public IReadOnlySet<string> ObservationTypes => _engine.ObservationTypes;
 
-    private async Task RunAsync(CancellationToken cancellationToken)
+    public LogPosition Start(Checkpoint checkpoint)
     {
-        var (checkpoint, replayFrom, replayStateJson) = await log.LoadReplayCheckpointAsync(name, cancellationToken);
-        var replay = ReplayState.Read(replayStateJson, replayFrom);
-        var engine = createEngine();
-        var positions = new CameraPositions();
-        var signals = new List<TracedSignal>();
-        var sink = new TracingSink(signals);
-        var late = new Dictionary<(string OrgId, string CameraId), (int Count, DateTimeOffset Newest)>();
-        LogStarting(name, checkpoint.ToString(), replayFrom.ToString(), replay.Count);
+        _replay = ReplayState.Read(checkpoint.ReplayState, checkpoint.ReplayFrom);
+        _checkpoint = checkpoint.Position;
+        _engine = createEngine();
+        _positions = new CameraPositions();
+        _sink = new TracingSink(_signals);
+        _late.Clear();
+        LogStarting(name, _replay.Count);
+        return checkpoint.ReplayFrom;
+    }
 
-        await foreach (var page in log.SubscribeAsync(replayFrom, engine.ObservationTypes, cancellationToken))
+    public async ValueTask ReplayAsync(LogPage<LogEntry> page, CancellationToken cancellationToken)
+    {
+        // Everything up to the checkpoint was decided and committed before: fed again only to
+        // rebuild open state, its signals are not stored again (a dwell that had already ended
+        // could otherwise come back shortened, under another id).
+        _sink.Replaying = true;
+        await FeedAsync(page, cancellationToken);
+        _sink.Replaying = false;
+        _signals.Clear();
+    }
+
+    public async Task<ReplayPoint?> HandleAsync(LogPage<LogEntry> page, NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        using var activity = StartEvaluation(page.Entries);
+        _signals.Clear();
+        await FeedAsync(page, cancellationToken);
+
+        var open = _engine.OpenStateSince();
+        _positions.Forget(open);
+        var (replayPositions, restartFrom) = _positions.ReplayFrom(open, page.End);
+        var stored = await SignalStore.InsertAsync(connection, _signals, cancellationToken);
+        activity?.SetTag("analytics.signals", stored);
+        return new ReplayPoint(restartFrom, ReplayState.Write(replayPositions));
+    }
+
+    private async ValueTask FeedAsync(LogPage<LogEntry> page, CancellationToken cancellationToken)
+    {
+        var catalog = await zones.CurrentAsync(cancellationToken);
+        foreach (var entry in page.Entries)
         {
-            var catalog = await zones.CurrentAsync(cancellationToken);
-            using var activity = StartEvaluation(page);
-            signals.Clear();
-            foreach (var entry in page)
+            var record = entry.Record;
+            if (!EventTypes.IsCameraEvent(record.Type))
             {
-                var record = entry.Record;
-                if (!EventTypes.IsCameraEvent(record.Type))
-                {
-                    continue;
-                }
-                var camera = (record.OrgId, record.CameraId);
-                // Before the checkpoint only what rebuilds a camera's open state is fed again.
-                if (entry.Position <= checkpoint && !(replay.TryGetValue(camera, out var from) && entry.Position >= from))
-                {
-                    continue;
-                }
-                var context = catalog.For(record.OrgId, record.CameraId);
-                sink.Current = record;
-                Fed fed;
-                // Everything up to the checkpoint was decided and committed before: fed again only
-                // to rebuild open state, its signals are not stored again (a dwell that had already
-                // ended could otherwise come back shortened, under another id).
-                sink.Replaying = entry.Position <= checkpoint;
-                if (record.Type == EventTypes.CameraIdle)
-                {
-                    if (engine.CloseIdle(context, record.OccurredAt, sink))
-                    {
-                        RuleMetrics.IdleCloses.Add(1, _consumerTag);
-                        LogIdleClose(name, record.OrgId, record.CameraId, record.OccurredAt);
-                    }
-                    positions.Reset(camera);
-                    continue;
-                }
-                else if (record.Type == EventTypes.CameraHeartbeat)
-                {
-                    fed = engine.Heartbeat(context, record.OccurredAt, sink);
-                }
-                else if (!engine.ObservationTypes.Contains(record.Type))
-                {
-                    // Not read by these rules, so the log sent only its envelope; its event
-                    // time (the observation's) still moves the camera's clock.
-                    fed = engine.Pass(context, record.OccurredAt, sink);
-                }
-                else if (Decode(entry) is { } observation)
-                {
-                    fed = engine.Observe(observation, context, sink);
-                }
-                else
-                {
-                    continue;
-                }
-
-                if ((fed & Fed.Late) != 0)
-                {
-                    late[camera] = late.TryGetValue(camera, out var seen)
-                        ? (seen.Count + 1, seen.Newest > record.OccurredAt ? seen.Newest : record.OccurredAt)
-                        : (1, record.OccurredAt);
-                    continue;
-                }
-                if ((fed & Fed.AfterIdleClose) != 0)
-                {
-                    RuleMetrics.AfterIdleClose.Add(1, _consumerTag);
-                }
-                positions.Seen(camera, entry.Position, record.OccurredAt);
+                continue;
             }
-            sink.Current = null;
-            ReportLate(late);
-            var end = page[^1].Position;
-            if (end <= checkpoint)
+            var camera = (record.OrgId, record.CameraId);
+            // Before the checkpoint only what rebuilds a camera's open state is fed again.
+            if (entry.Position <= _checkpoint && !(_replay.TryGetValue(camera, out var from) && entry.Position >= from))
             {
-                // Still replaying: the stored checkpoint and replay positions stand until the
-                // replay has passed them, so a second restart in the middle loses nothing.
+                continue;
+            }
+            var context = catalog.For(record.OrgId, record.CameraId);
+            _sink.Current = record;
+            Fed fed;
+            if (record.Type == EventTypes.CameraIdle)
+            {
+                if (_engine.CloseIdle(context, record.OccurredAt, _sink))
+                {
+                    RuleMetrics.IdleCloses.Add(1, _consumerTag);
+                    LogIdleClose(name, record.OrgId, record.CameraId, record.OccurredAt);
+                }
+                _positions.Reset(camera);
+                continue;
+            }
+            else if (record.Type == EventTypes.CameraHeartbeat)
+            {
+                fed = _engine.Heartbeat(context, record.OccurredAt, _sink);
+            }
+            else if (!_engine.ObservationTypes.Contains(record.Type))
+            {
+                // Not read by these rules, so the log sent only its envelope; its event
+                // time (the observation's) still moves the camera's clock.
+                fed = _engine.Pass(context, record.OccurredAt, _sink);
+            }
+            else if (Decode(entry) is { } observation)
+            {
+                fed = _engine.Observe(observation, context, _sink);
+            }
+            else
+            {
                 continue;
             }
 
-            var open = engine.OpenStateSince();
-            positions.Forget(open);
-            var (replayPositions, restartFrom) = positions.ReplayFrom(open, end);
-            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var stored = await SignalStore.InsertAsync(connection, signals, cancellationToken);
-            await PostgresEventLog.CommitCheckpointAsync(
-                connection, name, end, cancellationToken, restartFrom, ReplayState.Write(replayPositions));
-            await transaction.CommitAsync(cancellationToken);
-            activity?.SetTag("analytics.signals", stored);
+            if ((fed & Fed.Late) != 0)
+            {
+                _late[camera] = _late.TryGetValue(camera, out var seen)
+                    ? (seen.Count + 1, seen.Newest > record.OccurredAt ? seen.Newest : record.OccurredAt)
+                    : (1, record.OccurredAt);
+                continue;
+            }
+            if ((fed & Fed.AfterIdleClose) != 0)
+            {
+                RuleMetrics.AfterIdleClose.Add(1, _consumerTag);
+            }
+            _positions.Seen(camera, entry.Position, record.OccurredAt);
         }
+        _sink.Current = null;
+        ReportLate(_late);
     }
 
     private void ReportLate(Dictionary<(string OrgId, string CameraId), (int Count, DateTimeOffset Newest)> late)
@@ -142,9 +149,10 @@ public sealed partial class RuleConsumer(
     }
 
     /// <summary>
-    /// The observation of an entry, or null (logged) when it cannot be read. Ingest validates
-    /// everything it stores, so this is a foreign or damaged entry; skipping it keeps one bad row
-    /// from stopping every rule behind it forever.
+    /// The observation of an entry. Ingest validates everything it stores, so a payload that does
+    /// not decode is a foreign or damaged entry: it throws, and the host sets the entry aside as a
+    /// dead letter. In a replay it is skipped instead (null): it was set aside, or skipped by an
+    /// older version, when it was first read, and it changed nothing then.
     /// </summary>
     private Observation? Decode(LogEntry entry)
     {
@@ -152,9 +160,8 @@ public sealed partial class RuleConsumer(
         {
             return _decoder.Decode(entry.Record.Payload.Span);
         }
-        catch (JsonException e)
+        catch (JsonException) when (_sink.Replaying)
         {
-            LogUndecodable(e, name, entry.Position.ToString(), entry.Record.Type);
             return null;
         }
     }
@@ -184,18 +191,12 @@ public sealed partial class RuleConsumer(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Consumer {Consumer} starts after {Checkpoint}, replaying from {ReplayFrom} for {Cameras} camera(s) with open state")]
-    private partial void LogStarting(string consumer, string checkpoint, string replayFrom, int cameras);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Consumer {Consumer} skips log entry {Position} of type {Type}: its payload is not a readable observation")]
-    private partial void LogUndecodable(Exception error, string consumer, string position, string type);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consumer {Consumer} replays {Cameras} camera(s) with open state")]
+    private partial void LogStarting(string consumer, int cameras);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Consumer {Consumer} left {Count} late observation(s) of camera {CameraId} of {OrgId} out of its rules (newest {Newest:O}): older than the camera's watermark, so they change no signal; they stay in the log")]
     private partial void LogLate(string consumer, int count, string orgId, string cameraId, DateTimeOffset newest);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Consumer {Consumer} closed the open behaviours of camera {CameraId} of {OrgId}: it sent nothing for Rules:IdleTimeoutSeconds after {LastEventTime:O}")]
     private partial void LogIdleClose(string consumer, string orgId, string cameraId, DateTimeOffset lastEventTime);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Consumer {Consumer} failed and restarts from its checkpoint in {Seconds} s")]
-    private partial void LogRestart(Exception error, string consumer, double seconds);
 }

@@ -1,3 +1,4 @@
+using Analytics.Consumers;
 using Analytics.EventLog;
 using Analytics.Schemas.Settings;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,14 +20,15 @@ public static class RuleHostingExtensions
     {
         builder.AddValidatedSettings<RulesSettings>(RulesSettings.SectionName);
         builder.Services.AddSingleton<ZoneSource>();
-        builder.Services.AddSingleton(sp => new PostgresEventLog(sp.GetRequiredService<NpgsqlDataSource>()));
-        builder.Services.AddHostedService(sp => new RuleConsumer(
+        builder.Services.AddSingleton(sp => new RuleConsumer(
             name,
             () => new RuleEngine(createRules(sp), TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<RulesSettings>>().Value.AllowedLatenessSeconds)),
-            sp.GetRequiredService<NpgsqlDataSource>(),
-            sp.GetRequiredService<PostgresEventLog>(),
             sp.GetRequiredService<ZoneSource>(),
             sp.GetRequiredService<ILogger<RuleConsumer>>()));
-        return builder;
+        // The log leaves out the payloads of the types these rules do not read.
+        return builder.AddLogConsumer(
+            name,
+            sp => new PostgresEventLog(sp.GetRequiredService<NpgsqlDataSource>()).Projected(sp.GetRequiredService<RuleConsumer>().ObservationTypes),
+            sp => sp.GetRequiredService<RuleConsumer>());
     }
 }

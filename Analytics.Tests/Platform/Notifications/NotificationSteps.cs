@@ -14,6 +14,8 @@ public sealed class NotificationSteps(PlatformFixture platform, string orgId, st
 
     public string OrgId => orgId;
 
+    public string ApiKey => apiKey;
+
     public HttpClient Api() => platform.CreateClient(ResourceNames.Api, apiKey);
 
     public static async Task<NotificationSteps> ForNewOrganizationAsync(PlatformFixture platform)

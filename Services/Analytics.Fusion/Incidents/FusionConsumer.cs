@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Analytics.Consumers;
 using Analytics.EventLog;
 using Analytics.Incidents;
 using Analytics.Schemas.Contracts;
@@ -14,14 +15,10 @@ public sealed record StoredSignal(Signal Signal, string? TraceParent, string? Tr
 /// <summary>
 /// Folds the signal log into incidents. Each page of signals is one transaction: the newest
 /// incident of every group the page touches is locked, the signals are folded, and the incident
-/// events, the projection rows and the checkpoint commit together, so a crash re-folds nothing
-/// twice and loses nothing.
+/// events, the projection rows and (by its host) the checkpoint commit together, so a crash
+/// re-folds nothing twice and loses nothing.
 /// </summary>
-public sealed partial class FusionConsumer(
-    NpgsqlDataSource dataSource,
-    IOptions<FusionSettings> settings,
-    TimeProvider clock,
-    ILogger<FusionConsumer> logger) : BackgroundService
+public sealed class FusionConsumer(IOptions<FusionSettings> settings, TimeProvider clock) : ILogConsumer<StoredSignal>
 {
     public const string Name = "fusion";
 
@@ -37,7 +34,7 @@ public sealed partial class FusionConsumer(
 
     // The columns fusion decides on, not the JSON document: a page of thousands of signals is read
     // without parsing any JSON.
-    private static readonly PostgresFeedDefinition<StoredSignal> Signals = new(
+    public static readonly PostgresFeedDefinition<StoredSignal> Signals = new(
         "signals",
         "signals",
         "org_id, signal_id, domain, kind, severity, confidence, site_id, camera_id, zone_id, started_at, ended_at, trace_parent, trace_state",
@@ -63,30 +60,25 @@ public sealed partial class FusionConsumer(
             reader.IsDBNull(13) ? null : reader.GetString(13),
             reader.IsDBNull(14) ? null : reader.GetString(14)));
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        ConsumerRestarts.RunAsync(RunAsync, (e, backoff) => LogRestart(e, backoff.TotalSeconds), stoppingToken);
+    private readonly IncidentFolder _folder = new(settings.Value);
 
-    private async Task RunAsync(CancellationToken cancellationToken)
+    /// <summary>The signal log with fusion's page size.</summary>
+    public static IEventLog<StoredSignal> Log(NpgsqlDataSource dataSource) =>
+        new PostgresLog<StoredSignal>(dataSource, Signals, new PostgresEventLogOptions { PageSize = PageSize });
+
+    public async Task<ReplayPoint?> HandleAsync(LogPage<StoredSignal> page, NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        var folder = new IncidentFolder(settings.Value);
-        var checkpoint = await new PostgresEventLog(dataSource).LoadCheckpointAsync(Name, cancellationToken);
-        LogStarting(checkpoint.ToString());
-        var feed = new PostgresFeed<StoredSignal>(dataSource, Signals, new PostgresEventLogOptions { PageSize = PageSize });
-        await foreach (var (page, end) in feed.SubscribeAsync(checkpoint, cancellationToken).ReadAhead(cancellationToken))
-        {
-            using var activity = StartFusion(page);
-            var events = await FoldAsync(folder, page, end, cancellationToken);
-            activity?.SetTag("analytics.incident_events", events);
-        }
+        using var activity = StartFusion(page.Entries);
+        var events = await FoldAsync(page.Entries, connection, cancellationToken);
+        activity?.SetTag("analytics.incident_events", events);
+        return null;
     }
 
     /// <returns>How many incident events the page produced.</returns>
-    private async Task<int> FoldAsync(IncidentFolder folder, IReadOnlyList<StoredSignal> page, LogPosition end, CancellationToken cancellationToken)
+    private async Task<int> FoldAsync(IReadOnlyList<StoredSignal> page, NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var keys = page.Select(s => (s.Signal.OrgId, folder.GroupKeyOf(s.Signal))).ToList();
+        var keys = page.Select(s => (s.Signal.OrgId, _folder.GroupKeyOf(s.Signal))).ToList();
         var newest = await IncidentStore.LoadNewestInGroupsAsync(connection, keys, cancellationToken);
         var silences = await SilenceStore.ActiveAsync(connection, page.Select(s => s.Signal.OrgId).Distinct().ToList(), now, cancellationToken);
 
@@ -95,14 +87,12 @@ public sealed partial class FusionConsumer(
         for (var i = 0; i < page.Count; i++)
         {
             batch.Cause = (page[i].TraceParent, page[i].TraceState);
-            var state = folder.Fold(page[i].Signal, newest.GetValueOrDefault(keys[i]), now, silences, batch);
+            var state = _folder.Fold(page[i].Signal, newest.GetValueOrDefault(keys[i]), now, silences, batch);
             newest[keys[i]] = state;
             changed[(state.OrgId, state.IncidentId)] = state;
         }
 
         await IncidentStore.AppendAsync(connection, batch.Events, changed.Values, cancellationToken);
-        await PostgresEventLog.CommitCheckpointAsync(connection, Name, end, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
         return batch.Events.Count;
     }
 
@@ -113,10 +103,4 @@ public sealed partial class FusionConsumer(
         activity?.SetTag("analytics.signals", page.Count);
         return activity;
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Fusion starts after signal log position {Checkpoint}")]
-    private partial void LogStarting(string checkpoint);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Fusion failed and restarts from its checkpoint in {Seconds} s")]
-    private partial void LogRestart(Exception error, double seconds);
 }

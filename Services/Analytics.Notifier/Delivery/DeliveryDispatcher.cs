@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Analytics.Consumers;
 using Analytics.EventLog;
 using Analytics.Notifier.Channels;
 using Analytics.Notifier.Decisions;
@@ -37,7 +38,7 @@ public sealed partial class DeliveryDispatcher(
 
     // Attempts under way when it fails keep their leases and are retried when those run out.
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        ConsumerRestarts.RunAsync(RunAsync, (e, backoff) => LogRestart(e, backoff.TotalSeconds), stoppingToken);
+        ConsumerRestarts.RunAsync(RunAsync, (e, backoff) => LogRestart(e, backoff.TotalSeconds), clock, stoppingToken);
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {

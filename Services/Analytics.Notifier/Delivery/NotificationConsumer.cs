@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Analytics.Consumers;
 using Analytics.EventLog;
 using Analytics.Incidents;
 using Analytics.Notifier.Decisions;
@@ -20,15 +21,13 @@ public sealed record StoredIncidentEvent(IncidentEvent? Event, string? TracePare
 /// <summary>
 /// Reads the incident events and decides, for every change that could notify, what each rule of
 /// the organization does with it. The decisions (the delivery log and the dispatcher's outbox)
-/// and the checkpoint commit in one transaction: a change is decided once, never twice, even when
-/// the notifier stops mid-page.
+/// and (by its host) the checkpoint commit in one transaction: a change is decided once, never
+/// twice, even when the notifier stops mid-page.
 /// </summary>
-public sealed partial class NotificationConsumer(
-    NpgsqlDataSource dataSource,
+public sealed class NotificationConsumer(
     IOptions<NotifierSettings> settings,
     NotifierMetrics metrics,
-    TimeProvider clock,
-    ILogger<NotificationConsumer> logger) : BackgroundService
+    TimeProvider clock) : ILogConsumer<StoredIncidentEvent>
 {
     public const string Name = "notifier";
 
@@ -43,29 +42,24 @@ public sealed partial class NotificationConsumer(
             reader.IsDBNull(3) ? null : reader.GetString(3),
             reader.IsDBNull(4) ? null : reader.GetString(4)));
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        ConsumerRestarts.RunAsync(RunAsync, (e, backoff) => LogRestart(e, backoff.TotalSeconds), stoppingToken);
+    private readonly NotificationPolicy _policy = new(settings.Value);
 
-    private async Task RunAsync(CancellationToken cancellationToken)
+    /// <summary>The incident event log, as the notifier reads it.</summary>
+    public static IEventLog<StoredIncidentEvent> Log(NpgsqlDataSource dataSource) =>
+        new PostgresLog<StoredIncidentEvent>(dataSource, IncidentEvents);
+
+    public async Task<ReplayPoint?> HandleAsync(LogPage<StoredIncidentEvent> page, NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        var policy = new NotificationPolicy(settings.Value);
-        var checkpoint = await new PostgresEventLog(dataSource).LoadCheckpointAsync(Name, cancellationToken);
-        LogStarting(checkpoint.ToString());
-        var feed = new PostgresFeed<StoredIncidentEvent>(dataSource, IncidentEvents);
-        await foreach (var (page, end) in feed.SubscribeAsync(checkpoint, cancellationToken))
-        {
-            using var activity = StartDecision(page);
-            var decided = await DecideAsync(policy, page, end, cancellationToken);
-            activity?.SetTag("analytics.deliveries", decided);
-        }
+        using var activity = StartDecision(page.Entries);
+        var decided = await DecideAsync(_policy, page.Entries, connection, cancellationToken);
+        activity?.SetTag("analytics.deliveries", decided);
+        return null;
     }
 
     /// <returns>How many decisions the page produced.</returns>
-    private async Task<int> DecideAsync(NotificationPolicy policy, IReadOnlyList<StoredIncidentEvent> page, LogPosition end, CancellationToken cancellationToken)
+    private async Task<int> DecideAsync(NotificationPolicy policy, IReadOnlyList<StoredIncidentEvent> page, NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
         // Only these can notify; the rest of the page just moves the checkpoint.
         var candidates = page.Where(e => e.Event is not null).Select(e => (Event: e.Event!, e.TraceParent, e.TraceState)).ToList();
@@ -100,8 +94,8 @@ public sealed partial class NotificationConsumer(
             await DeliveryStore.InsertAsync(connection, rows, cancellationToken);
         }
 
-        await PostgresEventLog.CommitCheckpointAsync(connection, Name, end, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        // Counted before the host commits: a page that then fails to commit is decided again, and
+        // counted again, which a counter of decisions made (not kept) allows.
         foreach (var row in rows)
         {
             metrics.Decided(row.Decision.Status);
@@ -116,10 +110,4 @@ public sealed partial class NotificationConsumer(
         activity?.SetTag("analytics.incident_events", page.Count);
         return activity;
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Notifier starts after incident event position {Checkpoint}")]
-    private partial void LogStarting(string checkpoint);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Notifier decisions failed and restart from the checkpoint in {Seconds} s")]
-    private partial void LogRestart(Exception error, double seconds);
 }
