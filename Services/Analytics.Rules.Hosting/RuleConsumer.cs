@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Analytics.Data.Signals;
 using Analytics.EventLog;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Serialization;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Analytics.Data.Incidents;
 using Analytics.EventLog;
 using Analytics.Incidents;
 using Analytics.Schemas.Contracts;

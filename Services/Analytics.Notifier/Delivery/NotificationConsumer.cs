@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Analytics.Data.Incidents;
+using Analytics.Data.Notifications;
 using Analytics.EventLog;
-using Analytics.Incidents;
 using Analytics.Notifier.Decisions;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Serialization;
@@ -73,9 +74,9 @@ public sealed partial class NotificationConsumer(
         if (candidates.Count > 0)
         {
             var orgIds = candidates.Select(c => c.Event.OrgId).Distinct(StringComparer.Ordinal).ToArray();
-            var rules = await DeliveryStore.RulesAsync(connection, orgIds, cancellationToken);
-            var histories = await DeliveryStore.HistoriesAsync(connection, candidates.Select(c => c.Event).ToList(), cancellationToken);
-            var ledger = await DeliveryStore.LedgerAsync(connection, candidates.Select(c => c.Event).ToList(), policy.WindowStart(now), policy.Window, cancellationToken);
+            var rules = await NotificationRuleStore.ForOrganizationsAsync(connection, orgIds, cancellationToken);
+            var histories = await IncidentStore.HistoriesAsync(connection, candidates.Select(c => c.Event).ToList(), cancellationToken);
+            var ledger = await DecisionLog.LedgerAsync(connection, candidates.Select(c => c.Event).ToList(), policy.WindowStart(now), policy.Window, cancellationToken);
             var digests = new Dictionary<(string OrgId, string RuleId), string>();
 
             foreach (var (e, traceParent, traceState) in candidates)
@@ -90,14 +91,14 @@ public sealed partial class NotificationConsumer(
                         var rule = decision.Rule!;
                         if (!digests.TryGetValue((e.OrgId, rule.RuleId), out digestId))
                         {
-                            digestId = await DeliveryStore.OpenDigestAsync(connection, rule, policy.WindowStart(now), policy.Window, now, cancellationToken);
+                            digestId = await DecisionLog.OpenDigestAsync(connection, rule, policy.WindowStart(now), policy.Window, now, cancellationToken);
                             digests[(e.OrgId, rule.RuleId)] = digestId;
                         }
                     }
                     rows.Add(new DeliveryRow(e, decision, change.After.ToContract(histories.SignalIdsAt(e)), digestId, now, traceParent, traceState));
                 }
             }
-            await DeliveryStore.InsertAsync(connection, rows, cancellationToken);
+            await DecisionLog.InsertAsync(connection, rows, cancellationToken);
         }
 
         await PostgresEventLog.CommitCheckpointAsync(connection, Name, end, cancellationToken);

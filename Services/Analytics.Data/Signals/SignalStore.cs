@@ -1,19 +1,26 @@
 using System.Text.Json;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Serialization;
+using Dapper;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Analytics.Rules.Hosting;
+namespace Analytics.Data.Signals;
 
 /// <summary>A signal with the trace of the observation that completed it.</summary>
 public sealed record TracedSignal(Signal Signal, string? TraceParent, string? TraceState);
 
-/// <summary>Writes signals idempotently: a signal id already stored is left as it is.</summary>
+/// <summary>
+/// The owner of <c>signals</c>. Written idempotently by the rule services (a signal id already
+/// stored is left as it is, so re-reading the log after a crash inserts nothing twice), read in log
+/// order by fusion's feed and as evidence by the API.
+/// </summary>
 public static class SignalStore
 {
+    /// <summary>NOTIFY channel that wakes fusion when signals were stored.</summary>
     public const string Channel = "signals";
 
+    /// <summary>Stores <paramref name="signals"/> in one round trip inside the caller's transaction; returns how many were offered.</summary>
     public static async Task<int> InsertAsync(NpgsqlConnection connection, IReadOnlyList<TracedSignal> signals, CancellationToken cancellationToken)
     {
         if (signals.Count == 0)
@@ -54,5 +61,24 @@ public static class SignalStore
         batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT pg_notify('{Channel}', '')"));
         await batch.ExecuteNonQueryAsync(cancellationToken);
         return signals.Count;
+    }
+
+    /// <summary>
+    /// The stored signals of <paramref name="signalIds"/>, in that order (repeats included); ids the
+    /// organization has no signal for are left out.
+    /// </summary>
+    public static async Task<List<Signal>> InOrderAsync(NpgsqlConnection connection, string orgId, IReadOnlyList<string> signalIds, CancellationToken cancellationToken)
+    {
+        if (signalIds.Count == 0)
+        {
+            return [];
+        }
+        var documents = await connection.QueryAsync<string>(new CommandDefinition(
+            """
+            SELECT s.document::text FROM unnest(@signalIds::text[]) WITH ORDINALITY AS a (signal_id, n)
+            JOIN signals s ON s.org_id = @orgId AND s.signal_id = a.signal_id
+            ORDER BY a.n
+            """, new { orgId, signalIds = signalIds.ToArray() }, cancellationToken: cancellationToken));
+        return [.. documents.Select(document => JsonSerializer.Deserialize(document, AnalyticsJsonContext.Default.Signal)!)];
     }
 }
