@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Analytics.Incidents;
+using Analytics.Data.Incidents;
 using Analytics.Schemas;
 using Analytics.Schemas.Contracts;
 using Npgsql;
@@ -245,7 +245,7 @@ public sealed class IncidentsApiTests(PlatformFixture platform)
         {
             await create.ExecuteNonQueryAsync();
         }
-        var rebuilt = await IncidentRebuild.RebuildAsync(connection, "rebuilt_incidents", CancellationToken.None);
+        var rebuilt = await IncidentStore.RebuildAsync(connection, "rebuilt_incidents", CancellationToken.None);
 
         Assert.True(rebuilt > 1, $"only {rebuilt} incident(s) rebuilt");
         Assert.Equal(0L, await ScalarAsync(connection, "SELECT count(*) FROM ((TABLE incidents EXCEPT TABLE rebuilt_incidents) UNION ALL (TABLE rebuilt_incidents EXCEPT TABLE incidents)) d"));

@@ -1,5 +1,5 @@
 using System.Net.Http.Json;
-using Analytics.Rules.Hosting;
+using Analytics.Data.Signals;
 using Analytics.Schemas;
 using Analytics.Schemas.Contracts;
 using Aspire.Hosting;

@@ -67,7 +67,7 @@ public sealed class PoisonEntriesTests(PlatformFixture platform)
         await using (var transaction = await connection.BeginTransactionAsync())
         {
             // Committed together, so fusion never reads it with a domain it knows.
-            await Analytics.Rules.Hosting.SignalStore.InsertAsync(connection, [new(a.Signal("s-bad", "intrusion", "vault", now.AddMinutes(-2)), null, null)], CancellationToken.None);
+            await Analytics.Data.Signals.SignalStore.InsertAsync(connection, [new(a.Signal("s-bad", "intrusion", "vault", now.AddMinutes(-2)), null, null)], CancellationToken.None);
             await using var update = new Npgsql.NpgsqlCommand("UPDATE signals SET domain = 'astrology' WHERE org_id = $1", connection) { Parameters = { new() { Value = a.OrgId } } };
             Assert.Equal(1, await update.ExecuteNonQueryAsync());
             await transaction.CommitAsync();

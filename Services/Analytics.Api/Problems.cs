@@ -1,7 +1,7 @@
 using System.Globalization;
-using ValidationProblem = Analytics.Schemas.Contracts.ValidationProblem;
+using Analytics.Data.Registry;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
+using ValidationProblem = Analytics.Schemas.Contracts.ValidationProblem;
 
 namespace Analytics.Api;
 
@@ -30,30 +30,13 @@ internal static class Problems
         title: title,
         detail: detail);
 
-    /// <summary>Whether <paramref name="exception"/> is a violation of foreign key <paramref name="constraint"/>.</summary>
-    public static bool Violates(this PostgresException exception, string constraint) =>
-        exception.SqlState == PostgresErrorCodes.ForeignKeyViolation && exception.ConstraintName == constraint;
-
     /// <summary>
-    /// Names what is in the way, e.g. "2 cameras (cam-1, cam-2)", so a 409 tells the caller what to
-    /// change. <paramref name="sql"/> takes the org id as $1 and the referenced id as $2 and returns
-    /// the referencing ids in order with their total, e.g. <c>SELECT id, count(*) OVER () ... LIMIT 10</c>.
+    /// Names what is in the way, e.g. "2 cameras (cam-1, cam-2)", or with more than were named,
+    /// "12 cameras (cam-1, ..., cam-10 and 2 more)", so a 409 tells the caller what to change.
     /// </summary>
-    public static async Task<string> DescribeReferencesAsync(
-        NpgsqlDataSource dataSource, string sql, string orgId, string id, string singular, string plural, CancellationToken cancellationToken)
+    public static string Describe(References references, string singular, string plural)
     {
-        await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter { Value = orgId });
-        command.Parameters.Add(new NpgsqlParameter { Value = id });
-        var ids = new List<string>();
-        long total = 0;
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            ids.Add(reader.GetString(0));
-            total = reader.GetInt64(1);
-        }
-
+        var (total, ids) = (references.Total, references.FirstIds);
         var more = total > ids.Count ? string.Create(CultureInfo.InvariantCulture, $" and {total - ids.Count} more") : "";
         return string.Create(CultureInfo.InvariantCulture, $"{total} {(total == 1 ? singular : plural)} ({string.Join(", ", ids)}{more})");
     }

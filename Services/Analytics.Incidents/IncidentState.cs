@@ -56,6 +56,47 @@ public sealed record IncidentState
     /// <summary>Version of the last event applied.</summary>
     public required int Version { get; init; }
 
+    /// <summary>
+    /// An operator acknowledges: someone is on it, so repeat notifications stop. An open incident
+    /// is acknowledged; an acknowledged one stays as it is; a resolved one cannot be.
+    /// </summary>
+    public IncidentTransition Acknowledge(string actor, DateTimeOffset at, string? comment) => Status switch
+    {
+        IncidentStatus.Open => Next(IncidentEventType.Acknowledged, actor, at, reason: null, comment),
+        IncidentStatus.Acknowledged => new IncidentTransition.Unchanged(),
+        _ => new IncidentTransition.Refused("A resolved incident cannot be acknowledged; it reopens by itself when matching signals return."),
+    };
+
+    /// <summary>An operator resolves the incident; resolving a resolved one changes nothing.</summary>
+    public IncidentTransition Resolve(string actor, DateTimeOffset at, string? comment) =>
+        Status == IncidentStatus.Resolved
+            ? new IncidentTransition.Unchanged()
+            : Next(IncidentEventType.Resolved, actor, at, ResolvedByOperator, comment);
+
+    /// <summary>An operator adds a comment to the history, whatever the incident's state.</summary>
+    public IncidentTransition Comment(string actor, DateTimeOffset at, string comment) =>
+        Next(IncidentEventType.Comment, actor, at, reason: null, comment);
+
+    /// <summary>Why an incident an operator resolved is resolved.</summary>
+    public const string ResolvedByOperator = "resolved by an operator";
+
+    private IncidentTransition.Append Next(IncidentEventType type, string actor, DateTimeOffset at, string? reason, string? comment)
+    {
+        var e = new IncidentEvent
+        {
+            IncidentId = IncidentId,
+            OrgId = OrgId,
+            Version = Version + 1,
+            Type = type,
+            At = at,
+            Actor = actor,
+            Reason = reason,
+            Comment = string.IsNullOrWhiteSpace(comment) ? null : comment,
+            SchemaVersion = EventTypes.CurrentVersion.IncidentEvent,
+        };
+        return new IncidentTransition.Append(e, IncidentProjection.Apply(this, e));
+    }
+
     /// <summary>The incident as the API shows it, with its evidence chain.</summary>
     public Incident ToContract(IReadOnlyList<string> signalIds) => new()
     {

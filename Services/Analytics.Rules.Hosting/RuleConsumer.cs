@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Analytics.Consumers;
+using Analytics.Data.Signals;
 using Analytics.EventLog;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Serialization;

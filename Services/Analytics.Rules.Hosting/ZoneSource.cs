@@ -1,6 +1,4 @@
-using System.Text.Json;
-using Analytics.Schemas.Contracts;
-using Analytics.Schemas.Serialization;
+using Analytics.Data.Registry;
 using Npgsql;
 
 namespace Analytics.Rules.Hosting;
@@ -18,28 +16,13 @@ public sealed class ZoneSource(NpgsqlDataSource dataSource)
 
     public async ValueTask<ZoneCatalog> CurrentAsync(CancellationToken cancellationToken)
     {
-        await using var versionCommand = dataSource.CreateCommand("SELECT count(*), max(updated_at) FROM zones");
-        await using (var reader = await versionCommand.ExecuteReaderAsync(cancellationToken))
+        var version = await RegistryStore.ZonesVersionAsync(dataSource, cancellationToken);
+        if (version == _version)
         {
-            await reader.ReadAsync(cancellationToken);
-            var version = (reader.GetInt64(0), reader.IsDBNull(1) ? (DateTime?)null : reader.GetDateTime(1));
-            if (version == _version)
-            {
-                return _catalog;
-            }
-            _version = version;
+            return _catalog;
         }
-
-        var zones = new List<Zone>();
-        await using var load = dataSource.CreateCommand("SELECT document::text FROM zones");
-        await using (var reader = await load.ExecuteReaderAsync(cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                zones.Add(JsonSerializer.Deserialize(reader.GetString(0), AnalyticsJsonContext.Default.Zone)!);
-            }
-        }
-        _catalog = new ZoneCatalog(zones);
+        _version = version;
+        _catalog = new ZoneCatalog(await RegistryStore.AllZonesAsync(dataSource, cancellationToken));
         return _catalog;
     }
 }

@@ -13,7 +13,7 @@ public static class TenancyExtensions
     {
         builder.AddValidatedSettings<ApiKeySettings>(ApiKeySettings.SectionName);
         builder.Services.AddMemoryCache(options => options.SizeLimit = 100_000);
-        builder.Services.AddSingleton<ApiKeyStore>();
+        builder.Services.AddSingleton<ApiKeyLookup>();
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
@@ -25,7 +25,7 @@ public static class TenancyExtensions
     }
 
     /// <summary>Creates the configured seed keys before the service starts taking requests.</summary>
-    private sealed class ApiKeySeeder(ApiKeyStore store, IOptions<ApiKeySettings> settings) : IHostedService
+    private sealed class ApiKeySeeder(ApiKeyLookup store, IOptions<ApiKeySettings> settings) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {

@@ -1,8 +1,8 @@
+using Analytics.Data.Registry;
 using Analytics.Schemas.Contracts;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Analytics.Api.Cameras;
 
@@ -17,7 +17,6 @@ public sealed record CameraRequest(string SiteId, string Name, string? Descripti
 public static class CamerasApi
 {
     private const string Resource = "camera";
-    private const string Select = "SELECT camera_id, site_id, name, description, offline_after_seconds FROM cameras";
 
     public static IEndpointRouteBuilder MapCamerasApi(this IEndpointRouteBuilder app)
     {
@@ -30,32 +29,13 @@ public static class CamerasApi
         return app;
     }
 
-    public static async Task<Ok<Camera[]>> ListAsync(HttpContext context, NpgsqlDataSource dataSource, string? siteId)
-    {
-        var orgId = context.User.OrgId();
-        await using var command = dataSource.CreateCommand($"{Select} WHERE org_id = $1 AND ($2::text IS NULL OR site_id = $2) ORDER BY site_id, camera_id");
-        command.Parameters.Add(new NpgsqlParameter { Value = orgId });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)siteId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        var cameras = new List<Camera>();
-        await using var reader = await command.ExecuteReaderAsync(context.RequestAborted);
-        while (await reader.ReadAsync(context.RequestAborted))
-        {
-            cameras.Add(Read(reader, orgId));
-        }
-        return TypedResults.Ok(cameras.ToArray());
-    }
+    public static async Task<Ok<Camera[]>> ListAsync(HttpContext context, NpgsqlDataSource dataSource, string? siteId) =>
+        TypedResults.Ok(await RegistryStore.CamerasAsync(dataSource, context.User.OrgId(), siteId, context.RequestAborted));
 
-    public static async Task<Results<Ok<Camera>, ProblemHttpResult>> GetAsync(HttpContext context, NpgsqlDataSource dataSource, string cameraId)
-    {
-        var orgId = context.User.OrgId();
-        await using var command = dataSource.CreateCommand($"{Select} WHERE org_id = $1 AND camera_id = $2");
-        command.Parameters.Add(new NpgsqlParameter { Value = orgId });
-        command.Parameters.Add(new NpgsqlParameter { Value = cameraId });
-        await using var reader = await command.ExecuteReaderAsync(context.RequestAborted);
-        return await reader.ReadAsync(context.RequestAborted)
-            ? TypedResults.Ok(Read(reader, orgId))
+    public static async Task<Results<Ok<Camera>, ProblemHttpResult>> GetAsync(HttpContext context, NpgsqlDataSource dataSource, string cameraId) =>
+        await RegistryStore.CameraAsync(dataSource, context.User.OrgId(), cameraId, context.RequestAborted) is { } camera
+            ? TypedResults.Ok(camera)
             : Problems.NotFound(Resource, cameraId);
-    }
 
     public static async Task<Results<Ok<Camera>, Created<Camera>, ProblemHttpResult>> PutAsync(
         HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, string cameraId, CameraRequest request)
@@ -75,82 +55,21 @@ public static class CamerasApi
             return Problems.Invalid(Resource, problems);
         }
 
-        var cancellationToken = context.RequestAborted;
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        bool created;
-        await using (var upsert = new NpgsqlCommand(
-            """
-            INSERT INTO cameras (org_id, camera_id, site_id, name, description, offline_after_seconds) VALUES ($1, $2, $3, $4, $5, $6)
-            ON CONFLICT (org_id, camera_id) DO UPDATE
-                SET site_id = excluded.site_id, name = excluded.name, description = excluded.description,
-                    offline_after_seconds = excluded.offline_after_seconds, updated_at = now()
-            RETURNING (xmax = 0)
-            """, connection, transaction))
+        return await RegistryStore.PutCameraAsync(dataSource, camera, context.RequestAborted) switch
         {
-            upsert.Parameters.Add(new NpgsqlParameter { Value = camera.OrgId });
-            upsert.Parameters.Add(new NpgsqlParameter { Value = camera.CameraId });
-            upsert.Parameters.Add(new NpgsqlParameter { Value = camera.SiteId });
-            upsert.Parameters.Add(new NpgsqlParameter { Value = camera.Name });
-            upsert.Parameters.Add(new NpgsqlParameter { Value = (object?)camera.Description ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-            upsert.Parameters.Add(new NpgsqlParameter { Value = (object?)camera.OfflineAfterSeconds ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
-            try
-            {
-                created = (bool)(await upsert.ExecuteScalarAsync(cancellationToken))!;
-            }
-            catch (PostgresException exception) when (exception.Violates(ForeignKeys.CameraSite))
-            {
-                return Problems.Invalid(Resource, "$.siteId", $"must name a site of your organization; there is no site '{camera.SiteId}'");
-            }
-        }
-
-        // The foreign key has moved the camera's zones to its new site; their documents follow, and
-        // the new updated_at makes the rule services reload them. Unmoved zones are left untouched
-        // so an ordinary edit of the camera does not reload every zone.
-        await using (var zones = new NpgsqlCommand(
-            """
-            UPDATE zones SET document = jsonb_set(document, '{siteId}', to_jsonb(site_id)), updated_at = now()
-            WHERE org_id = $1 AND camera_id = $2 AND document->>'siteId' IS DISTINCT FROM site_id
-            """, connection, transaction))
-        {
-            zones.Parameters.Add(new NpgsqlParameter { Value = camera.OrgId });
-            zones.Parameters.Add(new NpgsqlParameter { Value = camera.CameraId });
-            await zones.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return created ? TypedResults.Created($"/v1/cameras/{Uri.EscapeDataString(cameraId)}", camera) : TypedResults.Ok(camera);
+            PutOutcome.Created => TypedResults.Created($"/v1/cameras/{Uri.EscapeDataString(cameraId)}", camera),
+            PutOutcome.Replaced => TypedResults.Ok(camera),
+            _ => Problems.Invalid(Resource, "$.siteId", $"must name a site of your organization; there is no site '{camera.SiteId}'"),
+        };
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, NpgsqlDataSource dataSource, string cameraId)
-    {
-        var orgId = context.User.OrgId();
-        await using var command = dataSource.CreateCommand("DELETE FROM cameras WHERE org_id = $1 AND camera_id = $2");
-        command.Parameters.Add(new NpgsqlParameter { Value = orgId });
-        command.Parameters.Add(new NpgsqlParameter { Value = cameraId });
-        try
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, NpgsqlDataSource dataSource, string cameraId) =>
+        await RegistryStore.DeleteCameraAsync(dataSource, context.User.OrgId(), cameraId, context.RequestAborted) switch
         {
-            return await command.ExecuteNonQueryAsync(context.RequestAborted) > 0 ? TypedResults.NoContent() : Problems.NotFound(Resource, cameraId);
-        }
-        catch (PostgresException exception) when (exception.Violates(ForeignKeys.ZoneCamera))
-        {
-            var zones = await Problems.DescribeReferencesAsync(
-                dataSource,
-                "SELECT zone_id, count(*) OVER () FROM zones WHERE org_id = $1 AND camera_id = $2 ORDER BY zone_id LIMIT 10",
-                orgId, cameraId, "zone", "zones", context.RequestAborted);
-            return Problems.Conflict(
+            { Deleted: true } => TypedResults.NoContent(),
+            { BlockedBy: { } zones } => Problems.Conflict(
                 "The camera still has zones; nothing was changed",
-                $"Camera '{cameraId}' still has {zones}. Delete them first.");
-        }
-    }
-
-    private static Camera Read(NpgsqlDataReader reader, string orgId) => new()
-    {
-        OrgId = orgId,
-        CameraId = reader.GetString(0),
-        SiteId = reader.GetString(1),
-        Name = reader.GetString(2),
-        Description = reader.IsDBNull(3) ? null : reader.GetString(3),
-        OfflineAfterSeconds = reader.IsDBNull(4) ? null : reader.GetInt32(4),
-    };
+                $"Camera '{cameraId}' still has {Problems.Describe(zones, "zone", "zones")}. Delete them first."),
+            _ => Problems.NotFound(Resource, cameraId),
+        };
 }

@@ -1,12 +1,12 @@
 using System.Globalization;
-using System.Text.Json;
+using Analytics.Data.Incidents;
+using Analytics.Data.Signals;
 using Analytics.Incidents;
 using Analytics.Schemas.Contracts;
-using Analytics.Schemas.Serialization;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Npgsql;
-using NpgsqlTypes;
 using ValidationProblem = Analytics.Schemas.Contracts.ValidationProblem;
 
 namespace Analytics.Api.Incidents;
@@ -25,6 +25,21 @@ public sealed record IncidentDetail(
     string? Annotation,
     IReadOnlyList<Signal> Evidence,
     IReadOnlyList<IncidentEvent> History);
+
+/// <summary>
+/// The incident list's query: filters by status, domain, kind, place and least severity, and the
+/// page (<c>limit</c>, <c>cursor</c>). Enum filters arrive as text, so a bad one is named in the 400.
+/// </summary>
+public sealed record IncidentListQuery(
+    [FromQuery(Name = "status")] string? Status,
+    [FromQuery(Name = "domain")] string? Domain,
+    [FromQuery(Name = "kind")] string? Kind,
+    [FromQuery(Name = "siteId")] string? SiteId,
+    [FromQuery(Name = "cameraId")] string? CameraId,
+    [FromQuery(Name = "zoneId")] string? ZoneId,
+    [FromQuery(Name = "minSeverity")] string? MinSeverity,
+    [FromQuery(Name = "limit")] int? Limit,
+    [FromQuery(Name = "cursor")] string? Cursor);
 
 /// <summary>What an operator says when acknowledging, resolving or commenting.</summary>
 public sealed record OperatorNote(string? Comment = null);
@@ -54,57 +69,32 @@ public static class IncidentsApi
     }
 
     public static async Task<Results<Ok<IncidentPage>, ProblemHttpResult>> ListAsync(
-        HttpContext context, NpgsqlDataSource dataSource,
-        string? status, string? domain, string? kind, string? siteId, string? cameraId, string? zoneId, string? minSeverity,
-        int? limit, string? cursor)
+        HttpContext context, NpgsqlDataSource dataSource, [AsParameters] IncidentListQuery query)
     {
         var errors = new List<ValidationProblem>();
-        var statusFilter = ListQuery.Filter<IncidentStatus>(status, "status", errors);
-        var domainFilter = ListQuery.Filter<Domain>(domain, "domain", errors);
-        var severityFilter = ListQuery.Filter<Severity>(minSeverity, "minSeverity", errors);
-        var (pageSize, after) = ListQuery.Page(limit, cursor, DefaultLimit, MaxLimit, errors);
+        var statusFilter = ListQuery.Filter<IncidentStatus>(query.Status, "status", errors);
+        var domainFilter = ListQuery.Filter<Domain>(query.Domain, "domain", errors);
+        var severityFilter = ListQuery.Filter<Severity>(query.MinSeverity, "minSeverity", errors);
+        var (pageSize, after) = ListQuery.Page(query.Limit, query.Cursor, DefaultLimit, MaxLimit, errors);
         if (errors.Count > 0)
         {
             return Problems.Invalid("query", errors);
         }
 
-        await using var command = dataSource.CreateCommand(
-            $"""
-            SELECT {IncidentStore.StateColumns} FROM incidents
-            WHERE org_id = $1
-              AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR domain = $3) AND ($4::text IS NULL OR kind = $4)
-              AND ($5::text IS NULL OR site_id = $5) AND ($6::text IS NULL OR camera_id = $6) AND ($7::text IS NULL OR zone_id = $7)
-              AND ($8::int IS NULL OR severity_rank >= $8)
-              AND ($9::timestamptz IS NULL OR (opened_at, incident_id) < ($9, $10))
-            ORDER BY opened_at DESC, incident_id DESC
-            LIMIT $11
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = context.User.OrgId() });
-        command.Parameters.Add(Text(statusFilter is { } s ? Wire.Name(s) : null));
-        command.Parameters.Add(Text(domainFilter is { } d ? Wire.Name(d) : null));
-        command.Parameters.Add(Text(kind));
-        command.Parameters.Add(Text(siteId));
-        command.Parameters.Add(Text(cameraId));
-        command.Parameters.Add(Text(zoneId));
-        command.Parameters.Add(new NpgsqlParameter { Value = severityFilter is { } v ? (int)v : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
-        command.Parameters.Add(new NpgsqlParameter { Value = after is { } a ? a.At : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(Text(after?.Id));
-        command.Parameters.Add(new NpgsqlParameter { Value = pageSize + 1 });
-
-        var states = new List<IncidentState>();
-        await using (var reader = await command.ExecuteReaderAsync(context.RequestAborted))
-        {
-            while (await reader.ReadAsync(context.RequestAborted))
-            {
-                states.Add(IncidentStore.Read(reader));
-            }
-        }
+        var orgId = context.User.OrgId();
+        var states = await IncidentStore.ListAsync(dataSource, new IncidentFilter(
+            orgId, statusFilter, domainFilter, query.Kind, query.SiteId, query.CameraId, query.ZoneId, severityFilter,
+            after is { } a ? (a.At, a.Id) : null, pageSize + 1), context.RequestAborted);
         var more = states.Count > pageSize;
         if (more)
         {
             states.RemoveAt(states.Count - 1);
         }
-        var signalIds = await SignalIdsAsync(dataSource, context.User.OrgId(), states.Select(s => s.IncidentId).ToArray(), context.RequestAborted);
+        Dictionary<string, List<string>> signalIds;
+        await using (var connection = await dataSource.OpenConnectionAsync(context.RequestAborted))
+        {
+            signalIds = await IncidentStore.SignalIdsAsync(connection, orgId, [.. states.Select(s => s.IncidentId)], context.RequestAborted);
+        }
         var items = states.Select(s => s.ToContract(signalIds.GetValueOrDefault(s.IncidentId, []))).ToList();
         return TypedResults.Ok(new IncidentPage(items, more ? KeysetCursor.Of(states[^1].OpenedAt, states[^1].IncidentId) : null));
     }
@@ -113,68 +103,24 @@ public static class IncidentsApi
     {
         var orgId = context.User.OrgId();
         await using var connection = await dataSource.OpenConnectionAsync(context.RequestAborted);
-        IncidentState? state;
-        await using (var command = new NpgsqlCommand($"SELECT {IncidentStore.StateColumns} FROM incidents WHERE org_id = $1 AND incident_id = $2", connection))
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = orgId });
-            command.Parameters.Add(new NpgsqlParameter { Value = incidentId });
-            await using var reader = await command.ExecuteReaderAsync(context.RequestAborted);
-            state = await reader.ReadAsync(context.RequestAborted) ? IncidentStore.Read(reader) : null;
-        }
-        if (state is null)
+        if (await IncidentStore.LoadAsync(connection, orgId, incidentId, context.RequestAborted) is not { } state)
         {
             return Problems.NotFound("incident", incidentId);
         }
-
-        var evidence = new List<Signal>();
-        await using (var command = new NpgsqlCommand(
-            """
-            SELECT s.document::text FROM incident_events e
-            CROSS JOIN LATERAL unnest(e.signal_ids) WITH ORDINALITY AS a (signal_id, n)
-            JOIN signals s ON s.org_id = e.org_id AND s.signal_id = a.signal_id
-            WHERE e.org_id = $1 AND e.incident_id = $2 AND e.signal_ids IS NOT NULL
-            ORDER BY e.version, a.n
-            """, connection))
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = orgId });
-            command.Parameters.Add(new NpgsqlParameter { Value = incidentId });
-            await using var reader = await command.ExecuteReaderAsync(context.RequestAborted);
-            while (await reader.ReadAsync(context.RequestAborted))
-            {
-                evidence.Add(JsonSerializer.Deserialize(reader.GetString(0), AnalyticsJsonContext.Default.Signal)!);
-            }
-        }
-
-        var history = new List<IncidentEvent>();
-        await using (var command = new NpgsqlCommand(
-            "SELECT document::text FROM incident_events WHERE org_id = $1 AND incident_id = $2 ORDER BY version", connection))
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = orgId });
-            command.Parameters.Add(new NpgsqlParameter { Value = incidentId });
-            await using var reader = await command.ExecuteReaderAsync(context.RequestAborted);
-            while (await reader.ReadAsync(context.RequestAborted))
-            {
-                history.Add(JsonSerializer.Deserialize(reader.GetString(0), AnalyticsJsonContext.Default.IncidentEvent)!);
-            }
-        }
-
+        var signalIds = await IncidentStore.SignalIdsAsync(connection, orgId, [incidentId], context.RequestAborted);
+        var evidence = await SignalStore.InOrderAsync(connection, orgId, signalIds.GetValueOrDefault(incidentId, []), context.RequestAborted);
+        var history = await IncidentStore.HistoryAsync(connection, orgId, incidentId, context.RequestAborted);
         return TypedResults.Ok(new IncidentDetail(
             state.ToContract(evidence.Select(s => s.Id).ToList()), state.Resolution, state.SilenceId, state.Annotation, evidence, history));
     }
 
     public static Task<Results<Ok<Incident>, ProblemHttpResult>> AcknowledgeAsync(
         HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, string incidentId, OperatorNote? note) =>
-        ActAsync(context, dataSource, clock, incidentId, note, IncidentEventType.Acknowledged, incident => incident.Status switch
-        {
-            IncidentStatus.Open => null,
-            IncidentStatus.Acknowledged => Unchanged,
-            _ => "A resolved incident cannot be acknowledged; it reopens by itself when matching signals return.",
-        });
+        ActAsync(context, dataSource, incidentId, note, (incident, actor) => incident.Acknowledge(actor, clock.GetUtcNow(), note?.Comment));
 
     public static Task<Results<Ok<Incident>, ProblemHttpResult>> ResolveAsync(
         HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, string incidentId, OperatorNote? note) =>
-        ActAsync(context, dataSource, clock, incidentId, note, IncidentEventType.Resolved,
-            incident => incident.Status == IncidentStatus.Resolved ? Unchanged : null);
+        ActAsync(context, dataSource, incidentId, note, (incident, actor) => incident.Resolve(actor, clock.GetUtcNow(), note?.Comment));
 
     public static async Task<Results<Created<Incident>, Ok<Incident>, ProblemHttpResult>> CommentAsync(
         HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, string incidentId, OperatorNote note)
@@ -183,7 +129,7 @@ public static class IncidentsApi
         {
             return Problems.Invalid("comment", "$.comment", "is required");
         }
-        var result = await ActAsync(context, dataSource, clock, incidentId, note, IncidentEventType.Comment, _ => null);
+        var result = await ActAsync(context, dataSource, incidentId, note, (incident, actor) => incident.Comment(actor, clock.GetUtcNow(), note.Comment));
         return result.Result switch
         {
             Ok<Incident> ok => TypedResults.Created($"/v1/incidents/{Uri.EscapeDataString(incidentId)}", ok.Value),
@@ -192,17 +138,14 @@ public static class IncidentsApi
         };
     }
 
-    /// <summary>Marks a repeated action as done already: answered with the incident as it is, nothing appended.</summary>
-    private const string Unchanged = "";
-
     /// <summary>
-    /// Appends one operator event under a row lock, so it cannot interleave with fusion growing
-    /// the same incident. <paramref name="refusal"/> says why the action does not apply to the
-    /// incident as it is (null when it does, <see cref="Unchanged"/> when it is already done).
+    /// Loads the incident under a row lock, so the action cannot interleave with fusion growing the
+    /// same incident, lets the incident decide (<paramref name="transition"/>), and appends the
+    /// event it gives; a refusal is a 409, an action already done answers the incident as it is.
     /// </summary>
     private static async Task<Results<Ok<Incident>, ProblemHttpResult>> ActAsync(
-        HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, string incidentId, OperatorNote? note,
-        IncidentEventType type, Func<IncidentState, string?> refusal)
+        HttpContext context, NpgsqlDataSource dataSource, string incidentId, OperatorNote? note,
+        Func<IncidentState, string, IncidentTransition> transition)
     {
         if (note?.Comment is { Length: > MaxCommentLength } tooLong)
         {
@@ -211,76 +154,28 @@ public static class IncidentsApi
         var orgId = context.User.OrgId();
         await using var connection = await dataSource.OpenConnectionAsync(context.RequestAborted);
         await using var transaction = await connection.BeginTransactionAsync(context.RequestAborted);
-        var incident = await IncidentStore.LoadForUpdateAsync(connection, orgId, incidentId, context.RequestAborted);
-        if (incident is null)
+        if (await IncidentStore.LoadForUpdateAsync(connection, orgId, incidentId, context.RequestAborted) is not { } incident)
         {
             return Problems.NotFound("incident", incidentId);
         }
-        switch (refusal(incident))
+        switch (transition(incident, context.User.Actor()))
         {
-            case Unchanged:
+            case IncidentTransition.Unchanged:
                 return TypedResults.Ok(await ContractAsync(connection, incident, context.RequestAborted));
-            case { } reason:
-                return Problems.Conflict("The incident is not in a state for that", reason);
+            case IncidentTransition.Refused refused:
+                return Problems.Conflict("The incident is not in a state for that", refused.Reason);
+            case IncidentTransition.Append(var e, var next):
+                await IncidentStore.AppendAsync(connection, [new TracedIncidentEvent(e, System.Diagnostics.Activity.Current?.Id)], [next], context.RequestAborted);
+                await transaction.CommitAsync(context.RequestAborted);
+                return TypedResults.Ok(await ContractAsync(connection, next, context.RequestAborted));
+            default:
+                throw new InvalidOperationException("unexpected transition");
         }
-
-        var e = new IncidentEvent
-        {
-            IncidentId = incident.IncidentId,
-            OrgId = orgId,
-            Version = incident.Version + 1,
-            Type = type,
-            At = clock.GetUtcNow(),
-            Actor = context.User.Actor(),
-            Reason = type == IncidentEventType.Resolved ? "resolved by an operator" : null,
-            Comment = string.IsNullOrWhiteSpace(note?.Comment) ? null : note.Comment,
-            SchemaVersion = EventTypes.CurrentVersion.IncidentEvent,
-        };
-        var next = IncidentProjection.Apply(incident, e);
-        await IncidentStore.AppendAsync(connection, [new TracedIncidentEvent(e, System.Diagnostics.Activity.Current?.Id)], [next], context.RequestAborted);
-        await transaction.CommitAsync(context.RequestAborted);
-        return TypedResults.Ok(await ContractAsync(connection, next, context.RequestAborted));
     }
 
     private static async Task<Incident> ContractAsync(NpgsqlConnection connection, IncidentState state, CancellationToken cancellationToken)
     {
-        var ids = await SignalIdsAsync(connection, state.OrgId, [state.IncidentId], cancellationToken);
+        var ids = await IncidentStore.SignalIdsAsync(connection, state.OrgId, [state.IncidentId], cancellationToken);
         return state.ToContract(ids.GetValueOrDefault(state.IncidentId, []));
     }
-
-    private static async Task<Dictionary<string, List<string>>> SignalIdsAsync(
-        NpgsqlDataSource dataSource, string orgId, string[] incidentIds, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await SignalIdsAsync(connection, orgId, incidentIds, cancellationToken);
-    }
-
-    private static async Task<Dictionary<string, List<string>>> SignalIdsAsync(
-        NpgsqlConnection connection, string orgId, string[] incidentIds, CancellationToken cancellationToken)
-    {
-        var result = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        await using var command = new NpgsqlCommand(
-            """
-            SELECT e.incident_id, a.signal_id FROM incident_events e
-            CROSS JOIN LATERAL unnest(e.signal_ids) WITH ORDINALITY AS a (signal_id, n)
-            WHERE e.org_id = $1 AND e.incident_id = ANY($2) AND e.signal_ids IS NOT NULL
-            ORDER BY e.incident_id, e.version, a.n
-            """,
-            connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = orgId });
-        command.Parameters.Add(new NpgsqlParameter { Value = incidentIds });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var id = reader.GetString(0);
-            if (!result.TryGetValue(id, out var list))
-            {
-                result[id] = list = [];
-            }
-            list.Add(reader.GetString(1));
-        }
-        return result;
-    }
-
-    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
 }

@@ -1,11 +1,11 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
-using System.Text.Json;
+using Analytics.Data.Notifications;
 using Analytics.Schemas.Contracts;
-using Analytics.Schemas.Serialization;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using ValidationProblem = Analytics.Schemas.Contracts.ValidationProblem;
 
 namespace Analytics.Api.Notifications;
 
@@ -58,117 +58,67 @@ public static class NotificationRulesApi
         return app;
     }
 
-    public static async Task<Ok<NotificationRule[]>> ListAsync(HttpContext context, NpgsqlDataSource dataSource)
-    {
-        await using var command = dataSource.CreateCommand("SELECT document::text FROM notification_rules WHERE org_id = $1 ORDER BY rule_id");
-        command.Parameters.Add(new NpgsqlParameter { Value = context.User.OrgId() });
-        var rules = new List<NotificationRule>();
-        await using var reader = await command.ExecuteReaderAsync(context.RequestAborted);
-        while (await reader.ReadAsync(context.RequestAborted))
-        {
-            rules.Add(Parse(reader.GetString(0)));
-        }
-        return TypedResults.Ok(rules.ToArray());
-    }
+    public static async Task<Ok<NotificationRule[]>> ListAsync(HttpContext context, NpgsqlDataSource dataSource) =>
+        TypedResults.Ok(await NotificationRuleStore.ListAsync(dataSource, context.User.OrgId(), context.RequestAborted));
 
-    public static async Task<Results<Ok<NotificationRule>, ProblemHttpResult>> GetAsync(HttpContext context, NpgsqlDataSource dataSource, string ruleId)
-    {
-        await using var command = dataSource.CreateCommand("SELECT document::text FROM notification_rules WHERE org_id = $1 AND rule_id = $2");
-        command.Parameters.Add(new NpgsqlParameter { Value = context.User.OrgId() });
-        command.Parameters.Add(new NpgsqlParameter { Value = ruleId });
-        return await command.ExecuteScalarAsync(context.RequestAborted) is string document
-            ? TypedResults.Ok(Parse(document))
+    public static async Task<Results<Ok<NotificationRule>, ProblemHttpResult>> GetAsync(HttpContext context, NpgsqlDataSource dataSource, string ruleId) =>
+        await NotificationRuleStore.GetAsync(dataSource, context.User.OrgId(), ruleId, context.RequestAborted) is { } rule
+            ? TypedResults.Ok(rule)
             : Problems.NotFound(Resource, ruleId);
-    }
 
     public static async Task<Results<Ok<NotificationRule>, Created<NotificationRuleCreated>, ProblemHttpResult>> PutAsync(
         HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, string ruleId, NotificationRuleRequest request)
     {
         var orgId = context.User.OrgId();
         var now = clock.GetUtcNow();
-        await using var connection = await dataSource.OpenConnectionAsync(context.RequestAborted);
-        await using var transaction = await connection.BeginTransactionAsync(context.RequestAborted);
-        NotificationRule? existing = null;
-        await using (var read = new NpgsqlCommand("SELECT document::text FROM notification_rules WHERE org_id = $1 AND rule_id = $2 FOR UPDATE", connection))
+        IReadOnlyList<ValidationProblem> problems = [];
+        var secret = NewSecret();
+        var (rule, created) = await NotificationRuleStore.PutAsync(dataSource, orgId, ruleId, secret, existing =>
         {
-            read.Parameters.Add(new NpgsqlParameter { Value = orgId });
-            read.Parameters.Add(new NpgsqlParameter { Value = ruleId });
-            if (await read.ExecuteScalarAsync(context.RequestAborted) is string document)
+            var rule = new NotificationRule
             {
-                existing = Parse(document);
-            }
-        }
-
-        var rule = new NotificationRule
-        {
-            OrgId = orgId,
-            RuleId = ruleId,
-            Name = request.Name,
-            Channel = request.Channel,
-            Url = request.Url,
-            Recipients = request.Recipients ?? [],
-            MinSeverity = request.MinSeverity,
-            Domains = request.Domains ?? [],
-            Kinds = request.Kinds ?? [],
-            QuietHours = request.QuietHours,
-            CooldownSeconds = request.CooldownSeconds,
-            NotifyOnResolved = request.NotifyOnResolved,
-            Enabled = request.Enabled,
-            CreatedAt = existing?.CreatedAt ?? now,
-            UpdatedAt = now,
-        };
-        var problems = ContractValidator.Validate(rule, now);
-        if (problems.Count > 0)
+                OrgId = orgId,
+                RuleId = ruleId,
+                Name = request.Name,
+                Channel = request.Channel,
+                Url = request.Url,
+                Recipients = request.Recipients ?? [],
+                MinSeverity = request.MinSeverity,
+                Domains = request.Domains ?? [],
+                Kinds = request.Kinds ?? [],
+                QuietHours = request.QuietHours,
+                CooldownSeconds = request.CooldownSeconds,
+                NotifyOnResolved = request.NotifyOnResolved,
+                Enabled = request.Enabled,
+                CreatedAt = existing?.CreatedAt ?? now,
+                UpdatedAt = now,
+            };
+            problems = ContractValidator.Validate(rule, now);
+            return problems.Count > 0 ? null : rule;
+        }, context.RequestAborted);
+        if (rule is null)
         {
             return Problems.Invalid(Resource, problems);
         }
-
-        // A rule created by a concurrent request between the read and this write keeps its secret;
-        // the stored secret tells which request created the rule.
-        var secret = NewSecret();
-        bool created;
-        await using (var write = new NpgsqlCommand(
-            """
-            INSERT INTO notification_rules (org_id, rule_id, document, signing_secret) VALUES ($1, $2, $3::jsonb, $4)
-            ON CONFLICT (org_id, rule_id) DO UPDATE SET document = excluded.document
-            RETURNING signing_secret = $4
-            """, connection))
-        {
-            write.Parameters.Add(new NpgsqlParameter { Value = orgId });
-            write.Parameters.Add(new NpgsqlParameter { Value = ruleId });
-            write.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(rule, AnalyticsJsonContext.Default.NotificationRule) });
-            write.Parameters.Add(new NpgsqlParameter { Value = secret });
-            created = await write.ExecuteScalarAsync(context.RequestAborted) is true;
-        }
-        await transaction.CommitAsync(context.RequestAborted);
         return !created
             ? TypedResults.Ok(rule)
             : TypedResults.Created($"/v1/notification-rules/{Uri.EscapeDataString(ruleId)}", new NotificationRuleCreated(rule, secret));
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, NpgsqlDataSource dataSource, string ruleId)
-    {
-        await using var command = dataSource.CreateCommand("DELETE FROM notification_rules WHERE org_id = $1 AND rule_id = $2");
-        command.Parameters.Add(new NpgsqlParameter { Value = context.User.OrgId() });
-        command.Parameters.Add(new NpgsqlParameter { Value = ruleId });
-        return await command.ExecuteNonQueryAsync(context.RequestAborted) > 0 ? TypedResults.NoContent() : Problems.NotFound(Resource, ruleId);
-    }
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, NpgsqlDataSource dataSource, string ruleId) =>
+        await NotificationRuleStore.DeleteAsync(dataSource, context.User.OrgId(), ruleId, context.RequestAborted)
+            ? TypedResults.NoContent()
+            : Problems.NotFound(Resource, ruleId);
 
     public static async Task<Results<Ok<NotificationRuleSecret>, ProblemHttpResult>> RotateSecretAsync(
         HttpContext context, NpgsqlDataSource dataSource, string ruleId)
     {
         var secret = NewSecret();
-        await using var command = dataSource.CreateCommand("UPDATE notification_rules SET signing_secret = $3 WHERE org_id = $1 AND rule_id = $2");
-        command.Parameters.Add(new NpgsqlParameter { Value = context.User.OrgId() });
-        command.Parameters.Add(new NpgsqlParameter { Value = ruleId });
-        command.Parameters.Add(new NpgsqlParameter { Value = secret });
-        return await command.ExecuteNonQueryAsync(context.RequestAborted) > 0
+        return await NotificationRuleStore.RotateSecretAsync(dataSource, context.User.OrgId(), ruleId, secret, context.RequestAborted)
             ? TypedResults.Ok(new NotificationRuleSecret(ruleId, secret))
             : Problems.NotFound(Resource, ruleId);
     }
 
     /// <summary>256 random bits, URL-safe, with a prefix that says what it is when it turns up in a log.</summary>
     private static string NewSecret() => "whsec_" + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
-
-    private static NotificationRule Parse(string document) => JsonSerializer.Deserialize(document, AnalyticsJsonContext.Default.NotificationRule)!;
 }

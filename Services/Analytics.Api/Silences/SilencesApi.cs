@@ -1,6 +1,5 @@
-using System.Text.Json;
+using Analytics.Data.Incidents;
 using Analytics.Schemas.Contracts;
-using Analytics.Schemas.Serialization;
 using Analytics.Schemas.Settings;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -37,31 +36,13 @@ public static class SilencesApi
         return app;
     }
 
-    public static async Task<Ok<Silence[]>> ListAsync(HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, bool? all)
-    {
-        await using var command = dataSource.CreateCommand(
-            "SELECT document::text FROM silences WHERE org_id = $1 AND ($2 OR ends_at > $3) ORDER BY starts_at DESC, silence_id");
-        command.Parameters.Add(new NpgsqlParameter { Value = context.User.OrgId() });
-        command.Parameters.Add(new NpgsqlParameter { Value = all ?? false });
-        command.Parameters.Add(new NpgsqlParameter { Value = clock.GetUtcNow() });
-        var silences = new List<Silence>();
-        await using var reader = await command.ExecuteReaderAsync(context.RequestAborted);
-        while (await reader.ReadAsync(context.RequestAborted))
-        {
-            silences.Add(JsonSerializer.Deserialize(reader.GetString(0), AnalyticsJsonContext.Default.Silence)!);
-        }
-        return TypedResults.Ok(silences.ToArray());
-    }
+    public static async Task<Ok<Silence[]>> ListAsync(HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, bool? all) =>
+        TypedResults.Ok(await SilenceStore.ListAsync(dataSource, context.User.OrgId(), all ?? false, clock.GetUtcNow(), context.RequestAborted));
 
-    public static async Task<Results<Ok<Silence>, ProblemHttpResult>> GetAsync(HttpContext context, NpgsqlDataSource dataSource, string silenceId)
-    {
-        await using var command = dataSource.CreateCommand("SELECT document::text FROM silences WHERE org_id = $1 AND silence_id = $2");
-        command.Parameters.Add(new NpgsqlParameter { Value = context.User.OrgId() });
-        command.Parameters.Add(new NpgsqlParameter { Value = silenceId });
-        return await command.ExecuteScalarAsync(context.RequestAborted) is string document
-            ? TypedResults.Ok(JsonSerializer.Deserialize(document, AnalyticsJsonContext.Default.Silence)!)
+    public static async Task<Results<Ok<Silence>, ProblemHttpResult>> GetAsync(HttpContext context, NpgsqlDataSource dataSource, string silenceId) =>
+        await SilenceStore.GetAsync(dataSource, context.User.OrgId(), silenceId, context.RequestAborted) is { } silence
+            ? TypedResults.Ok(silence)
             : Problems.NotFound("silence", silenceId);
-    }
 
     public static async Task<Results<Created<Silence>, ProblemHttpResult>> CreateAsync(
         HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, IOptions<FusionSettings> fusion, SilenceRequest request)
@@ -92,7 +73,7 @@ public static class SilencesApi
         {
             return Problems.Invalid("silence", problems);
         }
-        await WriteAsync(dataSource, silence, context.RequestAborted);
+        await SilenceStore.WriteAsync(dataSource, silence, context.RequestAborted);
         return TypedResults.Created($"/v1/silences/{silence.SilenceId}", silence);
     }
 
@@ -111,22 +92,7 @@ public static class SilencesApi
         }
         // A silence that has not started yet ends before it starts: it never applied.
         var expired = silence with { EndsAt = now, StartsAt = silence.StartsAt > now ? now : silence.StartsAt };
-        await WriteAsync(dataSource, expired, context.RequestAborted);
+        await SilenceStore.WriteAsync(dataSource, expired, context.RequestAborted);
         return TypedResults.Ok(expired);
-    }
-
-    private static async Task WriteAsync(NpgsqlDataSource dataSource, Silence silence, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(
-            """
-            INSERT INTO silences (org_id, silence_id, starts_at, ends_at, document) VALUES ($1, $2, $3, $4, $5::jsonb)
-            ON CONFLICT (org_id, silence_id) DO UPDATE SET starts_at = excluded.starts_at, ends_at = excluded.ends_at, document = excluded.document
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = silence.OrgId });
-        command.Parameters.Add(new NpgsqlParameter { Value = silence.SilenceId });
-        command.Parameters.Add(new NpgsqlParameter { Value = silence.StartsAt });
-        command.Parameters.Add(new NpgsqlParameter { Value = silence.EndsAt });
-        command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(silence, AnalyticsJsonContext.Default.Silence) });
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

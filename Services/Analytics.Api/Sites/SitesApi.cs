@@ -1,8 +1,8 @@
+using Analytics.Data.Registry;
 using Analytics.Schemas.Contracts;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Analytics.Api.Sites;
 
@@ -17,7 +17,6 @@ public sealed record SiteRequest(string Name, string TimeZone, string? Address =
 public static class SitesApi
 {
     private const string Resource = "site";
-    private const string Select = "SELECT site_id, name, time_zone, address, description FROM sites";
 
     public static IEndpointRouteBuilder MapSitesApi(this IEndpointRouteBuilder app)
     {
@@ -30,31 +29,13 @@ public static class SitesApi
         return app;
     }
 
-    public static async Task<Ok<Site[]>> ListAsync(HttpContext context, NpgsqlDataSource dataSource)
-    {
-        var orgId = context.User.OrgId();
-        await using var command = dataSource.CreateCommand($"{Select} WHERE org_id = $1 ORDER BY site_id");
-        command.Parameters.Add(new NpgsqlParameter { Value = orgId });
-        var sites = new List<Site>();
-        await using var reader = await command.ExecuteReaderAsync(context.RequestAborted);
-        while (await reader.ReadAsync(context.RequestAborted))
-        {
-            sites.Add(Read(reader, orgId));
-        }
-        return TypedResults.Ok(sites.ToArray());
-    }
+    public static async Task<Ok<Site[]>> ListAsync(HttpContext context, NpgsqlDataSource dataSource) =>
+        TypedResults.Ok(await RegistryStore.SitesAsync(dataSource, context.User.OrgId(), context.RequestAborted));
 
-    public static async Task<Results<Ok<Site>, ProblemHttpResult>> GetAsync(HttpContext context, NpgsqlDataSource dataSource, string siteId)
-    {
-        var orgId = context.User.OrgId();
-        await using var command = dataSource.CreateCommand($"{Select} WHERE org_id = $1 AND site_id = $2");
-        command.Parameters.Add(new NpgsqlParameter { Value = orgId });
-        command.Parameters.Add(new NpgsqlParameter { Value = siteId });
-        await using var reader = await command.ExecuteReaderAsync(context.RequestAborted);
-        return await reader.ReadAsync(context.RequestAborted)
-            ? TypedResults.Ok(Read(reader, orgId))
+    public static async Task<Results<Ok<Site>, ProblemHttpResult>> GetAsync(HttpContext context, NpgsqlDataSource dataSource, string siteId) =>
+        await RegistryStore.SiteAsync(dataSource, context.User.OrgId(), siteId, context.RequestAborted) is { } site
+            ? TypedResults.Ok(site)
             : Problems.NotFound(Resource, siteId);
-    }
 
     public static async Task<Results<Ok<Site>, Created<Site>, ProblemHttpResult>> PutAsync(
         HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, string siteId, SiteRequest request)
@@ -74,53 +55,18 @@ public static class SitesApi
             return Problems.Invalid(Resource, problems);
         }
 
-        await using var command = dataSource.CreateCommand(
-            """
-            INSERT INTO sites (org_id, site_id, name, time_zone, address, description) VALUES ($1, $2, $3, $4, $5, $6)
-            ON CONFLICT (org_id, site_id) DO UPDATE
-                SET name = excluded.name, time_zone = excluded.time_zone, address = excluded.address,
-                    description = excluded.description, updated_at = now()
-            RETURNING (xmax = 0)
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = site.OrgId });
-        command.Parameters.Add(new NpgsqlParameter { Value = site.SiteId });
-        command.Parameters.Add(new NpgsqlParameter { Value = site.Name });
-        command.Parameters.Add(new NpgsqlParameter { Value = site.TimeZone });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)site.Address ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)site.Description ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        var created = (bool)(await command.ExecuteScalarAsync(context.RequestAborted))!;
-        return created ? TypedResults.Created($"/v1/sites/{Uri.EscapeDataString(siteId)}", site) : TypedResults.Ok(site);
+        return await RegistryStore.PutSiteAsync(dataSource, site, context.RequestAborted) == PutOutcome.Created
+            ? TypedResults.Created($"/v1/sites/{Uri.EscapeDataString(siteId)}", site)
+            : TypedResults.Ok(site);
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, NpgsqlDataSource dataSource, string siteId)
-    {
-        var orgId = context.User.OrgId();
-        await using var command = dataSource.CreateCommand("DELETE FROM sites WHERE org_id = $1 AND site_id = $2");
-        command.Parameters.Add(new NpgsqlParameter { Value = orgId });
-        command.Parameters.Add(new NpgsqlParameter { Value = siteId });
-        try
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, NpgsqlDataSource dataSource, string siteId) =>
+        await RegistryStore.DeleteSiteAsync(dataSource, context.User.OrgId(), siteId, context.RequestAborted) switch
         {
-            return await command.ExecuteNonQueryAsync(context.RequestAborted) > 0 ? TypedResults.NoContent() : Problems.NotFound(Resource, siteId);
-        }
-        catch (PostgresException exception) when (exception.Violates(ForeignKeys.CameraSite))
-        {
-            var cameras = await Problems.DescribeReferencesAsync(
-                dataSource,
-                "SELECT camera_id, count(*) OVER () FROM cameras WHERE org_id = $1 AND site_id = $2 ORDER BY camera_id LIMIT 10",
-                orgId, siteId, "camera", "cameras", context.RequestAborted);
-            return Problems.Conflict(
+            { Deleted: true } => TypedResults.NoContent(),
+            { BlockedBy: { } cameras } => Problems.Conflict(
                 "The site still has cameras; nothing was changed",
-                $"Site '{siteId}' still has {cameras}. Delete them or move them to another site first.");
-        }
-    }
-
-    private static Site Read(NpgsqlDataReader reader, string orgId) => new()
-    {
-        OrgId = orgId,
-        SiteId = reader.GetString(0),
-        Name = reader.GetString(1),
-        TimeZone = reader.GetString(2),
-        Address = reader.IsDBNull(3) ? null : reader.GetString(3),
-        Description = reader.IsDBNull(4) ? null : reader.GetString(4),
-    };
+                $"Site '{siteId}' still has {Problems.Describe(cameras, "camera", "cameras")}. Delete them or move them to another site first."),
+            _ => Problems.NotFound(Resource, siteId),
+        };
 }

@@ -1,8 +1,8 @@
-using System.Text.Json;
+using Analytics.Data.Registry;
 using Analytics.Schemas.Contracts;
-using Analytics.Schemas.Serialization;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 
 namespace Analytics.Api.Zones;
@@ -17,6 +17,11 @@ public sealed record ZoneRequest(
     ActiveHours? Schedule = null,
     IReadOnlyList<string>? Rules = null,
     ZoneThresholds? Thresholds = null);
+
+/// <summary>Which zones to list: those of one site and/or one camera when given.</summary>
+public sealed record ZoneListQuery(
+    [FromQuery(Name = "siteId")] string? SiteId,
+    [FromQuery(Name = "cameraId")] string? CameraId);
 
 /// <summary>
 /// The caller's zones: polygons in a camera's image that the rules reason about. Every query is
@@ -39,35 +44,13 @@ public static class ZonesApi
         return app;
     }
 
-    public static async Task<Ok<Zone[]>> ListAsync(HttpContext context, NpgsqlDataSource dataSource, string? siteId, string? cameraId)
-    {
-        await using var command = dataSource.CreateCommand(
-            """
-            SELECT document::text FROM zones
-            WHERE org_id = $1 AND ($2::text IS NULL OR site_id = $2) AND ($3::text IS NULL OR camera_id = $3)
-            ORDER BY site_id, camera_id, zone_id
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = context.User.OrgId() });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)siteId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)cameraId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        var zones = new List<Zone>();
-        await using var reader = await command.ExecuteReaderAsync(context.RequestAborted);
-        while (await reader.ReadAsync(context.RequestAborted))
-        {
-            zones.Add(JsonSerializer.Deserialize(reader.GetString(0), AnalyticsJsonContext.Default.Zone)!);
-        }
-        return TypedResults.Ok(zones.ToArray());
-    }
+    public static async Task<Ok<Zone[]>> ListAsync(HttpContext context, NpgsqlDataSource dataSource, [AsParameters] ZoneListQuery query) =>
+        TypedResults.Ok(await RegistryStore.ZonesAsync(dataSource, context.User.OrgId(), query.SiteId, query.CameraId, context.RequestAborted));
 
-    public static async Task<Results<Ok<Zone>, ProblemHttpResult>> GetAsync(HttpContext context, NpgsqlDataSource dataSource, string zoneId)
-    {
-        await using var command = dataSource.CreateCommand("SELECT document::text FROM zones WHERE org_id = $1 AND zone_id = $2");
-        command.Parameters.Add(new NpgsqlParameter { Value = context.User.OrgId() });
-        command.Parameters.Add(new NpgsqlParameter { Value = zoneId });
-        return await command.ExecuteScalarAsync(context.RequestAborted) is string document
-            ? TypedResults.Ok(JsonSerializer.Deserialize(document, AnalyticsJsonContext.Default.Zone)!)
+    public static async Task<Results<Ok<Zone>, ProblemHttpResult>> GetAsync(HttpContext context, NpgsqlDataSource dataSource, string zoneId) =>
+        await RegistryStore.ZoneAsync(dataSource, context.User.OrgId(), zoneId, context.RequestAborted) is { } zone
+            ? TypedResults.Ok(zone)
             : Problems.NotFound(Resource, zoneId);
-    }
 
     public static async Task<Results<Ok<Zone>, Created<Zone>, ProblemHttpResult>> PutAsync(
         HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, string zoneId, ZoneRequest request)
@@ -91,46 +74,20 @@ public static class ZonesApi
             return Problems.Invalid(Resource, problems);
         }
 
-        await using var command = dataSource.CreateCommand(
-            """
-            INSERT INTO zones (org_id, zone_id, site_id, camera_id, document) VALUES ($1, $2, $3, $4, $5::jsonb)
-            ON CONFLICT (org_id, zone_id) DO UPDATE
-                SET site_id = excluded.site_id, camera_id = excluded.camera_id, document = excluded.document, updated_at = now()
-            RETURNING (xmax = 0)
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = zone.OrgId });
-        command.Parameters.Add(new NpgsqlParameter { Value = zone.ZoneId });
-        command.Parameters.Add(new NpgsqlParameter { Value = zone.SiteId });
-        command.Parameters.Add(new NpgsqlParameter { Value = zone.CameraId });
-        command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(zone, AnalyticsJsonContext.Default.Zone) });
-        bool created;
-        try
+        return await RegistryStore.PutZoneAsync(dataSource, zone, context.RequestAborted) switch
         {
-            created = (bool)(await command.ExecuteScalarAsync(context.RequestAborted))!;
-        }
-        catch (PostgresException exception) when (exception.Violates(ForeignKeys.ZoneCamera))
-        {
-            return await CameraProblemAsync(dataSource, zone, context.RequestAborted);
-        }
-        return created ? TypedResults.Created($"/v1/zones/{Uri.EscapeDataString(zoneId)}", zone) : TypedResults.Ok(zone);
+            { Outcome: PutOutcome.Created } => TypedResults.Created($"/v1/zones/{Uri.EscapeDataString(zoneId)}", zone),
+            { Outcome: PutOutcome.Replaced } => TypedResults.Ok(zone),
+            // Which field is wrong: the site of another camera, or a camera the organization does not have.
+            { CameraSite: { } cameraSite } => Problems.Invalid(Resource, "$.siteId",
+                $"must be '{cameraSite}', the site of camera '{zone.CameraId}', was '{zone.SiteId}'"),
+            _ => Problems.Invalid(Resource, "$.cameraId",
+                $"must name a camera of your organization; there is no camera '{zone.CameraId}' (create it with PUT /v1/cameras/{{cameraId}})"),
+        };
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, NpgsqlDataSource dataSource, string zoneId)
-    {
-        await using var command = dataSource.CreateCommand("DELETE FROM zones WHERE org_id = $1 AND zone_id = $2");
-        command.Parameters.Add(new NpgsqlParameter { Value = context.User.OrgId() });
-        command.Parameters.Add(new NpgsqlParameter { Value = zoneId });
-        return await command.ExecuteNonQueryAsync(context.RequestAborted) > 0 ? TypedResults.NoContent() : Problems.NotFound(Resource, zoneId);
-    }
-
-    /// <summary>Says which field is wrong: a camera the organization does not have, or the site of another camera.</summary>
-    private static async Task<ProblemHttpResult> CameraProblemAsync(NpgsqlDataSource dataSource, Zone zone, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("SELECT site_id FROM cameras WHERE org_id = $1 AND camera_id = $2");
-        command.Parameters.Add(new NpgsqlParameter { Value = zone.OrgId });
-        command.Parameters.Add(new NpgsqlParameter { Value = zone.CameraId });
-        return await command.ExecuteScalarAsync(cancellationToken) is string cameraSite
-            ? Problems.Invalid(Resource, "$.siteId", $"must be '{cameraSite}', the site of camera '{zone.CameraId}', was '{zone.SiteId}'")
-            : Problems.Invalid(Resource, "$.cameraId", $"must name a camera of your organization; there is no camera '{zone.CameraId}' (create it with PUT /v1/cameras/{{cameraId}})");
-    }
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, NpgsqlDataSource dataSource, string zoneId) =>
+        await RegistryStore.DeleteZoneAsync(dataSource, context.User.OrgId(), zoneId, context.RequestAborted)
+            ? TypedResults.NoContent()
+            : Problems.NotFound(Resource, zoneId);
 }

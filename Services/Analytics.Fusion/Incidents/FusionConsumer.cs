@@ -1,16 +1,14 @@
 using System.Diagnostics;
 using Analytics.Consumers;
+using Analytics.Data.Incidents;
+using Analytics.Data.Signals;
 using Analytics.EventLog;
 using Analytics.Incidents;
-using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Settings;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Analytics.Fusion.Incidents;
-
-/// <summary>A stored signal with the trace of the observation that completed it.</summary>
-public sealed record StoredSignal(Signal Signal, string? TraceParent, string? TraceState);
 
 /// <summary>
 /// Folds the signal log into incidents. Each page of signals is one transaction: the newest
@@ -30,41 +28,11 @@ public sealed class FusionConsumer(IOptions<FusionSettings> settings, TimeProvid
     /// </summary>
     private const int PageSize = 20_000;
 
-    private static readonly Evidence NoEvidence = new() { Measurements = new Dictionary<string, double>() };
-
-    // The columns fusion decides on, not the JSON document: a page of thousands of signals is read
-    // without parsing any JSON.
-    public static readonly PostgresFeedDefinition<StoredSignal> Signals = new(
-        "signals",
-        "signals",
-        "org_id, signal_id, domain, kind, severity, confidence, site_id, camera_id, zone_id, started_at, ended_at, trace_parent, trace_state",
-        (reader, _) => new StoredSignal(
-            new Signal
-            {
-                OrgId = reader.GetString(2),
-                Id = reader.GetString(3),
-                Domain = Wire.Parse<Domain>(reader.GetString(4)),
-                Kind = reader.GetString(5),
-                Severity = Wire.Parse<Severity>(reader.GetString(6)),
-                Confidence = reader.GetDouble(7),
-                SiteId = reader.GetString(8),
-                CameraId = reader.GetString(9),
-                ZoneId = reader.IsDBNull(10) ? null : reader.GetString(10),
-                StartedAt = reader.GetFieldValue<DateTimeOffset>(11),
-                EndedAt = reader.GetFieldValue<DateTimeOffset>(12),
-                // Fusion needs neither; the API reads them from the stored document.
-                TrackIds = [],
-                Evidence = NoEvidence,
-                SchemaVersion = EventTypes.CurrentVersion.Signal,
-            },
-            reader.IsDBNull(13) ? null : reader.GetString(13),
-            reader.IsDBNull(14) ? null : reader.GetString(14)));
-
     private readonly IncidentFolder _folder = new(settings.Value);
 
     /// <summary>The signal log with fusion's page size.</summary>
     public static IEventLog<StoredSignal> Log(NpgsqlDataSource dataSource) =>
-        new PostgresLog<StoredSignal>(dataSource, Signals, new PostgresEventLogOptions { PageSize = PageSize });
+        SignalStore.Log(dataSource, new PostgresEventLogOptions { PageSize = PageSize });
 
     public async Task<ReplayPoint?> HandleAsync(LogPage<StoredSignal> page, NpgsqlConnection connection, CancellationToken cancellationToken)
     {

@@ -76,7 +76,7 @@ public sealed class IncidentFolder
                 Actor = Actor,
                 SignalId = signal.Id,
                 Reason = Invariant($"{signal.Kind} signal {signal.Id} came {(now - resolvedAt).TotalSeconds:0} s after it was resolved"),
-                SilenceId = SilenceStore.Matching(silences, newest, now),
+                SilenceId = Silences.Matching(silences, newest, now),
                 SchemaVersion = EventTypes.CurrentVersion.IncidentEvent,
             });
             return Attach(reopened, signal, rule, now, silences, output);
@@ -108,7 +108,7 @@ public sealed class IncidentFolder
             SchemaVersion = EventTypes.CurrentVersion.IncidentEvent,
         };
         var state = IncidentProjection.Apply(null, opened);
-        return Emit(null, output, opened with { SilenceId = SilenceStore.Matching(silences, state, now) });
+        return Emit(null, output, opened with { SilenceId = Silences.Matching(silences, state, now) });
     }
 
     private static IncidentState Attach(
@@ -162,7 +162,7 @@ public sealed class IncidentFolder
         };
         // The silence is judged on the incident as it will be, e.g. under its new kind.
         var after = IncidentProjection.Apply(attached, changed);
-        return Emit(attached, output, changed with { SilenceId = SilenceStore.Matching(silences, after, now) });
+        return Emit(attached, output, changed with { SilenceId = Silences.Matching(silences, after, now) });
     }
 
     private static IncidentState Emit(IncidentState? state, IncidentEventBatch output, IncidentEvent e)

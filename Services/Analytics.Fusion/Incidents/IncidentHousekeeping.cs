@@ -1,4 +1,6 @@
 using System.Globalization;
+using Analytics.Data.Incidents;
+using Analytics.Data.Registry;
 using Analytics.Incidents;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Settings;
@@ -66,23 +68,7 @@ public sealed partial class IncidentHousekeeping(
         var quiet = settings.Value.AutoResolveQuietSeconds;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var quietOnes = new List<IncidentState>();
-        await using (var command = new NpgsqlCommand(
-            $"""
-            SELECT {IncidentStore.StateColumns} FROM incidents
-            WHERE status <> 'resolved' AND last_activity_at < $1 AND kind <> '{CameraOfflineKind}'
-            ORDER BY last_activity_at LIMIT {BatchSize}
-            FOR UPDATE SKIP LOCKED
-            """, connection))
-        {
-            // Skipping locked rows: an incident fusion or an operator is changing right now is not quiet.
-            command.Parameters.Add(new NpgsqlParameter { Value = now.AddSeconds(-quiet) });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                quietOnes.Add(IncidentStore.Read(reader));
-            }
-        }
+        var quietOnes = await IncidentStore.ClaimQuietAsync(connection, now.AddSeconds(-quiet), CameraOfflineKind, BatchSize, cancellationToken);
 
         var events = new List<TracedIncidentEvent>();
         var resolved = new List<IncidentState>();
@@ -96,8 +82,6 @@ public sealed partial class IncidentHousekeeping(
     }
 
     public const string CameraOfflineKind = IncidentKinds.CameraOffline;
-
-    private sealed record SilentCamera(string OrgId, string CameraId, string SiteId, DateTimeOffset LastSeenAt, int Threshold);
 
     /// <summary>
     /// Resolves camera-offline incidents whose camera sent again, then opens one for each camera
@@ -117,7 +101,7 @@ public sealed partial class IncidentHousekeeping(
         {
             changed += await ForOneCameraAsync(orgId, cameraId, "resolve", () => ResolveRecoveredAsync(orgId, incidentId, now, cancellationToken));
         }
-        foreach (var camera in await SilentCamerasAsync(now, cancellationToken))
+        foreach (var camera in await RegistryStore.SilentCamerasAsync(dataSource, now, settings.Value.CameraOfflineSeconds, cancellationToken))
         {
             changed += await ForOneCameraAsync(camera.OrgId, camera.CameraId, "open", () => OpenOfflineAsync(camera, now, cancellationToken));
         }
@@ -142,26 +126,6 @@ public sealed partial class IncidentHousekeeping(
         return 0;
     }
 
-    private async Task<List<SilentCamera>> SilentCamerasAsync(DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var silent = new List<SilentCamera>();
-        await using var command = dataSource.CreateCommand(
-            """
-            SELECT c.org_id, c.camera_id, c.site_id, a.last_seen_at, COALESCE(c.offline_after_seconds, $2)
-            FROM cameras c JOIN camera_activity a ON a.org_id = c.org_id AND a.camera_id = c.camera_id
-            WHERE a.last_seen_at < $1 - make_interval(secs => COALESCE(c.offline_after_seconds, $2))
-            ORDER BY c.org_id, c.camera_id
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = now });
-        command.Parameters.Add(new NpgsqlParameter { Value = settings.Value.CameraOfflineSeconds });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            silent.Add(new SilentCamera(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetInt32(4)));
-        }
-        return silent;
-    }
-
     /// <summary>Opens the camera-offline incident of this silence unless it exists; returns 1 when it opened one.</summary>
     private async Task<int> OpenOfflineAsync(SilentCamera camera, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -171,30 +135,14 @@ public sealed partial class IncidentHousekeeping(
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
         // Housekeepers beside each other (replicas, a test beside the service) take turns on a camera.
-        // The check below is a statement of its own, so it sees what the one before us committed.
-        await using (var turn = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", connection))
+        await IncidentStore.TakeTurnAsync(connection, $"{CameraOfflineKind}\n{camera.OrgId}\n{camera.CameraId}", cancellationToken);
+        // Each check is a statement of its own, so it sees what the housekeeper before us committed:
+        // still the same silence; its incident never opened, in whatever state it is now (an
+        // operator may have resolved it by hand); and no earlier offline incident still open.
+        if (!await RegistryStore.StillSilentSinceAsync(connection, camera.OrgId, camera.CameraId, camera.LastSeenAt, cancellationToken)
+            || !await IncidentStore.CanOpenAsync(connection, camera.OrgId, incidentId, groupKey, cancellationToken))
         {
-            turn.Parameters.Add(new NpgsqlParameter { Value = $"{CameraOfflineKind}\n{camera.OrgId}\n{camera.CameraId}" });
-            await turn.ExecuteNonQueryAsync(cancellationToken);
-        }
-        await using (var check = new NpgsqlCommand(
-            """
-            SELECT EXISTS (SELECT 1 FROM camera_activity WHERE org_id = $1 AND camera_id = $2 AND last_seen_at = $3)
-               AND NOT EXISTS (SELECT 1 FROM incident_events WHERE org_id = $1 AND incident_id = $4 AND version = 1)
-               AND NOT EXISTS (SELECT 1 FROM incidents WHERE org_id = $1 AND group_key = $5 AND status <> 'resolved')
-            """, connection))
-        {
-            // Still the same silence; its incident never opened, in whatever state it is now (an
-            // operator may have resolved it by hand); and no earlier offline incident still open.
-            check.Parameters.Add(new NpgsqlParameter { Value = camera.OrgId });
-            check.Parameters.Add(new NpgsqlParameter { Value = camera.CameraId });
-            check.Parameters.Add(new NpgsqlParameter { Value = camera.LastSeenAt });
-            check.Parameters.Add(new NpgsqlParameter { Value = incidentId });
-            check.Parameters.Add(new NpgsqlParameter { Value = groupKey });
-            if (!(bool)(await check.ExecuteScalarAsync(cancellationToken))!)
-            {
-                return 0;
-            }
+            return 0;
         }
 
         var note = string.Create(CultureInfo.InvariantCulture,
@@ -217,7 +165,7 @@ public sealed partial class IncidentHousekeeping(
             SchemaVersion = EventTypes.CurrentVersion.IncidentEvent,
         };
         var silences = await SilenceStore.ActiveAsync(connection, [camera.OrgId], now, cancellationToken);
-        opened = opened with { SilenceId = SilenceStore.Matching(silences, IncidentProjection.Apply(null, opened), now) };
+        opened = opened with { SilenceId = Silences.Matching(silences, IncidentProjection.Apply(null, opened), now) };
         var events = new List<TracedIncidentEvent> { new(opened) };
         var changed = new List<IncidentState> { IncidentProjection.Apply(null, opened) };
         await AnnotateOpenIncidentsAsync(connection, camera.OrgId, camera.CameraId, note, now, events, changed, cancellationToken);
@@ -237,22 +185,7 @@ public sealed partial class IncidentHousekeeping(
         NpgsqlConnection connection, string orgId, string cameraId, string note, DateTimeOffset now,
         List<TracedIncidentEvent> events, List<IncidentState> changed, CancellationToken cancellationToken)
     {
-        var open = new List<IncidentState>();
-        await using (var command = new NpgsqlCommand(
-            $"""
-            SELECT {IncidentStore.StateColumns} FROM incidents
-            WHERE org_id = $1 AND camera_id = $2 AND status <> 'resolved' AND kind <> '{CameraOfflineKind}'
-            ORDER BY incident_id FOR UPDATE
-            """, connection))
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = orgId });
-            command.Parameters.Add(new NpgsqlParameter { Value = cameraId });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                open.Add(IncidentStore.Read(reader));
-            }
-        }
+        var open = await IncidentStore.LockUnresolvedOfCameraAsync(connection, orgId, cameraId, CameraOfflineKind, cancellationToken);
         foreach (var incident in open)
         {
             changed.Add(Append(incident, IncidentEventType.Annotated, now, note, events));
@@ -262,20 +195,19 @@ public sealed partial class IncidentHousekeeping(
     /// <summary>The open camera-offline incidents whose camera sent after they opened.</summary>
     private async Task<List<(string OrgId, string IncidentId, string? CameraId)>> RecoveredAsync(CancellationToken cancellationToken)
     {
-        var recovered = new List<(string, string, string?)>();
-        await using var command = dataSource.CreateCommand(
-            $"""
-            SELECT i.org_id, i.incident_id, i.camera_id FROM incidents i
-            JOIN camera_activity a ON a.org_id = i.org_id AND a.camera_id = i.camera_id
-            WHERE i.kind = '{CameraOfflineKind}' AND i.status <> 'resolved' AND a.last_seen_at > i.opened_at
-            ORDER BY i.org_id, i.incident_id
-            """);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        var offline = await IncidentStore.UnresolvedCameraIncidentsAsync(dataSource, CameraOfflineKind, cancellationToken);
+        if (offline.Count == 0)
         {
-            recovered.Add((reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2)));
+            return [];
         }
-        return recovered;
+        Dictionary<(string OrgId, string CameraId), DateTimeOffset> lastSeen;
+        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
+        {
+            lastSeen = await RegistryStore.LastSeenAsync(connection, [.. offline.Select(i => (i.OrgId, i.CameraId)).Distinct()], cancellationToken);
+        }
+        return [.. offline
+            .Where(i => lastSeen.TryGetValue((i.OrgId, i.CameraId), out var seenAt) && seenAt > i.OpenedAt)
+            .Select(i => (i.OrgId, i.IncidentId, (string?)i.CameraId))];
     }
 
     /// <summary>Resolves one camera-offline incident if its camera still counts as recovered; returns 1 when it did.</summary>
@@ -283,26 +215,15 @@ public sealed partial class IncidentHousekeeping(
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        IncidentState incident;
-        DateTimeOffset seenAt;
-        await using (var command = new NpgsqlCommand(
-            $"""
-            SELECT {IncidentStore.StateColumnsOf("i")}, a.last_seen_at FROM incidents i
-            JOIN camera_activity a ON a.org_id = i.org_id AND a.camera_id = i.camera_id
-            WHERE i.org_id = $1 AND i.incident_id = $2 AND i.status <> 'resolved' AND a.last_seen_at > i.opened_at
-            FOR UPDATE OF i SKIP LOCKED
-            """, connection))
+        // Skipping a locked one: an operator acting on it right now goes first; the next pass looks again.
+        if (await IncidentStore.ClaimUnresolvedAsync(connection, orgId, incidentId, cancellationToken) is not { CameraId: { } cameraId } incident)
         {
-            // Skipping a locked one: an operator acting on it right now goes first; the next pass looks again.
-            command.Parameters.Add(new NpgsqlParameter { Value = orgId });
-            command.Parameters.Add(new NpgsqlParameter { Value = incidentId });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken))
-            {
-                return 0;
-            }
-            incident = IncidentStore.Read(reader);
-            seenAt = reader.GetFieldValue<DateTimeOffset>(23);
+            return 0;
+        }
+        var lastSeen = await RegistryStore.LastSeenAsync(connection, [(orgId, cameraId)], cancellationToken);
+        if (!lastSeen.TryGetValue((orgId, cameraId), out var seenAt) || seenAt <= incident.OpenedAt)
+        {
+            return 0;
         }
         var events = new List<TracedIncidentEvent>();
         var resolved = Append(incident, IncidentEventType.Resolved, now,

@@ -1,3 +1,4 @@
+using Analytics.Data.Registry;
 using Analytics.EventLog;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Serialization;
@@ -14,7 +15,7 @@ namespace Analytics.Ingest.Observations;
 /// forever, ingest appends a <c>camera_idle</c> entry to the log. The rule services end the
 /// camera's open state where they read it, so a restart or a replay ends it at the same place and
 /// signals nothing twice. Ingest owns it because ingest is the log's writer and records when each
-/// camera last delivered (<see cref="CameraActivity"/>).
+/// camera last delivered (<see cref="RegistryStore.TouchCamerasAsync"/>).
 /// </summary>
 public sealed partial class CameraIdleWatcher(
     NpgsqlDataSource dataSource,
@@ -58,24 +59,9 @@ public sealed partial class CameraIdleWatcher(
         var timeout = settings.Value.IdleTimeoutSeconds;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var idle = new List<(string OrgId, string CameraId, DateTimeOffset LastEventAt)>();
         // A write round touching one of these cameras waits for this transaction (the row lock),
         // and a second ingest skips them: each silence is closed once.
-        await using (var select = new NpgsqlCommand(
-            $"""
-            SELECT org_id, camera_id, COALESCE(last_event_at, last_seen_at) FROM camera_activity
-            WHERE last_seen_at < $1 AND (idle_closed_since IS NULL OR idle_closed_since < last_seen_at)
-            ORDER BY last_seen_at LIMIT {BatchSize}
-            FOR UPDATE SKIP LOCKED
-            """, connection))
-        {
-            select.Parameters.Add(new NpgsqlParameter { Value = now.AddSeconds(-timeout) });
-            await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                idle.Add((reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2)));
-            }
-        }
+        var idle = await RegistryStore.ClaimIdleCamerasAsync(connection, now.AddSeconds(-timeout), BatchSize, cancellationToken);
         if (idle.Count == 0)
         {
             return 0;
@@ -95,17 +81,7 @@ public sealed partial class CameraIdleWatcher(
             await PostgresEventLog.AppendAsync(connection, [rows], cancellationToken);
         }
 
-        await using (var mark = new NpgsqlCommand(
-            """
-            UPDATE camera_activity SET idle_closed_since = last_seen_at FROM unnest($1::text[], $2::text[]) AS c (org_id, camera_id)
-            WHERE camera_activity.org_id = c.org_id AND camera_activity.camera_id = c.camera_id
-            """,
-            connection))
-        {
-            mark.Parameters.Add(new NpgsqlParameter { Value = idle.Select(c => c.OrgId).ToArray() });
-            mark.Parameters.Add(new NpgsqlParameter { Value = idle.Select(c => c.CameraId).ToArray() });
-            await mark.ExecuteNonQueryAsync(cancellationToken);
-        }
+        await RegistryStore.MarkIdleClosedAsync(connection, idle, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 
         IngestMetrics.IdleCloses.Add(idle.Count);

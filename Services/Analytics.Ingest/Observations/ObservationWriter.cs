@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using Analytics.Data.Registry;
 using Analytics.EventLog;
 using Analytics.Schemas.Settings;
 using Microsoft.Extensions.Options;
@@ -36,7 +37,7 @@ public sealed partial class ObservationWriter(
     /// </summary>
     /// <exception cref="WriteQueueFullException">Accepting the rows would exceed the queue's capacity.</exception>
     /// <param name="rows">The batch's rows.</param>
-    /// <param name="cameras">The batch's cameras with their newest event times, recorded with the commit (<see cref="CameraActivity"/>).</param>
+    /// <param name="cameras">The batch's cameras with their newest event times, recorded with the commit (<see cref="RegistryStore.TouchCamerasAsync"/>).</param>
     public Task WriteAsync(LogRows rows, IReadOnlyDictionary<(string OrgId, string CameraId), DateTimeOffset> cameras)
     {
         if (Interlocked.Add(ref _queuedObservations, rows.Count) > settings.Value.WriteQueueCapacity)
@@ -150,7 +151,7 @@ public sealed partial class ObservationWriter(
             // commit. A round whose observations land in the log before an idle close of one of its
             // cameras makes that close stale: the rule services ignore a close older than what they
             // have already read of the camera.
-            await CameraActivity.TouchAsync(connection, round.Cameras, CancellationToken.None);
+            await RegistryStore.TouchCamerasAsync(connection, round.Cameras, CancellationToken.None);
             await transaction.CommitAsync();
             IngestMetrics.Committed(round.Count, Stopwatch.GetElapsedTime(started));
             foreach (var pending in round.Requests)

@@ -1,14 +1,16 @@
 using System.Collections.Concurrent;
+using Analytics.Data.Privacy;
 using Analytics.Schemas.Contracts;
 using Npgsql;
 
 namespace Analytics.Ingest.Observations;
 
 /// <summary>
-/// The owner of <c>subject_key_secrets</c>: each organization's secret for each UTC day, created on
+/// Each organization's secret for each UTC day, created on
 /// first use, cached in memory, and destroyed once the day is older than
 /// <see cref="SubjectPseudonyms.OldestKeptDay"/>. Stored rather than kept in memory alone so that
-/// every ingest replica, and one that restarts, gives a subject the same pseudonym all day.
+/// every ingest replica, and one that restarts, gives a subject the same pseudonym all day. The SQL
+/// is <see cref="SubjectKeySecretStore"/>'s.
 /// </summary>
 public sealed class SubjectKeySecrets(NpgsqlDataSource dataSource, TimeProvider clock)
 {
@@ -78,35 +80,11 @@ public sealed class SubjectKeySecrets(NpgsqlDataSource dataSource, TimeProvider 
         {
             _cache.TryRemove(key, out _);
         }
-        await using var command = dataSource.CreateCommand("DELETE FROM subject_key_secrets WHERE day < $1");
-        command.Parameters.Add(new NpgsqlParameter { Value = oldestKept });
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        return await SubjectKeySecretStore.DeleteBeforeAsync(dataSource, oldestKept, cancellationToken);
     }
 
-    private async Task<byte[]> LoadOrCreateAsync(string orgId, DateOnly day, CancellationToken cancellationToken)
-    {
-        // Two replicas may create the day's secret at once: the insert of the second does nothing
-        // (it waits for the first to commit), and the read, a statement of its own, sees the winner.
-        await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand(
-            "INSERT INTO subject_key_secrets (org_id, day, secret) VALUES ($1, $2, $3) ON CONFLICT (org_id, day) DO NOTHING")
-        {
-            Parameters = { new() { Value = orgId }, new() { Value = day }, new() { Value = SubjectPseudonyms.NewSecret() } },
-        });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT secret FROM subject_key_secrets WHERE org_id = $1 AND day = $2")
-        {
-            Parameters = { new() { Value = orgId }, new() { Value = day } },
-        });
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        do
-        {
-            if (await reader.ReadAsync(cancellationToken))
-            {
-                return reader.GetFieldValue<byte[]>(0);
-            }
-        }
-        while (await reader.NextResultAsync(cancellationToken));
+    private async Task<byte[]> LoadOrCreateAsync(string orgId, DateOnly day, CancellationToken cancellationToken) =>
+        await SubjectKeySecretStore.LoadOrCreateAsync(dataSource, orgId, day, SubjectPseudonyms.NewSecret(), cancellationToken)
         // Only the hourly maintenance deletes, and only days past their destruction.
-        throw new InvalidOperationException($"The subject key secret of {orgId} for {day:O} was destroyed as it was created; send the batch again.");
-    }
+        ?? throw new InvalidOperationException($"The subject key secret of {orgId} for {day:O} was destroyed as it was created; send the batch again.");
 }

@@ -5,9 +5,6 @@ using Analytics.Schemas.Settings;
 
 namespace Analytics.Notifier.Decisions;
 
-/// <summary>One incident event with the incident just before and just after it.</summary>
-public sealed record IncidentChange(IncidentEvent Event, IncidentState? Before, IncidentState After);
-
 /// <summary>What happens to one incident change for one rule (or for none, when no rule matched).</summary>
 public sealed record Decision(NotificationRule? Rule, DeliveryStatus Status, string Reason, string? SilenceId = null)
 {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Analytics.Consumers;
+using Analytics.Data.Notifications;
 using Analytics.EventLog;
 using Analytics.Notifier.Channels;
 using Analytics.Notifier.Decisions;
@@ -45,10 +46,7 @@ public sealed partial class DeliveryDispatcher(
         var settings = options.Value;
         var lease = TimeSpan.FromSeconds(Math.Max(settings.WebhookTimeoutSeconds, settings.Smtp.TimeoutSeconds)) + LeaseMargin;
         await using var listener = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using (var listen = new NpgsqlCommand($"LISTEN {DeliveryStore.Channel}", listener))
-        {
-            await listen.ExecuteNonQueryAsync(cancellationToken);
-        }
+        await DeliveryStore.ListenAsync(listener, cancellationToken);
         while (true)
         {
             var now = clock.GetUtcNow();
@@ -110,7 +108,7 @@ public sealed partial class DeliveryDispatcher(
     /// <returns><see cref="AttemptOutcome.Failed"/> when no retry can help (the rule is gone), otherwise how the channel answered.</returns>
     private async Task<(AttemptOutcome Outcome, SendResult Result, NotificationChannel? Channel)> SendAsync(ClaimedDelivery delivery, CancellationToken cancellationToken)
     {
-        if (await DeliveryStore.RuleAsync(dataSource, delivery.OrgId, delivery.RuleId, cancellationToken) is not var (rule, secret))
+        if (await NotificationRuleStore.WithSecretAsync(dataSource, delivery.OrgId, delivery.RuleId, cancellationToken) is not var (rule, secret))
         {
             return (AttemptOutcome.Failed, new SendResult(false, Error: $"rule {delivery.RuleId} was deleted"), null);
         }

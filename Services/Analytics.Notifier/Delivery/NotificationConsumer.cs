@@ -1,22 +1,15 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Analytics.Consumers;
+using Analytics.Data.Incidents;
+using Analytics.Data.Notifications;
 using Analytics.EventLog;
-using Analytics.Incidents;
 using Analytics.Notifier.Decisions;
 using Analytics.Schemas.Contracts;
-using Analytics.Schemas.Serialization;
 using Analytics.Schemas.Settings;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Analytics.Notifier.Delivery;
-
-/// <summary>
-/// An incident event as stored, with the trace of what caused it. <see cref="Event"/> is read only
-/// for the types that can notify; for the others (most of them: attached signals) it is null.
-/// </summary>
-public sealed record StoredIncidentEvent(IncidentEvent? Event, string? TraceParent, string? TraceState);
 
 /// <summary>
 /// Reads the incident events and decides, for every change that could notify, what each rule of
@@ -31,22 +24,11 @@ public sealed class NotificationConsumer(
 {
     public const string Name = "notifier";
 
-    // Only the types that can notify are parsed; an attached signal, the bulk of the stream, costs
-    // the notifier a type and a trace context, not a JSON document.
-    private static readonly PostgresFeedDefinition<StoredIncidentEvent> IncidentEvents = new(
-        "incident_events",
-        IncidentStore.Channel,
-        "CASE WHEN type IN ('opened', 'reopened', 'severityChanged', 'resolved') THEN document::text END, trace_parent, trace_state",
-        (reader, _) => new StoredIncidentEvent(
-            reader.IsDBNull(2) ? null : JsonSerializer.Deserialize(reader.GetString(2), AnalyticsJsonContext.Default.IncidentEvent)!,
-            reader.IsDBNull(3) ? null : reader.GetString(3),
-            reader.IsDBNull(4) ? null : reader.GetString(4)));
-
     private readonly NotificationPolicy _policy = new(settings.Value);
 
     /// <summary>The incident event log, as the notifier reads it.</summary>
     public static IEventLog<StoredIncidentEvent> Log(NpgsqlDataSource dataSource) =>
-        new PostgresLog<StoredIncidentEvent>(dataSource, IncidentEvents);
+        IncidentStore.NotifiableEventLog(dataSource);
 
     public async Task<ReplayPoint?> HandleAsync(LogPage<StoredIncidentEvent> page, NpgsqlConnection connection, CancellationToken cancellationToken)
     {
@@ -67,9 +49,9 @@ public sealed class NotificationConsumer(
         if (candidates.Count > 0)
         {
             var orgIds = candidates.Select(c => c.Event.OrgId).Distinct(StringComparer.Ordinal).ToArray();
-            var rules = await DeliveryStore.RulesAsync(connection, orgIds, cancellationToken);
-            var histories = await DeliveryStore.HistoriesAsync(connection, candidates.Select(c => c.Event).ToList(), cancellationToken);
-            var ledger = await DeliveryStore.LedgerAsync(connection, candidates.Select(c => c.Event).ToList(), policy.WindowStart(now), policy.Window, cancellationToken);
+            var rules = await NotificationRuleStore.ForOrganizationsAsync(connection, orgIds, cancellationToken);
+            var histories = await IncidentStore.HistoriesAsync(connection, candidates.Select(c => c.Event).ToList(), cancellationToken);
+            var ledger = await DecisionLog.LedgerAsync(connection, candidates.Select(c => c.Event).ToList(), policy.WindowStart(now), policy.Window, cancellationToken);
             var digests = new Dictionary<(string OrgId, string RuleId), string>();
 
             foreach (var (e, traceParent, traceState) in candidates)
@@ -84,14 +66,14 @@ public sealed class NotificationConsumer(
                         var rule = decision.Rule!;
                         if (!digests.TryGetValue((e.OrgId, rule.RuleId), out digestId))
                         {
-                            digestId = await DeliveryStore.OpenDigestAsync(connection, rule, policy.WindowStart(now), policy.Window, now, cancellationToken);
+                            digestId = await DecisionLog.OpenDigestAsync(connection, rule, policy.WindowStart(now), policy.Window, now, cancellationToken);
                             digests[(e.OrgId, rule.RuleId)] = digestId;
                         }
                     }
                     rows.Add(new DeliveryRow(e, decision, change.After.ToContract(histories.SignalIdsAt(e)), digestId, now, traceParent, traceState));
                 }
             }
-            await DeliveryStore.InsertAsync(connection, rows, cancellationToken);
+            await DecisionLog.InsertAsync(connection, rows, cancellationToken);
         }
 
         // Counted before the host commits: a page that then fails to commit is decided again, and
