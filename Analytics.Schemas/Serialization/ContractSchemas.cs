@@ -10,6 +10,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
 using System.Text.Json.Serialization.Metadata;
 using Analytics.Schemas.Contracts;
+using Analytics.Schemas.Contracts.Validation;
 
 namespace Analytics.Schemas.Serialization;
 
@@ -97,6 +98,14 @@ public static class ContractSchemas
             keywords["description"] = description;
         }
 
+        // A versioned contract's schema names the versions the platform reads, as the validator
+        // does with SchemaVersionAttribute; the property alone cannot tell whose version it is.
+        if (context.PropertyInfo is null && EventTypes.ContractName(type) is { } contractName
+            && keywords["properties"]?["schemaVersion"] is JsonObject version)
+        {
+            version["enum"] = new JsonArray([.. EventTypes.SupportedVersions(contractName).Select(v => (JsonNode)JsonValue.Create(v))]);
+        }
+
         if (property is null)
         {
             return keywords;
@@ -126,6 +135,45 @@ public static class ContractSchemas
             keywords[isString ? "maxLength" : "maxItems"] = maxLength.Length;
         }
 
+        if (Attribute<IdAttribute>(property) is not null)
+        {
+            var propertyType = context.PropertyInfo.PropertyType;
+            if (isString)
+            {
+                AddIdKeywords(keywords);
+            }
+            else if (propertyType.IsGenericType && propertyType.GetGenericTypeDefinition() == typeof(IReadOnlyDictionary<,>))
+            {
+                keywords["propertyNames"] = AddIdKeywords(new JsonObject());
+            }
+            else if (keywords["items"] is JsonObject items)
+            {
+                AddIdKeywords(items);
+            }
+        }
+
+        if (Attribute<TextAttribute>(property) is { } text)
+        {
+            keywords["minLength"] = 1;
+            keywords["maxLength"] = text.MaxLength;
+            keywords["pattern"] = NotBlankPattern;
+        }
+
+        if (Attribute<PatternAttribute>(property) is { } pattern)
+        {
+            keywords["pattern"] = pattern.Pattern;
+        }
+
+        if (Attribute<AllowedValuesAttribute>(property) is { } allowed)
+        {
+            keywords["enum"] = new JsonArray([.. allowed.Values.Select(value => (JsonNode?)JsonValue.Create((string?)value))]);
+        }
+
+        if (type == typeof(Guid))
+        {
+            keywords["not"] = new JsonObject { ["const"] = Guid.Empty.ToString() };
+        }
+
         if (Attribute<ZoneRuleNamesAttribute>(property) is not null)
         {
             keywords["items"] = new JsonObject
@@ -136,6 +184,20 @@ public static class ContractSchemas
             keywords["uniqueItems"] = true;
         }
 
+        return keywords;
+    }
+
+    /// <summary>
+    /// At least one character that is not white space, as <see cref="string.IsNullOrWhiteSpace"/>
+    /// sees it: .NET's <c>\s</c> is the same set as <see cref="char.IsWhiteSpace(char)"/>.
+    /// </summary>
+    private const string NotBlankPattern = @"\S";
+
+    private static JsonObject AddIdKeywords(JsonObject keywords)
+    {
+        keywords["minLength"] = 1;
+        keywords["maxLength"] = ContractLimits.MaxIdLength;
+        keywords["pattern"] = NotBlankPattern;
         return keywords;
     }
 
