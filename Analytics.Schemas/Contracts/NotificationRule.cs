@@ -135,7 +135,7 @@ internal sealed class NotificationRuleRule : IContractRule<NotificationRule>
             }
             for (var i = 0; i < rule.Recipients.Count; i++)
             {
-                if (!IsMailbox(rule.Recipients[i]))
+                if (rule.Recipients[i] is not null && !IsMailbox(rule.Recipients[i]))
                 {
                     context.Report("recipients", i, ContractContext.Invariant($"must be an e-mail address like ops@example.com, was '{rule.Recipients[i]}'"));
                 }

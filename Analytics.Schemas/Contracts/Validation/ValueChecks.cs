@@ -374,15 +374,21 @@ internal sealed class ListCheck<TItem>(ValueCheck<TItem>? item, bool required, i
         {
             context.Add(Invariant($"must have at most {maxItems} items, had {value.Count}"));
         }
-        if (item is null)
-        {
-            return;
-        }
         for (var i = 0; i < value.Count; i++)
         {
-            context.PushIndex(i);
-            item.Check(value[i], context);
-            context.Pop();
+            // A list never holds null: the schema's items have a type, and readers index the items.
+            if (value[i] is null)
+            {
+                context.PushIndex(i);
+                context.Add("is required");
+                context.Pop();
+            }
+            else if (item is not null)
+            {
+                context.PushIndex(i);
+                item.Check(value[i], context);
+                context.Pop();
+            }
         }
     }
 }
