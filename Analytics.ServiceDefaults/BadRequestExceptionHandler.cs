@@ -11,7 +11,7 @@ namespace Microsoft.Extensions.Hosting;
 /// size limit) is the caller's mistake: answer its status with problem+json saying what was
 /// wrong, instead of the 500 an unhandled exception becomes. A JSON value that could not be read
 /// (a timestamp that is not RFC 3339, say) is also listed in <c>errors</c> at its JSON path, as
-/// the resource APIs list the problems they find.
+/// the resource APIs list the problems they find, in the same shape (<see cref="ValidationProblems"/>).
 /// </summary>
 internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
 {
@@ -33,9 +33,12 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
                 Detail = badRequest.InnerException is { } inner ? $"{badRequest.Message} {inner.Message}" : badRequest.Message,
             },
         };
-        if (badRequest.InnerException is JsonException { Path: { } path } json)
+        if (badRequest.InnerException is JsonException { Path: { } path } json && badRequest.StatusCode == StatusCodes.Status400BadRequest)
         {
-            context.ProblemDetails.Extensions["errors"] = new[] { new ValidationProblem(path, AnalyticsJson.Reason(json.Message)) };
+            // A value the serializer could not read is refused like one the validator refused.
+            context.ProblemDetails.Type = ValidationProblems.Type;
+            context.ProblemDetails.Title = ValidationProblems.Title;
+            context.ProblemDetails.Extensions["errors"] = ValidationProblems.Errors([new ValidationProblem(path, AnalyticsJson.Reason(json.Message))]);
         }
         return await problems.TryWriteAsync(context);
     }

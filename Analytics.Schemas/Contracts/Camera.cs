@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using Analytics.Schemas.Contracts.Validation;
 
 namespace Analytics.Schemas.Contracts;
 
@@ -10,19 +11,19 @@ namespace Analytics.Schemas.Contracts;
 [Description("Camera at a site of one organization; observations and zones name it by cameraId.")]
 public sealed record Camera
 {
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Organization that owns the camera.")]
+    [Id, Description("Organization that owns the camera.")]
     public required string OrgId { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Camera id, unique within the organization; the cameraId observations carry.")]
+    [Id, Description("Camera id, unique within the organization; the cameraId observations carry.")]
     public required string CameraId { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Site the camera belongs to; it must exist.")]
+    [Id, Description("Site the camera belongs to; it must exist.")]
     public required string SiteId { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Name shown to operators.")]
+    [Id, Description("Name shown to operators.")]
     public required string Name { get; init; }
 
-    [MinLength(1), MaxLength(ContractLimits.MaxTextLength), Description("Notes for operators, e.g. where it is mounted. Omitted: none.")]
+    [Text, Description("Notes for operators, e.g. where it is mounted. Omitted: none.")]
     public string? Description { get; init; }
 
     // A camera that reports only on motion is silent for long stretches and needs a longer

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using Analytics.Schemas.Serialization;
+using Analytics.Schemas.Contracts.Validation;
 
 namespace Analytics.Schemas.Contracts;
 
@@ -74,10 +75,10 @@ public enum AttemptOutcome
 [Description("A notification decision with its reason and every attempt to send it.")]
 public sealed record Delivery
 {
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Delivery id.")]
+    [Id, Description("Delivery id.")]
     public required string DeliveryId { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Organization it belongs to.")]
+    [Id, Description("Organization it belongs to.")]
     public required string OrgId { get; init; }
 
     [Description("A notification about one incident change, or a digest.")]

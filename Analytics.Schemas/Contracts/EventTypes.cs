@@ -63,6 +63,16 @@ public static class EventTypes
     /// <summary>Whether entries of <paramref name="type"/> are about one camera and move its clock: observations, heartbeats and idle closes.</summary>
     public static bool IsCameraEvent(string? type) => type is TrackUpdate or ZoneHit or AffectTelemetry or CameraHeartbeat or CameraIdle;
 
+    /// <summary>The type name of a versioned contract record (e.g. <c>track_update</c> for <see cref="Contracts.TrackUpdate"/>); null for others.</summary>
+    public static string? ContractName(Type contract) =>
+        contract == typeof(Contracts.TrackUpdate) ? TrackUpdate
+        : contract == typeof(Contracts.ZoneHit) ? ZoneHit
+        : contract == typeof(Contracts.AffectTelemetry) ? AffectTelemetry
+        : contract == typeof(Contracts.CameraHeartbeat) ? CameraHeartbeat
+        : contract == typeof(Contracts.Signal) ? Signal
+        : contract == typeof(Contracts.Incident) ? Incident
+        : null;
+
     /// <summary>The type name of an observation, the same string as its <c>type</c> discriminator.</summary>
     public static string Of(Observation observation) => observation switch
     {

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using Analytics.Schemas.Serialization;
+using Analytics.Schemas.Contracts.Validation;
 
 namespace Analytics.Schemas.Contracts;
 
@@ -29,10 +30,10 @@ public sealed record IncidentEvent
     /// <summary>The most signals one signalAttached event lists; more in one step start another event.</summary>
     public const int MaxSignalsPerEvent = 50;
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Incident the event belongs to.")]
+    [Id, Description("Incident the event belongs to.")]
     public required string IncidentId { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Organization that owns the incident.")]
+    [Id, Description("Organization that owns the incident.")]
     public required string OrgId { get; init; }
 
     [Range(1, int.MaxValue), Description("Position in the incident's history, from 1, without gaps.")]
@@ -44,7 +45,7 @@ public sealed record IncidentEvent
     [Description("When it happened, UTC (wall clock of the platform).")]
     public required DateTimeOffset At { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Who did it: fusion, or the API key that called.")]
+    [Id, Description("Who did it: fusion, or the API key that called.")]
     public required string Actor { get; init; }
 
     [MaxLength(ContractLimits.MaxIdLength), Description("Signal that opened, reopened or escalated the incident.")]
@@ -99,10 +100,10 @@ public sealed record IncidentEvent
 [Description("A signal attached to an incident.")]
 public sealed record AttachedSignal
 {
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Signal id; the signal itself is in the incident's evidence.")]
+    [Id, Description("Signal id; the signal itself is in the incident's evidence.")]
     public required string Id { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Kind of the signal.")]
+    [Id, Description("Kind of the signal.")]
     public required string Kind { get; init; }
 
     [Description("End of the signal's observed stretch (event time), UTC.")]

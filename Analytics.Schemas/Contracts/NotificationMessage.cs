@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using Analytics.Schemas.Contracts.Validation;
 
 namespace Analytics.Schemas.Contracts;
 
@@ -15,16 +16,16 @@ public sealed record NotificationMessage
     [Description("A notification about one incident change, or a digest.")]
     public required DeliveryKind Kind { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Delivery id in the delivery log.")]
+    [Id, Description("Delivery id in the delivery log.")]
     public required string DeliveryId { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("The same on every attempt; drop a message whose key you have seen.")]
+    [Id, Description("The same on every attempt; drop a message whose key you have seen.")]
     public required string IdempotencyKey { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Organization.")]
+    [Id, Description("Organization.")]
     public required string OrgId { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Notification rule that sent it.")]
+    [Id, Description("Notification rule that sent it.")]
     public required string RuleId { get; init; }
 
     [Description("The change: opened, reopened, severityChanged or resolved; on notifications.")]
@@ -64,10 +65,10 @@ public sealed record NotificationDigest
 [Description("One incident change summarized in a digest.")]
 public sealed record DigestItem
 {
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Delivery id of the folded notification.")]
+    [Id, Description("Delivery id of the folded notification.")]
     public required string DeliveryId { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Incident.")]
+    [Id, Description("Incident.")]
     public required string IncidentId { get; init; }
 
     [Description("The change.")]
@@ -76,13 +77,13 @@ public sealed record DigestItem
     [Range(1, int.MaxValue), Description("Version of the incident event.")]
     public required int EventVersion { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Incident kind.")]
+    [Id, Description("Incident kind.")]
     public required string IncidentKind { get; init; }
 
     [Description("Incident severity after the change.")]
     public required Severity Severity { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Site.")]
+    [Id, Description("Site.")]
     public required string SiteId { get; init; }
 
     [Description("When the change happened, UTC.")]

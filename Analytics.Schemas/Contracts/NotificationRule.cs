@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using Analytics.Schemas.Serialization;
+using Analytics.Schemas.Contracts.Validation;
 
 namespace Analytics.Schemas.Contracts;
 
@@ -26,6 +27,7 @@ public enum NotificationChannel
 /// notification back, and the delivery log says so.
 /// </summary>
 [Description("Who is told about which incidents, and how.")]
+[ContractRule<NotificationRuleRule>]
 public sealed record NotificationRule
 {
     /// <summary>Most e-mail recipients of one rule; more belong on a mailing list.</summary>
@@ -34,13 +36,13 @@ public sealed record NotificationRule
     /// <summary>Longest cooldown: a day. Longer would hide a reopened incident for good.</summary>
     public const int MaxCooldownSeconds = 86400;
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Organization that owns the rule.")]
+    [Id, Description("Organization that owns the rule.")]
     public required string OrgId { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Rule id, unique within the organization.")]
+    [Id, Description("Rule id, unique within the organization.")]
     public required string RuleId { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Name shown to operators.")]
+    [Id, Description("Name shown to operators.")]
     public required string Name { get; init; }
 
     [Description("How the notification is sent.")]
@@ -68,7 +70,7 @@ public sealed record NotificationRule
         init => _domains = value ?? [];
     }
 
-    [Description("Only incidents of these kinds, e.g. suspected_theft; empty or omitted means every kind.")]
+    [Id, Description("Only incidents of these kinds, e.g. suspected_theft; empty or omitted means every kind.")]
     public IReadOnlyList<string> Kinds
     {
         get => _kinds;
@@ -96,4 +98,70 @@ public sealed record NotificationRule
     private readonly IReadOnlyList<string> _recipients = [];
     private readonly IReadOnlyList<Domain> _domains = [];
     private readonly IReadOnlyList<string> _kinds = [];
+}
+
+/// <summary>
+/// The target fits the channel: a URL for webhook and Slack, recipients for e-mail, and not the
+/// other, so a rule never carries a target that silently goes unused; and a replacement does not
+/// predate the rule.
+/// </summary>
+internal sealed class NotificationRuleRule : IContractRule<NotificationRule>
+{
+    public void Check(NotificationRule rule, ContractContext context)
+    {
+        var usesUrl = rule.Channel is NotificationChannel.Webhook or NotificationChannel.Slack;
+        if (rule.Url is null)
+        {
+            if (usesUrl)
+            {
+                context.Report("url", ContractContext.Invariant($"is required for the {WireName(rule.Channel)} channel"));
+            }
+        }
+        else if (!usesUrl)
+        {
+            context.Report("url", ContractContext.Invariant($"must be omitted for the {WireName(rule.Channel)} channel, was '{rule.Url}'"));
+        }
+        else if (rule.Url.Length is >= 1 and <= ContractLimits.MaxTextLength
+                 && (!Uri.TryCreate(rule.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
+        {
+            context.Report("url", ContractContext.Invariant($"must be an absolute http or https URL of at most {ContractLimits.MaxTextLength} characters, was '{rule.Url}'"));
+        }
+
+        if (rule.Channel == NotificationChannel.Email)
+        {
+            if (rule.Recipients.Count == 0)
+            {
+                context.Report("recipients", ContractContext.Invariant($"must hold 1 to {NotificationRule.MaxRecipients} addresses for the email channel, had 0"));
+            }
+            for (var i = 0; i < rule.Recipients.Count; i++)
+            {
+                if (rule.Recipients[i] is not null && !IsMailbox(rule.Recipients[i]))
+                {
+                    context.Report("recipients", i, ContractContext.Invariant($"must be an e-mail address like ops@example.com, was '{rule.Recipients[i]}'"));
+                }
+            }
+        }
+        else if (rule.Recipients.Count > 0)
+        {
+            context.Report("recipients", ContractContext.Invariant($"must be empty for the {WireName(rule.Channel)} channel, had {rule.Recipients.Count}"));
+        }
+
+        if (context.IsValidInstant(rule.CreatedAt, notInFuture: false) && context.IsValidInstant(rule.UpdatedAt, notInFuture: false))
+        {
+            IncidentRule.NotBefore(context, "updatedAt", rule.UpdatedAt, "createdAt", rule.CreatedAt);
+        }
+    }
+
+    // One address, no display name: "a@b.c" and nothing that parses as a list or a name.
+    private static bool IsMailbox(string? value) =>
+        !string.IsNullOrWhiteSpace(value) && value.Length <= 254
+        && System.Net.Mail.MailAddress.TryCreate(value, out var address) && address.Address == value && address.DisplayName.Length == 0;
+
+    private static string WireName(NotificationChannel channel) => channel switch
+    {
+        NotificationChannel.Webhook => "webhook",
+        NotificationChannel.Email => "email",
+        NotificationChannel.Slack => "slack",
+        _ => channel.ToString(),
+    };
 }

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
+using Analytics.Schemas.Contracts.Validation;
 
 namespace Analytics.Schemas.Contracts;
 
@@ -18,19 +19,19 @@ public abstract record Observation
 {
     // Common fields first on the wire, so a reader sees where and when before the details.
     [JsonPropertyOrder(-1)]
-    [Range(1, int.MaxValue), Description("Version of this observation kind's schema.")]
+    [SchemaVersion, Description("Version of this observation kind's schema.")]
     public required int SchemaVersion { get; init; }
 
     [JsonPropertyOrder(-1)]
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Site (store, plant, school) the camera belongs to.")]
+    [Id, Description("Site (store, plant, school) the camera belongs to.")]
     public required string SiteId { get; init; }
 
     [JsonPropertyOrder(-1)]
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Camera that made the observation.")]
+    [Id, Description("Camera that made the observation.")]
     public required string CameraId { get; init; }
 
     [JsonPropertyOrder(-1)]
-    [Description("When the frame was captured, UTC.")]
+    [NotInFuture, Description("When the frame was captured, UTC.")]
     public required DateTimeOffset OccurredAt { get; init; }
 }
 
@@ -38,10 +39,10 @@ public abstract record Observation
 [Description("Position and attributes of one tracked object in one frame.")]
 public sealed record TrackUpdate : Observation
 {
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Tracker-assigned id, stable while the object stays in view of this camera.")]
+    [Id, Description("Tracker-assigned id, stable while the object stays in view of this camera.")]
     public required string TrackId { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Lowercase object class, e.g. person, bag, product, forklift.")]
+    [Id, Description("Lowercase object class, e.g. person, bag, product, forklift.")]
     public required string ObjectClass { get; init; }
 
     [Range(0.0, 1.0), Description("Detector confidence in [0, 1].")]
@@ -52,7 +53,7 @@ public sealed record TrackUpdate : Observation
 
     // The serializer assigns every init-only member, absent ones as null, so the default is
     // restored here; an omitted list means no flags.
-    [Description("Lowercase flags on the object, e.g. no_helmet, no_vest, fallen; empty when omitted.")]
+    [Id, Description("Lowercase flags on the object, e.g. no_helmet, no_vest, fallen; empty when omitted.")]
     public IReadOnlyList<string> Attributes
     {
         get => _attributes;
@@ -66,13 +67,13 @@ public sealed record TrackUpdate : Observation
 [Description("A tracked object entering or leaving a configured zone.")]
 public sealed record ZoneHit : Observation
 {
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Zone that was entered or left.")]
+    [Id, Description("Zone that was entered or left.")]
     public required string ZoneId { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Tracker-assigned id of the object.")]
+    [Id, Description("Tracker-assigned id of the object.")]
     public required string TrackId { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Lowercase object class, e.g. person.")]
+    [Id, Description("Lowercase object class, e.g. person.")]
     public required string ObjectClass { get; init; }
 
     [Description("Whether the object entered or left the zone.")]
@@ -83,7 +84,7 @@ public sealed record ZoneHit : Observation
 [Description("Estimated affect of one anonymous subject in a classroom zone.")]
 public sealed record AffectTelemetry : Observation
 {
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Classroom zone the subject is in.")]
+    [Id, Description("Classroom zone the subject is in.")]
     public required string ZoneId { get; init; }
 
     // An ephemeral slot the edge device assigns per session so samples of one subject can be
@@ -92,7 +93,7 @@ public sealed record AffectTelemetry : Observation
     // HMAC-SHA256 under a random per-organization secret for the UTC day of occurredAt. The secret
     // rotates daily and is destroyed once its day is more than a day old, so after that no stored
     // value can be tied to this key, nor a day's pseudonyms to another day's.
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Ephemeral anonymous per-session slot, never an identity. The value sent is never stored: ingest replaces it with a keyed pseudonym (p_ and 32 hex digits: HMAC-SHA256 under a random per-organization secret for the UTC day of occurredAt), the same for one slot all day. Secrets rotate daily and are destroyed once their day is more than a day old (within the hour after 00:00 UTC two days on); a sample arriving after that gets a fresh secret and no longer groups with its day's earlier samples.")]
+    [Id, Description("Ephemeral anonymous per-session slot, never an identity. The value sent is never stored: ingest replaces it with a keyed pseudonym (p_ and 32 hex digits: HMAC-SHA256 under a random per-organization secret for the UTC day of occurredAt), the same for one slot all day. Secrets rotate daily and are destroyed once their day is more than a day old (within the hour after 00:00 UTC two days on); a sample arriving after that gets a fresh secret and no longer groups with its day's earlier samples.")]
     public required string SubjectKey { get; init; }
 
     [Range(0.0, 1.0), Description("Engagement in [0, 1].")]

@@ -1,24 +1,26 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using Analytics.Schemas.Contracts.Validation;
 
 namespace Analytics.Schemas.Contracts;
 
 /// <summary>A domain service's conclusion about a stretch of observations, e.g. loitering.</summary>
 [Description("A domain service's conclusion drawn from observations, e.g. loitering.")]
+[ContractRule<SignalRule>]
 public sealed record Signal
 {
     // Deterministic so that a replayed observation stream yields the same signal ids and
     // downstream consumers can deduplicate.
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Deterministic id derived from the signal's inputs.")]
+    [Id, Description("Deterministic id derived from the signal's inputs.")]
     public required string Id { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Organization that owns the site.")]
+    [Id, Description("Organization that owns the site.")]
     public required string OrgId { get; init; }
 
     [Description("Domain that produced the signal.")]
     public required Domain Domain { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("What was detected, e.g. loitering, crowding, fall.")]
+    [Id, Description("What was detected, e.g. loitering, crowding, fall.")]
     public required string Kind { get; init; }
 
     [Description("How urgent the signal is.")]
@@ -27,28 +29,28 @@ public sealed record Signal
     [Range(0.0, 1.0), Description("Confidence in [0, 1].")]
     public required double Confidence { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Site where it happened.")]
+    [Id, Description("Site where it happened.")]
     public required string SiteId { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Camera that saw it.")]
+    [Id, Description("Camera that saw it.")]
     public required string CameraId { get; init; }
 
-    [MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Zone where it happened, if any.")]
+    [Id, Description("Zone where it happened, if any.")]
     public string? ZoneId { get; init; }
 
-    [Description("Tracks involved; empty when no object is involved, e.g. a camera going offline.")]
+    [Id, Description("Tracks involved; empty when no object is involved, e.g. a camera going offline.")]
     public required IReadOnlyList<string> TrackIds { get; init; }
 
-    [Description("Start of the observed stretch, UTC.")]
+    [NotInFuture, Description("Start of the observed stretch, UTC.")]
     public required DateTimeOffset StartedAt { get; init; }
 
-    [Description("End of the observed stretch, UTC; not before startedAt.")]
+    [NotInFuture, Description("End of the observed stretch, UTC; not before startedAt.")]
     public required DateTimeOffset EndedAt { get; init; }
 
     [Required, Description("Why the signal was raised.")]
     public required Evidence Evidence { get; init; }
 
-    [Range(1, int.MaxValue), Description("Version of the signal schema.")]
+    [SchemaVersion, Description("Version of the signal schema.")]
     public required int SchemaVersion { get; init; }
 }
 
@@ -56,12 +58,12 @@ public sealed record Signal
 [Description("What a signal rests on.")]
 public sealed record Evidence
 {
-    [Description("Named measurements, e.g. dwellSeconds; all finite.")]
+    [Id, Description("Named measurements, e.g. dwellSeconds; all finite.")]
     public required IReadOnlyDictionary<string, double> Measurements { get; init; }
 
     // The serializer assigns every init-only member, absent ones as null, so the default is
     // restored here; an omitted list means no observation ids were kept.
-    [Description("Ids of observations that support the signal; may be empty or omitted.")]
+    [Id, Description("Ids of observations that support the signal; may be empty or omitted.")]
     public IReadOnlyList<string> ObservationIds
     {
         get => _observationIds;
@@ -72,4 +74,16 @@ public sealed record Evidence
 
     [Description("Short human-readable explanation.")]
     public string? Summary { get; init; }
+}
+
+/// <summary>A signal's stretch does not end before it starts.</summary>
+internal sealed class SignalRule : IContractRule<Signal>
+{
+    public void Check(Signal signal, ContractContext context)
+    {
+        if (context.IsValidInstant(signal.StartedAt, notInFuture: true) && context.IsValidInstant(signal.EndedAt, notInFuture: true))
+        {
+            IncidentRule.NotBefore(context, "endedAt", signal.EndedAt, "startedAt", signal.StartedAt);
+        }
+    }
 }

@@ -1,5 +1,5 @@
 using System.ComponentModel;
-using System.ComponentModel.DataAnnotations;
+using Analytics.Schemas.Contracts.Validation;
 
 namespace Analytics.Schemas.Contracts;
 
@@ -8,23 +8,30 @@ namespace Analytics.Schemas.Contracts;
 /// operators think in, so reports and schedules about the site can be read as local time.
 /// </summary>
 [Description("Place with cameras (a store, a school, a warehouse) of one organization.")]
+[ContractRule<SiteRule>]
 public sealed record Site
 {
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Organization that owns the site.")]
+    [Id, Description("Organization that owns the site.")]
     public required string OrgId { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Site id, unique within the organization.")]
+    [Id, Description("Site id, unique within the organization.")]
     public required string SiteId { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Name shown to operators.")]
+    [Id, Description("Name shown to operators.")]
     public required string Name { get; init; }
 
-    [Required, MinLength(1), Description("IANA time zone id of the site, e.g. Europe/Berlin.")]
+    [Id, Description("IANA time zone id of the site, e.g. Europe/Berlin.")]
     public required string TimeZone { get; init; }
 
-    [MinLength(1), MaxLength(ContractLimits.MaxTextLength), Description("Postal address. Omitted: none recorded.")]
+    [Text, Description("Postal address. Omitted: none recorded.")]
     public string? Address { get; init; }
 
-    [MinLength(1), MaxLength(ContractLimits.MaxTextLength), Description("Notes for operators. Omitted: none.")]
+    [Text, Description("Notes for operators. Omitted: none.")]
     public string? Description { get; init; }
+}
+
+/// <summary>A site's time zone is one the platform can resolve.</summary>
+internal sealed class SiteRule : IContractRule<Site>
+{
+    public void Check(Site site, ContractContext context) => ActiveHoursRule.IanaTimeZone(context, "timeZone", site.TimeZone);
 }

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using Analytics.Schemas.Serialization;
+using Analytics.Schemas.Contracts.Validation;
 
 namespace Analytics.Schemas.Contracts;
 
@@ -41,27 +42,28 @@ public sealed record Point(
 /// drawn per camera because the same floor area looks different in every camera.
 /// </summary>
 [Description("Named area of one camera's image, a simple polygon in normalized coordinates.")]
+[ContractRule<ZoneRule>]
 public sealed record Zone
 {
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Organization that owns the site.")]
+    [Id, Description("Organization that owns the site.")]
     public required string OrgId { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Site the camera belongs to.")]
+    [Id, Description("Site the camera belongs to.")]
     public required string SiteId { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Camera in whose image the polygon is drawn.")]
+    [Id, Description("Camera in whose image the polygon is drawn.")]
     public required string CameraId { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Zone id, unique within the organization.")]
+    [Id, Description("Zone id, unique within the organization.")]
     public required string ZoneId { get; init; }
 
-    [Required, MinLength(1), MaxLength(ContractLimits.MaxIdLength), Description("Name shown to operators.")]
+    [Id, Description("Name shown to operators.")]
     public required string Name { get; init; }
 
     [Description("What the zone is for.")]
     public required ZoneKind Kind { get; init; }
 
-    [Required, MinLength(3), Description("Vertices of a simple (not self-intersecting) polygon inside the unit square, in order.")]
+    [MinLength(3), Description("Vertices of a simple (not self-intersecting) polygon inside the unit square, in order.")]
     public required IReadOnlyList<Point> Polygon { get; init; }
 
     // A restricted zone with a schedule is guarded only outside it: a stock room is open to staff
@@ -103,9 +105,10 @@ public sealed record ZoneThresholds
 /// crosses midnight and belongs to the day it starts on; equal times mean the whole day.
 /// </summary>
 [Description("Weekly window in local time; start after end crosses midnight, start equal to end is the whole day.")]
+[ContractRule<ActiveHoursRule>]
 public sealed record ActiveHours
 {
-    [Required, MinLength(1), Description("IANA time zone id, e.g. Europe/Berlin.")]
+    [Id, Description("IANA time zone id, e.g. Europe/Berlin.")]
     public required string TimeZone { get; init; }
 
     [Description("Local start time (inclusive).")]
@@ -166,5 +169,48 @@ public sealed record ActiveHours
         }
 
         return false;
+    }
+}
+
+/// <summary>
+/// A zone's polygon is simple (the JSON Schema can only count its points), and product_removal
+/// runs only where the zone's kind gives it a role.
+/// </summary>
+internal sealed class ZoneRule : IContractRule<Zone>
+{
+    public void Check(Zone zone, ContractContext context)
+    {
+        if (zone.Polygon is { Count: >= 3 } polygon && polygon.All(point => point is { X: >= 0 and <= 1, Y: >= 0 and <= 1 })
+            && !PolygonGeometry.IsSimple(polygon))
+        {
+            context.Report("polygon", "must be a simple polygon: no self-intersection, no repeated point, non-zero area");
+        }
+        if (zone.Rules is { } rules && zone.Kind is not (ZoneKind.Shelf or ZoneKind.Checkout or ZoneKind.Exit))
+        {
+            // The first mention only: a repeat is already reported by the field's own check.
+            var index = rules.ToList().IndexOf(RuleCatalog.ProductRemoval.Name);
+            if (index >= 0)
+            {
+                context.Report("rules", index, ContractContext.Invariant(
+                    $"product_removal takes its role from a shelf, checkout or exit zone; this zone is a {System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(zone.Kind.ToString())}"));
+            }
+        }
+    }
+}
+
+/// <summary>The time zone of a schedule is one the platform can resolve.</summary>
+internal sealed class ActiveHoursRule : IContractRule<ActiveHours>
+{
+    public void Check(ActiveHours schedule, ContractContext context) => IanaTimeZone(context, "timeZone", schedule.TimeZone);
+
+    // IANA only: Windows ids resolve on some hosts and not on others, so a stored one could stop
+    // working when a service moves. The JSON Schema cannot list the ids: they come with the host.
+    internal static void IanaTimeZone(ContractContext context, string member, string? value)
+    {
+        if (!string.IsNullOrWhiteSpace(value) && value.Length <= ContractLimits.MaxIdLength
+            && (!TimeZoneInfo.TryFindSystemTimeZoneById(value, out var timeZone) || !timeZone.HasIanaId))
+        {
+            context.Report(member, ContractContext.Invariant($"must be an IANA time zone id such as Europe/Berlin, was '{value}'"));
+        }
     }
 }

@@ -10,6 +10,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
 using System.Text.Json.Serialization.Metadata;
 using Analytics.Schemas.Contracts;
+using Analytics.Schemas.Contracts.Validation;
 
 namespace Analytics.Schemas.Serialization;
 
@@ -78,6 +79,7 @@ public static class ContractSchemas
         // A payload is raw JSON to the serializer, but the platform only accepts objects. A
         // timestamp has a custom converter (Rfc3339), of which the exporter knows nothing.
         var node = type == typeof(JsonElement) ? new JsonObject { ["type"] = "object" }
+            : type == typeof(TimeOnly) ? LocalTime()
             : isTimestamp ? Timestamp(nullable: type == typeof(DateTimeOffset?))
             : schema;
         if (node is not JsonObject keywords)
@@ -95,6 +97,16 @@ public static class ContractSchemas
         if (description is not null)
         {
             keywords["description"] = description;
+        }
+
+        // A versioned contract's schema names the versions the platform reads, as the validator
+        // does with SchemaVersionAttribute; the property alone cannot tell whose version it is.
+        if (context.PropertyInfo is null && EventTypes.ContractName(type) is { } contractName
+            && keywords["properties"]?["schemaVersion"] is JsonObject version)
+        {
+            version.Remove("minimum");
+            version.Remove("maximum");
+            version["enum"] = new JsonArray([.. EventTypes.SupportedVersions(contractName).Select(v => (JsonNode)JsonValue.Create(v))]);
         }
 
         if (property is null)
@@ -116,6 +128,20 @@ public static class ContractSchemas
             }
         }
 
+        // An int on the wire is 32 bits: the serializer refuses more, so the schema says so.
+        var propertyType = Nullable.GetUnderlyingType(context.PropertyInfo!.PropertyType) ?? context.PropertyInfo.PropertyType;
+        if (propertyType == typeof(int) && !keywords.ContainsKey("enum"))
+        {
+            if (!keywords.ContainsKey("minimum") && !keywords.ContainsKey("exclusiveMinimum"))
+            {
+                keywords["minimum"] = int.MinValue;
+            }
+            if (!keywords.ContainsKey("maximum") && !keywords.ContainsKey("exclusiveMaximum"))
+            {
+                keywords["maximum"] = int.MaxValue;
+            }
+        }
+
         if (Attribute<MinLengthAttribute>(property) is { } minLength)
         {
             keywords[isString ? "minLength" : "minItems"] = minLength.Length;
@@ -124,6 +150,44 @@ public static class ContractSchemas
         if (Attribute<MaxLengthAttribute>(property) is { } maxLength)
         {
             keywords[isString ? "maxLength" : "maxItems"] = maxLength.Length;
+        }
+
+        if (Attribute<IdAttribute>(property) is not null)
+        {
+            if (isString)
+            {
+                AddIdKeywords(keywords);
+            }
+            else if (context.PropertyInfo.PropertyType is { IsGenericType: true } generic && generic.GetGenericTypeDefinition() == typeof(IReadOnlyDictionary<,>))
+            {
+                keywords["propertyNames"] = AddIdKeywords(new JsonObject());
+            }
+            else if (keywords["items"] is JsonObject items)
+            {
+                AddIdKeywords(items);
+            }
+        }
+
+        if (Attribute<TextAttribute>(property) is { } text)
+        {
+            keywords["minLength"] = 1;
+            keywords["maxLength"] = text.MaxLength;
+            keywords["pattern"] = NotBlankPattern;
+        }
+
+        if (Attribute<PatternAttribute>(property) is { } pattern)
+        {
+            keywords["pattern"] = pattern.Pattern;
+        }
+
+        if (Attribute<AllowedValuesAttribute>(property) is { } allowed)
+        {
+            keywords["enum"] = new JsonArray([.. allowed.Values.Select(value => (JsonNode?)JsonValue.Create((string?)value))]);
+        }
+
+        if (type == typeof(Guid))
+        {
+            keywords["not"] = new JsonObject { ["const"] = Guid.Empty.ToString() };
         }
 
         if (Attribute<ZoneRuleNamesAttribute>(property) is not null)
@@ -138,6 +202,30 @@ public static class ContractSchemas
 
         return keywords;
     }
+
+    /// <summary>
+    /// At least one character that is not white space as <see cref="string.IsNullOrWhiteSpace"/>
+    /// sees it. Spelled out because <c>\S</c> means another set to every engine: ECMA-262 counts
+    /// U+FEFF and not U+0085, .NET's ECMAScript mode (JsonSchema.Net) only ASCII, .NET's default
+    /// mode exactly <see cref="char.IsWhiteSpace(char)"/>.
+    /// </summary>
+    public const string NotBlankPattern = @"[^\t\n\v\f\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]";
+
+    private static JsonObject AddIdKeywords(JsonObject keywords)
+    {
+        keywords["minLength"] = 1;
+        keywords["maxLength"] = ContractLimits.MaxIdLength;
+        keywords["pattern"] = NotBlankPattern;
+        return keywords;
+    }
+
+    // Not "format": "time": that is RFC 3339's full-time, which needs an offset, and a local time
+    // of day has none. This is the shape the serializer reads.
+    private static JsonObject LocalTime() => new()
+    {
+        ["type"] = "string",
+        ["pattern"] = @"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,7})?(?![\s\S])",
+    };
 
     // "format": "date-time" is RFC 3339 already, but validators treat format as a note unless told
     // otherwise; the pattern makes every validator hold a timestamp to the shape ingest accepts.

@@ -133,7 +133,7 @@ public sealed class IncidentsApiTests(PlatformFixture platform)
         using var bad = await api.GetAsync("/v1/incidents?status=closed&limit=0&cursor=nonsense");
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         var problem = await bad.Content.ReadFromJsonAsync<JsonElement>();
-        var paths = problem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("path").GetString()).ToList();
+        var paths = ProblemAssert.Errors(problem).Select(e => e.Path).ToList();
         Assert.Equal(["$.status", "$.limit", "$.cursor"], paths);
     }
 
@@ -168,7 +168,7 @@ public sealed class IncidentsApiTests(PlatformFixture platform)
         using var refused = await api.PostAsJsonAsync("/v1/silences", new { endsAt = DateTimeOffset.UtcNow.AddHours(-1) });
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
-        var paths = problem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("path").GetString()).ToList();
+        var paths = ProblemAssert.Errors(problem).Select(e => e.Path).ToList();
         Assert.Contains("$", paths);
         Assert.Contains("$.endsAt", paths);
 

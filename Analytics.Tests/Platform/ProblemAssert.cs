@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.Hosting;
 
 namespace Analytics.Tests.Platform;
 
@@ -31,9 +32,31 @@ internal static class ProblemAssert
     public static async Task<string> InvalidAtAsync(HttpResponseMessage response, params string[] paths)
     {
         var problem = await IsAsync(response, HttpStatusCode.BadRequest);
-        var errors = problem.GetProperty("errors").EnumerateArray().ToList();
-        Assert.Equal(paths, errors.Select(error => error.GetProperty("path").GetString()));
-        return errors[0].GetProperty("message").GetString()!;
+        var errors = Errors(problem);
+        Assert.Equal(paths, errors.Select(error => error.Path));
+        return errors[0].Messages[0];
+    }
+
+    /// <summary>
+    /// The <c>errors</c> of a 400 in the one shape every service answers: an object keyed by JSON
+    /// path, each with its messages; also asserts that shape (<c>type</c>, <c>title</c>, keys, values).
+    /// </summary>
+    public static List<(string Path, List<string> Messages)> Errors(JsonElement problem)
+    {
+        Assert.Equal(ValidationProblems.Type, problem.GetProperty("type").GetString());
+        Assert.Equal(ValidationProblems.Title, problem.GetProperty("title").GetString());
+        var errors = problem.GetProperty("errors");
+        Assert.Equal(JsonValueKind.Object, errors.ValueKind);
+        var list = errors.EnumerateObject()
+            .Select(error => (error.Name, error.Value.EnumerateArray().Select(message => message.GetString()!).ToList()))
+            .ToList();
+        Assert.All(list, error =>
+        {
+            Assert.StartsWith("$", error.Item1, StringComparison.Ordinal);
+            Assert.NotEmpty(error.Item2);
+            Assert.All(error.Item2, message => Assert.False(string.IsNullOrWhiteSpace(message)));
+        });
+        return list;
     }
 
     /// <summary>The JSON of a successful GET, or a failure that shows the problem.</summary>

@@ -251,6 +251,25 @@ public sealed class ObservationValidationTests
     }
 
     [Fact]
+    public void Validating_a_valid_batch_allocates_nothing_per_observation()
+    {
+        // Ingest validates every observation it takes: the checks are built once per contract
+        // type, and a path is written out only for a problem.
+        IReadOnlyList<Observation> small = [.. Enumerable.Range(0, 10).Select(_ => (Observation)TrackUpdate())];
+        IReadOnlyList<Observation> large = [.. Enumerable.Range(0, 1000).Select(i => i % 2 == 0 ? (Observation)TrackUpdate() : AffectTelemetry())];
+        Assert.Empty(ContractValidator.Validate(large, Now));
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Empty(ContractValidator.Validate(small, Now));
+        var forSmall = GC.GetAllocatedBytesForCurrentThread() - before;
+        before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Empty(ContractValidator.Validate(large, Now));
+        var forLarge = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(forLarge - forSmall < 1000, $"10 observations took {forSmall} bytes, 1000 took {forLarge}");
+    }
+
+    [Fact]
     public void Null_model_is_reported_at_the_root()
     {
         Assert.Equal([new ValidationProblem("$", "is required")], ContractValidator.Validate<TrackUpdate?>(null, Now));

@@ -8,12 +8,9 @@ namespace Analytics.Api;
 /// <summary>The problem+json answers every resource API gives, so a client handles one shape.</summary>
 internal static class Problems
 {
-    /// <summary>400 listing every problem with its JSON path, in <c>errors</c> and readable in <c>detail</c>.</summary>
-    public static ProblemHttpResult Invalid(string resource, IReadOnlyList<ValidationProblem> problems) => TypedResults.Problem(
-        statusCode: StatusCodes.Status400BadRequest,
-        title: $"The {resource} was refused; nothing was changed",
-        detail: string.Join("; ", problems),
-        extensions: new Dictionary<string, object?> { ["errors"] = problems });
+    /// <summary>400 listing every problem under its JSON path in <c>errors</c>, readable in <c>detail</c>; the shape ingest answers too.</summary>
+    public static ProblemHttpResult Invalid(string resource, IReadOnlyList<ValidationProblem> problems) =>
+        ValidationProblems.Result(problems, $"The {resource} was refused: {string.Join("; ", problems)}");
 
     /// <summary>400 for one field, e.g. a reference to something the organization does not have.</summary>
     public static ProblemHttpResult Invalid(string resource, string path, string message) => Invalid(resource, [new ValidationProblem(path, message)]);

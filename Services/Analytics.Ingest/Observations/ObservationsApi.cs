@@ -237,11 +237,10 @@ public static class ObservationsApi
     private static ProblemHttpResult Rejected(string reason, IReadOnlyList<ObservationProblem> problems)
     {
         IngestMetrics.RejectedBatches.Add(1, new KeyValuePair<string, object?>("reason", reason));
-        return TypedResults.Problem(
-            statusCode: StatusCodes.Status400BadRequest,
-            title: "The batch was refused; nothing of it was stored",
-            detail: $"{problems.Count} problem(s); fix them and send the whole batch again.",
-            extensions: new Dictionary<string, object?> { ["errors"] = problems });
+        // The API's shape: errors keyed by JSON path, whose first index is the item's.
+        return ValidationProblems.Result(
+            [.. problems.Select(problem => new Analytics.Schemas.Contracts.ValidationProblem(problem.Path, problem.Reason))],
+            $"The batch was refused, {problems.Count} problem(s); fix them and send the whole batch again.");
     }
 
     private static ProblemHttpResult TooLarge(string detail)
