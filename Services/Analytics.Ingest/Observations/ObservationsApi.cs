@@ -13,7 +13,6 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Analytics.Ingest.Observations;
 
@@ -43,6 +42,7 @@ public static class ObservationsApi
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status500InternalServerError)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
@@ -122,7 +122,7 @@ public static class ObservationsApi
             {
                 subjectSecrets = await subjectKeySecrets.ForBatchAsync(orgId, observations, context.RequestAborted);
             }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+            catch (Exception e) when (TransientFaults.IsTransient(e))
             {
                 return Unavailable(context, retryAfterSeconds: 2, "The database could not provide the subject key secret; nothing of this batch was stored.");
             }
@@ -153,7 +153,9 @@ public static class ObservationsApi
             {
                 return Unavailable(context, retryAfterSeconds: 1, "Ingest is at capacity; nothing of this batch was stored.");
             }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+            // Anything else is a bug, not worth a retry: it reaches the exception handler, which
+            // logs it as an error and answers 500 problem+json with the trace id to report.
+            catch (Exception e) when (TransientFaults.IsTransient(e))
             {
                 return Unavailable(context, retryAfterSeconds: 2, "The database did not commit the batch; nothing of it was stored.");
             }

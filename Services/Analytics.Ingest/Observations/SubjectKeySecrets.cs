@@ -107,6 +107,6 @@ public sealed class SubjectKeySecrets(NpgsqlDataSource dataSource, TimeProvider 
         }
         while (await reader.NextResultAsync(cancellationToken));
         // Only the hourly maintenance deletes, and only days past their destruction.
-        throw new InvalidOperationException($"The subject key secret of {orgId} for {day:O} was destroyed as it was created; send the batch again.");
+        throw new RetryableFaultException($"The subject key secret of {orgId} for {day:O} was destroyed as it was created; send the batch again.");
     }
 }
