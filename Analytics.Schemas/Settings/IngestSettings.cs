@@ -43,6 +43,10 @@ public sealed class IngestSettings : IValidatableObject
     [Range(1, 168)]
     public int AffectTelemetryRetentionHours { get; set; } = 24;
 
+    /// <summary>Hours an Idempotency-Key and its answer are kept: a batch sent again with the same key within them is answered as the first time and not stored again.</summary>
+    [Range(1, 168)]
+    public int IdempotencyKeyRetentionHours { get; set; } = 24;
+
     // A request batch or write batch larger than the queue could never be accepted or filled.
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext) =>
         CrossFieldRules.Problems(

@@ -28,6 +28,7 @@ public sealed partial class TableOwnershipTests
         ["deliveries"] = Data + "Notifications/DeliveryStore.cs",
         ["delivery_attempts"] = Data + "Notifications/DeliveryStore.cs",
         ["subject_key_secrets"] = Data + "Privacy/SubjectKeySecretStore.cs",
+        ["ingest_idempotency_keys"] = Data + "Ingest/IdempotencyKeys.cs",
         // The log and its consumers' checkpoints are their own owner, behind the log interface.
         ["observation_log"] = "Services/Analytics.EventLog/PostgresEventLog.cs",
         ["consumer_checkpoints"] = "Services/Analytics.EventLog/Checkpoints.cs",

@@ -75,21 +75,16 @@ public sealed class SubjectKeyPrivacyTests(PlatformFixture platform)
         using var client = platform.CreateClient(ResourceNames.Ingest, key);
         var now = DateTimeOffset.UtcNow;
         var body = "[" + TestObservations.Track(now, "t-1", 0.1, 0.1) + "," + Affect("slot-1", "room-1", now, 0.5) + "]";
-        await using var dataSource = await platform.CreateDataSourceAsync();
 
-        // A fresh organization's secret is not in ingest's memory: without its table it cannot be had.
-        await ExecuteAsync(dataSource, "ALTER TABLE subject_key_secrets RENAME TO subject_key_secrets_away");
-        try
+        // A fresh organization's secret is not in ingest's memory: while creating it fails with a
+        // fault a retry can fix (a serialization failure), it cannot be had.
+        await using (await DatabaseFault.InjectAsync(platform, "subject_key_secrets", orgId, "40001"))
         {
             using var refused = await client.PostAsync("/v1/observations", new StringContent(body, Encoding.UTF8, "application/json"));
 
             Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
             Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
             Assert.NotNull(refused.Headers.RetryAfter);
-        }
-        finally
-        {
-            await ExecuteAsync(dataSource, "ALTER TABLE subject_key_secrets_away RENAME TO subject_key_secrets");
         }
         Assert.Empty(await platform.QueryAsync("SELECT id FROM observation_log WHERE org_id = $1", orgId, reader => reader.GetGuid(0)));
 
@@ -156,11 +151,5 @@ public sealed class SubjectKeyPrivacyTests(PlatformFixture platform)
         return Eventually.Until(
             () => platform.QueryAsync(Sql, orgId, reader => reader.IsDBNull(0) ? (bool?)null : reader.GetBoolean(0)),
             rows => rows is [true], "education's checkpoint past the org's observations", Timeout);
-    }
-
-    private static async Task ExecuteAsync(NpgsqlDataSource dataSource, string sql)
-    {
-        await using var command = dataSource.CreateCommand(sql);
-        await command.ExecuteNonQueryAsync();
     }
 }

@@ -81,6 +81,8 @@ public sealed class SettingsValidatorTests
     [InlineData("WriteBatchMaxDelayMilliseconds", 1001, "Ingest:WriteBatchMaxDelayMilliseconds must be between 0 and 1000, was 1001")]
     [InlineData("WriteConcurrency", 0, "Ingest:WriteConcurrency must be between 1 and 16, was 0")]
     [InlineData("AffectTelemetryRetentionHours", 0, "Ingest:AffectTelemetryRetentionHours must be between 1 and 168, was 0")]
+    [InlineData("IdempotencyKeyRetentionHours", 0, "Ingest:IdempotencyKeyRetentionHours must be between 1 and 168, was 0")]
+    [InlineData("IdempotencyKeyRetentionHours", 169, "Ingest:IdempotencyKeyRetentionHours must be between 1 and 168, was 169")]
     [InlineData("WriteBatchMaxItems", 300000, "Ingest:WriteBatchMaxItems must not exceed Ingest:WriteQueueCapacity (300000 > 200000)")]
     public void Ingest_settings_invalid(string property, object value, string message) =>
         AssertSingleProblem(new IngestSettings(), "Ingest", property, value, message);

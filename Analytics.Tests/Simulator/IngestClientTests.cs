@@ -40,6 +40,40 @@ public sealed class IngestClientTests : IDisposable
     }
 
     [Fact]
+    public async Task Every_attempt_of_a_batch_carries_its_one_idempotency_key_and_the_next_batch_a_new_one()
+    {
+        // The answer to the first attempt is lost (a reset after ingest committed), the second is
+        // a 503: both retries must name the first attempt's key, or ingest would store the batch twice.
+        var ingest = new ScriptedIngest(
+            _ => throw new HttpRequestException("connection reset"),
+            _ => Answer(HttpStatusCode.ServiceUnavailable, retryAfterSeconds: 1),
+            _ => Answer(HttpStatusCode.OK));
+        var (client, _) = Create(ingest);
+
+        await client.SendAsync(Batch(3), CancellationToken.None);
+        await client.SendAsync(Batch(3), CancellationToken.None);
+
+        Assert.Equal(4, ingest.IdempotencyKeys.Count);
+        Assert.All(ingest.IdempotencyKeys, key => Assert.True(Guid.TryParse(key, out _), $"not a UUID: {key}"));
+        Assert.Single(ingest.IdempotencyKeys.Take(3).Distinct(StringComparer.Ordinal));
+        Assert.NotEqual(ingest.IdempotencyKeys[0], ingest.IdempotencyKeys[3]);
+    }
+
+    [Fact]
+    public async Task Each_half_of_a_split_batch_has_a_key_of_its_own()
+    {
+        var ingest = new ScriptedIngest(request =>
+            Count(request) > 2 ? Answer(HttpStatusCode.RequestEntityTooLarge) : Answer(HttpStatusCode.OK));
+        var (client, _) = Create(ingest);
+
+        await client.SendAsync(Batch(4), CancellationToken.None);
+
+        // The whole batch and its two halves: different bodies, so different keys.
+        Assert.Equal(3, ingest.IdempotencyKeys.Count);
+        Assert.Equal(3, ingest.IdempotencyKeys.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Fact]
     public async Task Network_errors_back_off_exponentially_until_ingest_answers()
     {
         var ingest = new ScriptedIngest(
@@ -123,10 +157,13 @@ public sealed class IngestClientTests : IDisposable
 
         public List<string?> Authorizations { get; } = [];
 
+        public List<string?> IdempotencyKeys { get; } = [];
+
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             Bodies.Add(await request.Content!.ReadAsStringAsync(cancellationToken));
             Authorizations.Add(request.Headers.Authorization?.ToString());
+            IdempotencyKeys.Add(request.Headers.TryGetValues(IngestClient.IdempotencyKeyHeader, out var keys) ? string.Join(',', keys) : null);
             var step = steps[Math.Min(_next++, steps.Length - 1)];
             return step(request);
         }

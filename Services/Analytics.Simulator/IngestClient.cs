@@ -11,11 +11,15 @@ namespace Analytics.Simulator;
 /// <summary>
 /// Posts observation batches to ingest until each is committed: the same batch is retried after
 /// Retry-After on 503 (or 429, 5xx) and with exponential back-off on network errors and timeouts,
-/// so no batch is dropped. A batch ingest refuses (4xx) can never succeed: it is
-/// split when too large, otherwise counted and logged.
+/// so no batch is dropped. Each batch carries a fresh Idempotency-Key that its retries repeat, so a
+/// batch committed whose answer was lost is not stored twice. A batch ingest refuses (4xx) can never
+/// succeed: it is split when too large (each half a new batch with its own key), otherwise counted
+/// and logged.
 /// </summary>
 public sealed partial class IngestClient(HttpClient http, IOptions<SimulatorSettings> options, SimulatorMetrics metrics, TimeProvider time, ILogger<IngestClient> logger)
 {
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
     private static readonly TimeSpan _maxBackoff = TimeSpan.FromSeconds(30);
 
     public async Task SendAsync(IReadOnlyList<Observation> batch, CancellationToken cancellationToken)
@@ -27,6 +31,7 @@ public sealed partial class IngestClient(HttpClient http, IOptions<SimulatorSett
         }
 
         var body = JsonSerializer.SerializeToUtf8Bytes([.. batch], AnalyticsJsonContext.Default.ObservationArray);
+        var idempotencyKey = Guid.NewGuid().ToString();
         var backoff = TimeSpan.FromMilliseconds(500);
         for (var attempt = 1; ; attempt++)
         {
@@ -35,6 +40,7 @@ public sealed partial class IngestClient(HttpClient http, IOptions<SimulatorSett
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, "v1/observations");
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", options.Value.ApiKey);
+                request.Headers.Add(IdempotencyKeyHeader, idempotencyKey);
                 request.Content = new ByteArrayContent(body);
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
                 using var response = await http.SendAsync(request, cancellationToken);

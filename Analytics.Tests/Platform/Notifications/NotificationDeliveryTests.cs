@@ -11,7 +11,7 @@ namespace Analytics.Tests.Platform.Notifications;
 
 /// <summary>
 /// From an incident change to a notification at a real receiver, through the real AppHost:
-/// signed webhooks on loopback, e-mail through Postfix's smtp-sink, retries with one idempotency
+/// signed webhooks on loopback, e-mail to a real SMTP server in the test, retries with one idempotency
 /// key, silences, acknowledgements, the quota's digest and a notifier killed mid-delivery; and the
 /// delivery log says what happened each time.
 /// </summary>
@@ -170,14 +170,17 @@ public sealed class NotificationDeliveryTests(PlatformFixture platform, ITestOut
     public async Task An_email_notification_arrives_at_a_real_smtp_server()
     {
         var steps = await NotificationSteps.ForNewOrganizationAsync(platform);
-        await using var sink = await SmtpSink.StartAsync(platform.SmtpPort);
+        await using var smtp = await SmtpCapture.StartAsync(platform.SmtpPort);
         await steps.CreateRuleAsync("mail", new { name = "Night shift", channel = "email", recipients = new[] { "ops@example.com" }, minSeverity = "low" });
 
         await steps.InsertSignalsAsync(steps.Signal("s-1", "intrusion", "gate", DateTimeOffset.UtcNow.AddMinutes(-1)));
 
         var delivery = (await Eventually.Until(() => steps.DeliveriesAsync(), d => d.Count == 1 && d[0].Status == DeliveryStatus.Sent, "the e-mail sent", DeliveryTimeout))[0];
-        var mail = Assert.Single(await Eventually.Until(() => Task.FromResult(sink.Messages()), m => m.Count > 0 && m[0].Contains("Rule mail", StringComparison.Ordinal), "the message on disk"));
-        Assert.Contains("X-Rcpt-Args: <ops@example.com>", mail, StringComparison.Ordinal);
+        var captured = Assert.Single(await Eventually.Until(() => Task.FromResult(smtp.Messages), m => m.Count > 0, "the message at the SMTP server"));
+        Assert.Equal(["ops@example.com"], captured.Recipients);
+        Assert.Equal("alerts@analytics.local", captured.From);
+        var mail = captured.Text;
+        Assert.Contains("Rule mail", mail, StringComparison.Ordinal);
         Assert.Contains("Subject: [MEDIUM] intrusion opened at site site-1, zone gate", mail, StringComparison.Ordinal);
         Assert.Contains($"<{delivery.IdempotencyKey}@notifications.analytics.local>", mail, StringComparison.Ordinal);
         Assert.Contains($"Idempotency-Key: {delivery.IdempotencyKey}", mail, StringComparison.Ordinal);

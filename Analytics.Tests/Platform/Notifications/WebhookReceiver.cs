@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
@@ -101,73 +100,5 @@ public sealed class WebhookReceiver : IAsyncDisposable
         Release();
         await _app.StopAsync();
         await _app.DisposeAsync();
-    }
-}
-
-/// <summary>
-/// Postfix's <c>smtp-sink</c>, a real SMTP server, started by the test on the port the notifier's
-/// settings name; it writes each message it accepts into a file of its own folder.
-/// </summary>
-public sealed class SmtpSink : IAsyncDisposable
-{
-    private static readonly string[] Locations = ["/usr/sbin/smtp-sink", "/usr/lib/postfix/sbin/smtp-sink"];
-
-    private readonly System.Diagnostics.Process _process;
-
-    private SmtpSink(System.Diagnostics.Process process, string directory)
-    {
-        _process = process;
-        Directory = directory;
-    }
-
-    public string Directory { get; }
-
-    public static async Task<SmtpSink> StartAsync(int port)
-    {
-        var binary = Locations.FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException("smtp-sink is missing: install Debian's postfix package (.ci/run does)");
-        var directory = Path.Combine(Path.GetTempPath(), $"analytics-smtp-{Guid.NewGuid():N}");
-        System.IO.Directory.CreateDirectory(directory);
-        // As root, smtp-sink drops to the postfix user, which must be able to write the messages.
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(directory, (UnixFileMode)0b111_111_111);
-        }
-        var arguments = new List<string>();
-        if (Environment.UserName == "root")
-        {
-            arguments.AddRange(["-u", "postfix"]);
-        }
-        arguments.AddRange(["-d", Path.Combine(directory, "%M."), string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{port}"), "10"]);
-        var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(binary, arguments) { RedirectStandardError = true })!;
-        var sink = new SmtpSink(process, directory);
-        await Eventually.Until(async () =>
-        {
-            using var client = new System.Net.Sockets.TcpClient();
-            try
-            {
-                await client.ConnectAsync(System.Net.IPAddress.Loopback, port);
-                return true;
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                return process.HasExited ? throw new InvalidOperationException($"smtp-sink exited: {await process.StandardError.ReadToEndAsync()}") : false;
-            }
-        }, up => up, $"smtp-sink listening on port {port}", TimeSpan.FromSeconds(20));
-        return sink;
-    }
-
-    /// <summary>The messages written so far.</summary>
-    public IReadOnlyList<string> Messages() => [.. System.IO.Directory.GetFiles(Directory).Select(File.ReadAllText)];
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
-        System.IO.Directory.Delete(Directory, recursive: true);
     }
 }

@@ -22,6 +22,9 @@ internal static class IngestMetrics
     public static readonly Counter<long> IdleCloses = Meter.CreateCounter<long>(
         "analytics.ingest.cameras.idle_closed", "{camera}", "Cameras closed by the idle fallback: silent for Rules:IdleTimeoutSeconds, heartbeats included");
 
+    public static readonly Counter<long> Replayed = Meter.CreateCounter<long>(
+        "analytics.ingest.batches.replayed", "{batch}", "Batches sent again with the Idempotency-Key of a committed batch: answered as the first time, not stored again");
+
     public static readonly Counter<long> QueueFull = Meter.CreateCounter<long>(
         "analytics.ingest.queue.full", "{batch}", "Batches answered 503 because the write queue was full");
 

@@ -1,14 +1,16 @@
 using Analytics.Schemas.Settings;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Analytics.Data.Ingest;
 
 namespace Analytics.Ingest.Observations;
 
 /// <summary>
 /// Keeps the observation log's daily partitions a week ahead of the clock and drops those past
 /// the retention, deletes affect telemetry past its shorter retention, and destroys the subject key
-/// secrets of days past theirs (<see cref="SubjectKeySecrets.DestroyExpiredAsync"/>), at start and then
-/// hourly. Ingest owns it because ingest is the log's writer and the secrets' only user.
+/// secrets of days past theirs (<see cref="SubjectKeySecrets.DestroyExpiredAsync"/>) and the
+/// Idempotency-Keys past <see cref="IngestSettings.IdempotencyKeyRetentionHours"/>, at start and then
+/// hourly. Ingest owns it because ingest is the log's writer and the only user of the secrets and keys.
 /// </summary>
 public sealed partial class ObservationLogMaintenance(
     NpgsqlDataSource dataSource,
@@ -51,6 +53,15 @@ public sealed partial class ObservationLogMaintenance(
                 // Ingest has already forgotten them and never uses them again; the rows go next hour.
                 LogSecretDestructionFailed(e);
             }
+            try
+            {
+                await IdempotencyKeys.DeleteExpiredAsync(dataSource, settings.Value.IdempotencyKeyRetentionHours, stoppingToken);
+            }
+            catch (NpgsqlException e)
+            {
+                // An expired key kept an hour longer only answers a late repeat as it deserves.
+                LogKeyCleanupFailed(e);
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
@@ -60,4 +71,7 @@ public sealed partial class ObservationLogMaintenance(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Destroying expired subject key secrets failed; retrying in an hour")]
     private partial void LogSecretDestructionFailed(Exception error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting expired idempotency keys failed; retrying in an hour")]
+    private partial void LogKeyCleanupFailed(Exception error);
 }

@@ -5,6 +5,7 @@ using Analytics.EventLog;
 using Analytics.Schemas.Settings;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Analytics.Data.Ingest;
 
 namespace Analytics.Ingest.Observations;
 
@@ -26,7 +27,12 @@ public sealed partial class ObservationWriter(
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private long _queuedObservations;
 
-    private sealed record PendingWrite(LogRows Rows, IReadOnlyDictionary<(string OrgId, string CameraId), DateTimeOffset> Cameras, TaskCompletionSource Committed, ActivityContext? Request);
+    private sealed record PendingWrite(
+        LogRows Rows,
+        IReadOnlyDictionary<(string OrgId, string CameraId), DateTimeOffset> Cameras,
+        IdempotencyClaim? Claim,
+        TaskCompletionSource<StoredAnswer?> Committed,
+        ActivityContext? Request);
 
     /// <summary>Observations accepted but not yet committed; bounded by <see cref="IngestSettings.WriteQueueCapacity"/>.</summary>
     public long QueuedObservations => Interlocked.Read(ref _queuedObservations);
@@ -35,10 +41,16 @@ public sealed partial class ObservationWriter(
     /// Commits <paramref name="rows"/> with the next round. The caller keeps owning the rows; they
     /// are read until the returned task completes, and not after.
     /// </summary>
+    /// <returns>
+    /// Null once the rows are committed; or, when <paramref name="claim"/>'s key was committed
+    /// before (or by another request of the same round), the answer stored with it, and nothing of
+    /// these rows is written.
+    /// </returns>
     /// <exception cref="WriteQueueFullException">Accepting the rows would exceed the queue's capacity.</exception>
     /// <param name="rows">The batch's rows.</param>
     /// <param name="cameras">The batch's cameras with their newest event times, recorded with the commit (<see cref="RegistryStore.TouchCamerasAsync"/>).</param>
-    public Task WriteAsync(LogRows rows, IReadOnlyDictionary<(string OrgId, string CameraId), DateTimeOffset> cameras)
+    /// <param name="claim">The batch's Idempotency-Key, stored in the same transaction as the rows.</param>
+    public Task<StoredAnswer?> WriteAsync(LogRows rows, IReadOnlyDictionary<(string OrgId, string CameraId), DateTimeOffset> cameras, IdempotencyClaim? claim = null)
     {
         if (Interlocked.Add(ref _queuedObservations, rows.Count) > settings.Value.WriteQueueCapacity)
         {
@@ -46,7 +58,7 @@ public sealed partial class ObservationWriter(
             IngestMetrics.QueueFull.Add(1);
             throw new WriteQueueFullException();
         }
-        var pending = new PendingWrite(rows, cameras, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), Activity.Current?.Context);
+        var pending = new PendingWrite(rows, cameras, claim, new TaskCompletionSource<StoredAnswer?>(TaskCreationOptions.RunContinuationsAsynchronously), Activity.Current?.Context);
         if (!_queue.Writer.TryWrite(pending))
         {
             Interlocked.Add(ref _queuedObservations, -rows.Count);
@@ -90,18 +102,25 @@ public sealed partial class ObservationWriter(
         public List<PendingWrite> Requests { get; } = [];
         public Dictionary<(string OrgId, string CameraId), DateTimeOffset> Cameras { get; } = [];
         public int Count { get; private set; }
+        public bool HasClaims { get; private set; }
 
         public void Add(PendingWrite pending)
         {
             Requests.Add(pending);
+            AddCameras(Cameras, pending);
+            Count += pending.Rows.Count;
+            HasClaims |= pending.Claim is not null;
+        }
+
+        public static void AddCameras(Dictionary<(string OrgId, string CameraId), DateTimeOffset> cameras, PendingWrite pending)
+        {
             foreach (var (camera, newest) in pending.Cameras)
             {
-                if (!Cameras.TryGetValue(camera, out var known) || newest > known)
+                if (!cameras.TryGetValue(camera, out var known) || newest > known)
                 {
-                    Cameras[camera] = newest;
+                    cameras[camera] = newest;
                 }
             }
-            Count += pending.Rows.Count;
         }
     }
 
@@ -146,17 +165,34 @@ public sealed partial class ObservationWriter(
         {
             await using var connection = await dataSource.OpenConnectionAsync();
             await using var transaction = await connection.BeginTransactionAsync();
-            await PostgresEventLog.AppendAsync(connection, round.Requests.ConvertAll(pending => pending.Rows), CancellationToken.None);
+            // Keys first, so a batch committed before (or in flight in another round) is left out
+            // of this round's rows. Rounds without keys pay nothing for it.
+            var replays = round.HasClaims
+                ? await IdempotencyKeys.ClaimAsync(connection, round.Requests.ConvertAll(pending => pending.Claim), CancellationToken.None)
+                : null;
+            var stored = replays is null ? round.Requests : [.. round.Requests.Where((_, i) => replays[i] is null)];
+            var cameras = round.Cameras;
+            if (stored.Count < round.Requests.Count)
+            {
+                // A repeated batch is not news of its cameras: it changes neither when they were
+                // last seen nor how far their event time got.
+                cameras = [];
+                foreach (var pending in stored)
+                {
+                    Round.AddCameras(cameras, pending);
+                }
+            }
+            await PostgresEventLog.AppendAsync(connection, stored.ConvertAll(pending => pending.Rows), CancellationToken.None);
             // After the rows, so concurrent rounds hold the cameras' row locks only for their
             // commit. A round whose observations land in the log before an idle close of one of its
             // cameras makes that close stale: the rule services ignore a close older than what they
             // have already read of the camera.
-            await RegistryStore.TouchCamerasAsync(connection, round.Cameras, CancellationToken.None);
+            await RegistryStore.TouchCamerasAsync(connection, cameras, CancellationToken.None);
             await transaction.CommitAsync();
-            IngestMetrics.Committed(round.Count, Stopwatch.GetElapsedTime(started));
-            foreach (var pending in round.Requests)
+            IngestMetrics.Committed(replays is null ? round.Count : stored.Sum(pending => pending.Rows.Count), Stopwatch.GetElapsedTime(started));
+            for (var i = 0; i < round.Requests.Count; i++)
             {
-                pending.Committed.TrySetResult();
+                round.Requests[i].Committed.TrySetResult(replays?[i]);
             }
         }
         catch (Exception e)
@@ -176,6 +212,6 @@ public sealed partial class ObservationWriter(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Committing {Observations} observations of {Requests} requests failed; the requests were answered 503")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Committing {Observations} observations of {Requests} requests failed; nothing of them was stored")]
     private partial void LogCommitFailed(Exception error, int observations, int requests);
 }

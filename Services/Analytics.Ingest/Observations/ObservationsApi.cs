@@ -1,6 +1,9 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using Analytics.EventLog;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Serialization;
@@ -8,8 +11,9 @@ using Analytics.Schemas.Settings;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
-using Npgsql;
+using Analytics.Data.Ingest;
 
 namespace Analytics.Ingest.Observations;
 
@@ -22,6 +26,8 @@ public sealed record ObservationProblem(int? Index, string Path, string Reason);
 /// <summary>
 /// <c>POST /v1/observations</c>: a batch of observations from an edge tracker, as a JSON array or
 /// as NDJSON. The batch is taken whole or not at all, and a 2xx answer means it is committed.
+/// With an <c>Idempotency-Key</c> header, a batch sent again after it was committed is answered as
+/// the first time and not stored again (<see cref="IdempotencyKeys"/>).
 /// </summary>
 public static class ObservationsApi
 {
@@ -36,15 +42,31 @@ public static class ObservationsApi
             .Accepts<Observation[]>("application/json", NdjsonMediaType)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status500InternalServerError)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 
-    public static async Task<Results<Ok<IngestAccepted>, ProblemHttpResult>> IngestAsync(
-        HttpContext context, ObservationWriter writer, SubjectKeySecrets subjectKeySecrets, IOptions<IngestSettings> options, TimeProvider clock)
+    public static async Task<Results<Ok<IngestAccepted>, ContentHttpResult, ProblemHttpResult>> IngestAsync(
+        HttpContext context, ObservationWriter writer, SubjectKeySecrets subjectKeySecrets, IOptions<IngestSettings> options, IOptions<JsonOptions> json, TimeProvider clock)
     {
         var settings = options.Value;
         var orgId = context.User.OrgId();
+
+        string? idempotencyKey = null;
+        if (context.Request.Headers.TryGetValue(IdempotencyKeys.HeaderName, out var keyHeader))
+        {
+            if (keyHeader.Count != 1)
+            {
+                return BadIdempotencyKey($"Send one {IdempotencyKeys.HeaderName} header; the request has {keyHeader.Count}.");
+            }
+            if (IdempotencyKeys.Problem(keyHeader[0]!) is { } keyProblem)
+            {
+                return BadIdempotencyKey(keyProblem);
+            }
+            idempotencyKey = keyHeader[0];
+        }
 
         if (context.Request.ContentLength > settings.MaxBodyBytes)
         {
@@ -68,10 +90,12 @@ public static class ObservationsApi
 
         LogRows rows;
         Dictionary<(string OrgId, string CameraId), DateTimeOffset> cameras;
+        // Only a keyed batch is hashed: a repeat must be the same bytes, whatever their meaning.
+        var requestHash = idempotencyKey is null ? null : SHA256.HashData(body.AsSpan(0, length));
         try
         {
-            var json = body.AsSpan(0, length);
-            var batch = IsNdjson(context.Request.ContentType) ? ObservationBatch.ReadNdjson(json) : ObservationBatch.ReadArray(json);
+            var items = body.AsSpan(0, length);
+            var batch = IsNdjson(context.Request.ContentType) ? ObservationBatch.ReadNdjson(items) : ObservationBatch.ReadArray(items);
             if (batch.Problems.Count > 0)
             {
                 return Rejected("malformed", batch.Problems);
@@ -99,7 +123,7 @@ public static class ObservationsApi
             {
                 subjectSecrets = await subjectKeySecrets.ForBatchAsync(orgId, observations, context.RequestAborted);
             }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+            catch (Exception e) when (TransientFaults.IsTransient(e))
             {
                 return Unavailable(context, retryAfterSeconds: 2, "The database could not provide the subject key secret; nothing of this batch was stored.");
             }
@@ -116,19 +140,41 @@ public static class ObservationsApi
 
         using (rows)
         {
+            var accepted = new IngestAccepted(rows.Count);
+            // The answer is stored with the key in the batch's own transaction, serialized as the
+            // framework serializes the 200 below, so a repeat gets the same bytes.
+            var claim = idempotencyKey is null ? null : new IdempotencyClaim(
+                orgId, idempotencyKey, requestHash!, StatusCodes.Status200OK, JsonSerializer.SerializeToUtf8Bytes(accepted, json.Value.SerializerOptions));
+            StoredAnswer? stored;
             try
             {
-                await writer.WriteAsync(rows, cameras);
+                stored = await writer.WriteAsync(rows, cameras, claim);
             }
             catch (WriteQueueFullException)
             {
                 return Unavailable(context, retryAfterSeconds: 1, "Ingest is at capacity; nothing of this batch was stored.");
             }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+            // Anything else is a bug, not worth a retry: it reaches the exception handler, which
+            // logs it as an error and answers 500 problem+json with the trace id to report.
+            catch (Exception e) when (TransientFaults.IsTransient(e))
             {
                 return Unavailable(context, retryAfterSeconds: 2, "The database did not commit the batch; nothing of it was stored.");
             }
-            return TypedResults.Ok(new IngestAccepted(rows.Count));
+            if (stored is null)
+            {
+                return TypedResults.Ok(accepted);
+            }
+            if (!CryptographicOperations.FixedTimeEquals(stored.RequestHash, requestHash))
+            {
+                IngestMetrics.RejectedBatches.Add(1, new KeyValuePair<string, object?>("reason", "idempotency_key_reused"));
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status422UnprocessableEntity,
+                    title: "The Idempotency-Key belongs to another batch; nothing of this one was stored",
+                    detail: $"A batch with a different body was committed under this {IdempotencyKeys.HeaderName}. Send a new batch with a new key; send a batch again only with its own key and the same bytes.");
+            }
+            IngestMetrics.Replayed.Add(1);
+            context.Response.Headers["Idempotent-Replayed"] = "true";
+            return TypedResults.Text(Encoding.UTF8.GetString(stored.ResponseBody), "application/json", Encoding.UTF8, stored.StatusCode);
         }
     }
 
@@ -241,6 +287,12 @@ public static class ObservationsApi
         return ValidationProblems.Result(
             [.. problems.Select(problem => new Analytics.Schemas.Contracts.ValidationProblem(problem.Path, problem.Reason))],
             $"The batch was refused, {problems.Count} problem(s); fix them and send the whole batch again.");
+    }
+
+    private static ProblemHttpResult BadIdempotencyKey(string detail)
+    {
+        IngestMetrics.RejectedBatches.Add(1, new KeyValuePair<string, object?>("reason", "idempotency_key"));
+        return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The Idempotency-Key header is invalid; nothing of this batch was stored", detail: detail);
     }
 
     private static ProblemHttpResult TooLarge(string detail)

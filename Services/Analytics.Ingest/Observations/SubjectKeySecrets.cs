@@ -86,5 +86,5 @@ public sealed class SubjectKeySecrets(NpgsqlDataSource dataSource, TimeProvider 
     private async Task<byte[]> LoadOrCreateAsync(string orgId, DateOnly day, CancellationToken cancellationToken) =>
         await SubjectKeySecretStore.LoadOrCreateAsync(dataSource, orgId, day, SubjectPseudonyms.NewSecret(), cancellationToken)
         // Only the hourly maintenance deletes, and only days past their destruction.
-        ?? throw new InvalidOperationException($"The subject key secret of {orgId} for {day:O} was destroyed as it was created; send the batch again.");
+        ?? throw new RetryableFaultException($"The subject key secret of {orgId} for {day:O} was destroyed as it was created; send the batch again.");
 }
