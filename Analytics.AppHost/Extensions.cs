@@ -1,5 +1,6 @@
 using Analytics.AppHost.Postgres;
 using Analytics.Schemas;
+using Analytics.Schemas.Settings;
 using Microsoft.Extensions.Configuration;
 
 namespace Analytics.AppHost;
@@ -46,6 +47,55 @@ public static class Extensions
         var local = builder.AddLocalPostgres(ResourceNames.Postgres, password, binDirectory, PostgresEnvironment.DataDirectory(builder.Configuration));
         return local.AddDatabase(ResourceNames.Database);
     }
+
+    /// <summary>
+    /// The migrations job: applies the schema once the database is up, then exits. Every service
+    /// waits for it to complete (<see cref="AddAnalyticsService{TProject}"/>).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> AddMigrations<TProject>(
+        this IDistributedApplicationBuilder builder, string name, IResourceBuilder<IResourceWithConnectionString> database)
+        where TProject : IProjectMetadata, new() =>
+        builder.AddProject<TProject>(name)
+            .WithServiceImage()
+            .WithReference(database)
+            .WaitFor(database);
+
+    /// <summary>
+    /// A service of the platform as every one is run: its image for deployments, the database,
+    /// started once the migrations completed, healthy when <c>/health</c> says so, and the AppHost's
+    /// configuration under each of <paramref name="settings"/> passed on (<see cref="WithSettingsSection"/>).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> AddAnalyticsService<TProject>(
+        this IDistributedApplicationBuilder builder,
+        string name,
+        IResourceBuilder<IResourceWithConnectionString> database,
+        IResourceBuilder<ProjectResource> migrations,
+        params string[] settings)
+        where TProject : IProjectMetadata, new()
+    {
+        var service = builder.AddProject<TProject>(name)
+            .WithServiceImage()
+            .WithReference(database).WaitForCompletion(migrations)
+            .WithHttpHealthCheck("/health");
+        foreach (var section in settings)
+        {
+            service.WithSettingsSection(section);
+        }
+        return service;
+    }
+
+    /// <summary>
+    /// A checkpointed consumer of the log (a rule service, fusion, the notifier): a service that also
+    /// reads the <c>Consumers</c> section, which says when its lag or restarts turn <c>/health</c> degraded.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> AddLogConsumer<TProject>(
+        this IDistributedApplicationBuilder builder,
+        string name,
+        IResourceBuilder<IResourceWithConnectionString> database,
+        IResourceBuilder<ProjectResource> migrations,
+        params string[] settings)
+        where TProject : IProjectMetadata, new() =>
+        builder.AddAnalyticsService<TProject>(name, database, migrations, [.. settings, ConsumerSettings.SectionName]);
 
     /// <summary>
     /// In publish mode, describes the service as the image its own <c>Dockerfile</c> builds (from the
