@@ -56,7 +56,7 @@ public static class Extensions
         this IDistributedApplicationBuilder builder, string name, IResourceBuilder<IResourceWithConnectionString> database)
         where TProject : IProjectMetadata, new() =>
         builder.AddProject<TProject>(name)
-            .WithServiceImage()
+            .WithServiceImage(JobImageStage)
             .WithReference(database)
             .WaitFor(database);
 
@@ -97,16 +97,26 @@ public static class Extensions
         where TProject : IProjectMetadata, new() =>
         builder.AddAnalyticsService<TProject>(name, database, migrations, [.. settings, ConsumerSettings.SectionName]);
 
+    /// <summary>The stages of the repository's <c>Dockerfile</c>: a web service's image, and the migrations job's.</summary>
+    public const string ServiceImageStage = "service";
+    public const string JobImageStage = "job";
+
     /// <summary>
-    /// In publish mode, describes the service as the image its own <c>Dockerfile</c> builds (from the
-    /// repository root), so manifest-based tooling deploys the same hardened image as docker compose:
-    /// non-root, chiseled, with a health check. Local runs are unchanged.
+    /// In publish mode, describes the service as the image the repository's one <c>Dockerfile</c>
+    /// builds for it (from the repository root, with the service's project folder and assembly as
+    /// build arguments, as docker compose passes them), so manifest-based tooling deploys the same
+    /// hardened image as docker compose: non-root, chiseled, with a health check unless it is the
+    /// job. Local runs are unchanged.
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithServiceImage(this IResourceBuilder<ProjectResource> service)
+    public static IResourceBuilder<ProjectResource> WithServiceImage(this IResourceBuilder<ProjectResource> service, string stage = ServiceImageStage)
     {
-        var projectDirectory = Path.GetDirectoryName(service.Resource.GetProjectMetadata().ProjectPath)!;
+        var project = service.Resource.GetProjectMetadata().ProjectPath;
         var repositoryRoot = Path.GetFullPath(Path.Combine(service.ApplicationBuilder.AppHostDirectory, ".."));
-        return service.PublishAsDockerFile(container => container.WithDockerfile(repositoryRoot, Path.Combine(projectDirectory, "Dockerfile")));
+        var projectFolder = Path.GetRelativePath(repositoryRoot, Path.GetDirectoryName(project)!).Replace('\\', '/');
+        return service.PublishAsDockerFile(container => container
+            .WithDockerfile(repositoryRoot, Path.Combine(repositoryRoot, "Dockerfile"), stage)
+            .WithBuildArg("SERVICE_PROJECT", projectFolder)
+            .WithBuildArg("SERVICE_ASSEMBLY", Path.GetFileNameWithoutExtension(project)));
     }
 
     public const string DevelopmentOrgId = "dev-org";
