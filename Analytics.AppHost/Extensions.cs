@@ -1,5 +1,6 @@
 using Analytics.AppHost.Postgres;
 using Analytics.Schemas;
+using Analytics.Schemas.Settings;
 using Microsoft.Extensions.Configuration;
 
 namespace Analytics.AppHost;
@@ -48,15 +49,74 @@ public static class Extensions
     }
 
     /// <summary>
-    /// In publish mode, describes the service as the image its own <c>Dockerfile</c> builds (from the
-    /// repository root), so manifest-based tooling deploys the same hardened image as docker compose:
-    /// non-root, chiseled, with a health check. Local runs are unchanged.
+    /// The migrations job: applies the schema once the database is up, then exits. Every service
+    /// waits for it to complete (<see cref="AddAnalyticsService{TProject}"/>).
     /// </summary>
-    public static IResourceBuilder<ProjectResource> WithServiceImage(this IResourceBuilder<ProjectResource> service)
+    public static IResourceBuilder<ProjectResource> AddMigrations<TProject>(
+        this IDistributedApplicationBuilder builder, string name, IResourceBuilder<IResourceWithConnectionString> database)
+        where TProject : IProjectMetadata, new() =>
+        builder.AddProject<TProject>(name)
+            .WithServiceImage(JobImageStage)
+            .WithReference(database)
+            .WaitFor(database);
+
+    /// <summary>
+    /// A service of the platform as every one is run: its image for deployments, the database,
+    /// started once the migrations completed, healthy when <c>/health</c> says so, and the AppHost's
+    /// configuration under each of <paramref name="settings"/> passed on (<see cref="WithSettingsSection"/>).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> AddAnalyticsService<TProject>(
+        this IDistributedApplicationBuilder builder,
+        string name,
+        IResourceBuilder<IResourceWithConnectionString> database,
+        IResourceBuilder<ProjectResource> migrations,
+        params string[] settings)
+        where TProject : IProjectMetadata, new()
     {
-        var projectDirectory = Path.GetDirectoryName(service.Resource.GetProjectMetadata().ProjectPath)!;
+        var service = builder.AddProject<TProject>(name)
+            .WithServiceImage()
+            .WithReference(database).WaitForCompletion(migrations)
+            .WithHttpHealthCheck("/health");
+        foreach (var section in settings)
+        {
+            service.WithSettingsSection(section);
+        }
+        return service;
+    }
+
+    /// <summary>
+    /// A checkpointed consumer of the log (a rule service, fusion, the notifier): a service that also
+    /// reads the <c>Consumers</c> section, which says when its lag or restarts turn <c>/health</c> degraded.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> AddLogConsumer<TProject>(
+        this IDistributedApplicationBuilder builder,
+        string name,
+        IResourceBuilder<IResourceWithConnectionString> database,
+        IResourceBuilder<ProjectResource> migrations,
+        params string[] settings)
+        where TProject : IProjectMetadata, new() =>
+        builder.AddAnalyticsService<TProject>(name, database, migrations, [.. settings, ConsumerSettings.SectionName]);
+
+    /// <summary>The stages of the repository's <c>Dockerfile</c>: a web service's image, and the migrations job's.</summary>
+    public const string ServiceImageStage = "service";
+    public const string JobImageStage = "job";
+
+    /// <summary>
+    /// In publish mode, describes the service as the image the repository's one <c>Dockerfile</c>
+    /// builds for it (from the repository root, with the service's project folder and assembly as
+    /// build arguments, as docker compose passes them), so manifest-based tooling deploys the same
+    /// hardened image as docker compose: non-root, chiseled, with a health check unless it is the
+    /// job. Local runs are unchanged.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithServiceImage(this IResourceBuilder<ProjectResource> service, string stage = ServiceImageStage)
+    {
+        var project = service.Resource.GetProjectMetadata().ProjectPath;
         var repositoryRoot = Path.GetFullPath(Path.Combine(service.ApplicationBuilder.AppHostDirectory, ".."));
-        return service.PublishAsDockerFile(container => container.WithDockerfile(repositoryRoot, Path.Combine(projectDirectory, "Dockerfile")));
+        var projectFolder = Path.GetRelativePath(repositoryRoot, Path.GetDirectoryName(project)!).Replace('\\', '/');
+        return service.PublishAsDockerFile(container => container
+            .WithDockerfile(repositoryRoot, Path.Combine(repositoryRoot, "Dockerfile"), stage)
+            .WithBuildArg("SERVICE_PROJECT", projectFolder)
+            .WithBuildArg("SERVICE_ASSEMBLY", Path.GetFileNameWithoutExtension(project)));
     }
 
     public const string DevelopmentOrgId = "dev-org";

@@ -64,6 +64,16 @@ public sealed class ComposeService(string name, YamlMappingNode node)
 
     public string? BuildContext => Scalar("build", "context");
 
+    public string? BuildTarget => Scalar("build", "target");
+
+    /// <summary>Build arguments in either form compose takes: a mapping, or a list of <c>KEY=VALUE</c>.</summary>
+    public IReadOnlyDictionary<string, string> BuildArgs => Find("build", "args") switch
+    {
+        YamlMappingNode mapping => mapping.Children.ToDictionary(e => ((YamlScalarNode)e.Key).Value!, e => ((YamlScalarNode)e.Value).Value ?? ""),
+        YamlSequenceNode sequence => sequence.Children.OfType<YamlScalarNode>().Select(s => s.Value!.Split('=', 2)).ToDictionary(p => p[0], p => p.Length == 2 ? p[1] : ""),
+        _ => new Dictionary<string, string>(),
+    };
+
     public string? Scalar(params string[] path) => Find(path) is YamlScalarNode scalar ? scalar.Value : null;
 
     public IReadOnlyList<string> Sequence(string key) =>

@@ -8,9 +8,10 @@ using Aspire.Hosting.Testing;
 namespace Analytics.Tests.Deployment;
 
 /// <summary>
-/// The deployment files against the AppHost: every service it runs is in docker-compose.yml, has
-/// every setting of the hardened overlay, and has a Dockerfile that builds it from exactly the
-/// projects it references and runs it as 65532 with a timed health check.
+/// The deployment files against the AppHost: every service it runs is in docker-compose.yml, built
+/// from the one Dockerfile with its own project as the manifest builds it, runs as 65532 with a
+/// timed health check, finds every project it references in the image build context, and has
+/// every setting of the hardened overlay.
 /// </summary>
 public sealed partial class DeploymentFilesTests
 {
@@ -21,28 +22,70 @@ public sealed partial class DeploymentFilesTests
     private static readonly string[] LocalOnly = [ResourceNames.Simulator];
 
     private const string PlatformUser = "65532:65532";
+    private const string DockerfilePath = "Dockerfile";
+    private const string ProjectArg = "SERVICE_PROJECT";
+    private const string AssemblyArg = "SERVICE_ASSEMBLY";
+    private const string ProbeProject = "Services/Analytics.HealthProbe";
 
     [Fact]
-    public async Task Every_service_of_the_apphost_is_in_compose_with_the_dockerfile_the_manifest_names()
+    public async Task Every_service_of_the_apphost_is_in_compose_built_as_the_manifest_builds_it()
     {
         var services = await AppHostServicesAsync();
         var compose = ComposeFile.Load(ComposeFile.Base);
         var manifest = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "aspire-manifest.json")))!["resources"]!;
 
         Assert.Equal(
-            [.. services.Append(ResourceNames.Postgres).Order()],
+            [.. services.Select(s => s.Name).Append(ResourceNames.Postgres).Order()],
             compose.Services.Keys.Order());
-        Assert.All(services, name =>
+        Assert.All(services, s =>
         {
-            var service = compose.Services[name];
-            var image = manifest[name]!["build"];
-            Assert.True(image is not null, $"{name}: the manifest does not build it from a Dockerfile (WithServiceImage)");
+            var service = compose.Services[s.Name];
+            var image = manifest[s.Name]!["build"];
+            Assert.True(image is not null, $"{s.Name}: the manifest does not build it from the Dockerfile (WithServiceImage)");
             Assert.Equal(".", service.BuildContext);
+            Assert.Equal(DockerfilePath, service.Dockerfile);
             Assert.Equal(image["context"]!.GetValue<string>(), service.BuildContext);
             Assert.Equal(image["dockerfile"]!.GetValue<string>(), service.Dockerfile);
-            Assert.True(File.Exists(Path.Combine(RepositoryPaths.Root, service.Dockerfile!)), $"{name}: {service.Dockerfile} is missing");
+            Assert.Equal(image["stage"]?.GetValue<string>(), service.BuildTarget);
+            Assert.Equal(
+                image["args"]!.AsObject().Select(a => (a.Key, a.Value!.GetValue<string>())).Order(),
+                service.BuildArgs.Select(a => (a.Key, a.Value)).Order());
         });
         Assert.Equal(manifest[ResourceNames.Postgres]!["image"]!.GetValue<string>(), compose.Services[ResourceNames.Postgres].Scalar("image"));
+    }
+
+    [Fact]
+    public async Task Every_service_is_built_from_its_own_project_in_the_stage_for_its_kind()
+    {
+        var compose = ComposeFile.Load(ComposeFile.Base);
+        var stages = Dockerfile.Read(DockerfilePath);
+        foreach (var (name, project) in await AppHostServicesAsync())
+        {
+            var service = compose.Services[name];
+
+            Assert.Equal([AssemblyArg, ProjectArg], service.BuildArgs.Keys.Order());
+            Assert.Equal(RelativeToRoot(Path.GetDirectoryName(project)!), service.BuildArgs[ProjectArg]);
+            Assert.Equal(AssemblyName(project), service.BuildArgs[AssemblyArg]);
+            // Migrations serves nothing: it runs to completion and compose waits for its exit code.
+            Assert.Equal(ResourceNames.Services.Contains(name) ? "service" : "job", service.BuildTarget);
+            Assert.NotNull(stages.Stage(service.BuildTarget!));
+        }
+    }
+
+    [Fact]
+    public void The_dockerfile_takes_the_arguments_compose_passes_and_starts_the_service_it_built()
+    {
+        var build = Dockerfile.Read(DockerfilePath).Stages[0];
+
+        Assert.Equal([$"ARG {ProjectArg}", $"ARG {AssemblyArg}"], build.Where(i => i.StartsWith("ARG ", StringComparison.Ordinal)));
+        var publish = Assert.Single(build, i => i.StartsWith("RUN ", StringComparison.Ordinal));
+        // The package cache mount keeps rebuilds from downloading every package again.
+        Assert.Contains("--mount=type=cache,id=nuget,target=/root/.nuget/packages", publish, StringComparison.Ordinal);
+        Assert.Contains($"dotnet publish \"${ProjectArg}\" -c Release -o /out/app", publish, StringComparison.Ordinal);
+        // ENTRYPOINT cannot take a build argument: the launcher gets one name in every image.
+        Assert.Contains($"mv \"/out/app/${AssemblyArg}\" /out/app/service", publish, StringComparison.Ordinal);
+        Assert.Contains($"dotnet publish {ProbeProject} -c Release -o /out/probe", publish, StringComparison.Ordinal);
+        Assert.Equal("ENTRYPOINT [\"/app/service\"]", Assert.Single(Dockerfile.Read(DockerfilePath).Stage("runtime")!, i => i.StartsWith("ENTRYPOINT ", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -50,7 +93,7 @@ public sealed partial class DeploymentFilesTests
     {
         var overlay = ComposeFile.Load(ComposeFile.SecurityOverlay);
         var missing = new List<string>();
-        foreach (var name in await AppHostServicesAsync())
+        foreach (var (name, _) in await AppHostServicesAsync())
         {
             if (!overlay.Services.TryGetValue(name, out var service))
             {
@@ -86,15 +129,17 @@ public sealed partial class DeploymentFilesTests
     }
 
     [Fact]
-    public async Task Every_dockerfile_runs_its_service_as_65532_from_a_chiseled_image_with_a_timed_health_check()
+    public async Task Every_image_runs_its_service_as_65532_from_a_chiseled_image_with_a_timed_health_check()
     {
-        foreach (var name in await AppHostServicesAsync())
+        var dockerfile = Dockerfile.Read(DockerfilePath);
+        var compose = ComposeFile.Load(ComposeFile.Base);
+        foreach (var (name, _) in await AppHostServicesAsync())
         {
-            var dockerfile = Dockerfile.Read(ComposeFile.Load(ComposeFile.Base).Services[name].Dockerfile!);
-            var runtime = dockerfile.Stages[^1];
+            // What the image gets: its target stage with everything it inherits from the stages below it.
+            var target = compose.Services[name].BuildTarget!;
+            var runtime = dockerfile.Effective(target);
 
-            Assert.True(dockerfile.Stages.Count >= 2, $"{name}: build and runtime stages");
-            Assert.StartsWith("FROM mcr.microsoft.com/dotnet/sdk:10.0", dockerfile.Stages[0][0], StringComparison.Ordinal);
+            Assert.StartsWith("FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build", dockerfile.Stages[0][0], StringComparison.Ordinal);
             Assert.Matches(@"^FROM mcr\.microsoft\.com/dotnet/aspnet:10\.0-[a-z]+-chiseled", runtime[0]);
             // The last USER decides; nothing after it may switch back.
             Assert.Equal($"USER {PlatformUser}", runtime.Last(i => i.StartsWith("USER ", StringComparison.Ordinal)));
@@ -103,7 +148,7 @@ public sealed partial class DeploymentFilesTests
                 $"{name}: USER must come before ENTRYPOINT");
             Assert.DoesNotContain(runtime, i => i.StartsWith("RUN ", StringComparison.Ordinal));
 
-            var healthcheck = Assert.Single(runtime, i => i.StartsWith("HEALTHCHECK ", StringComparison.Ordinal));
+            var healthcheck = runtime.Last(i => i.StartsWith("HEALTHCHECK ", StringComparison.Ordinal));
             if (ResourceNames.Services.Contains(name))
             {
                 var timeout = HealthcheckTimeout().Match(healthcheck);
@@ -114,65 +159,58 @@ public sealed partial class DeploymentFilesTests
                 Assert.True(probeTimeout.Success && int.Parse(probeTimeout.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) < int.Parse(timeout.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
                     $"{name}: the probe's timeout must be below Docker's: {healthcheck}");
                 Assert.Contains(runtime, i => i == "COPY --from=build /out/probe /probe/");
+                Assert.Contains(runtime, i => i == "ENV ASPNETCORE_HTTP_PORTS=8080");
             }
             else
             {
-                // Migrations serves nothing: it runs to completion and compose waits for its exit code.
                 Assert.Equal("HEALTHCHECK NONE", healthcheck);
-                Assert.Equal("service_completed_successfully", ComposeFile.Load(ComposeFile.Base).Services[ResourceNames.Ingest].Scalar("depends_on", name, "condition"));
+                Assert.Equal("service_completed_successfully", compose.Services[ResourceNames.Ingest].Scalar("depends_on", name, "condition"));
             }
         }
     }
 
     [Fact]
-    public async Task Every_dockerfile_copies_exactly_the_projects_its_service_needs()
+    public async Task The_image_build_context_holds_every_file_of_every_project_a_service_references()
     {
-        foreach (var name in await AppHostServicesAsync())
+        var ignore = DockerIgnore.Load();
+        // The build stage takes the whole context; .dockerignore alone decides what it holds.
+        Assert.Contains("COPY . .", Dockerfile.Read(DockerfilePath).Stages[0]);
+
+        var problems = new List<string>();
+        foreach (var (name, project) in await AppHostServicesAsync())
         {
-            var path = ComposeFile.Load(ComposeFile.Base).Services[name].Dockerfile!;
-            var project = Directory.GetFiles(Path.Combine(RepositoryPaths.Root, Path.GetDirectoryName(path)!), "*.csproj").Single();
             var needed = ProjectClosure(project);
-            if (ResourceNames.Services.Contains(name))
+            needed.UnionWith(ProjectClosure(Directory.GetFiles(Path.Combine(RepositoryPaths.Root, ProbeProject), "*.csproj").Single()));
+            foreach (var folder in needed)
             {
-                needed.Add("Services/Analytics.HealthProbe");
-            }
-
-            var copied = Dockerfile.Read(path).Stages[0]
-                .Where(i => i.StartsWith("COPY ", StringComparison.Ordinal) && !i.StartsWith("COPY --from", StringComparison.Ordinal))
-                .SelectMany(i => i.Split(' ')[1..^1])
-                .Select(source => source.TrimEnd('/'))
-                .Where(source => Directory.Exists(Path.Combine(RepositoryPaths.Root, source)))
-                .ToHashSet();
-
-            Assert.True(needed.SetEquals(copied),
-                $"{path} must copy exactly {string.Join(", ", needed.Order())}; it copies {string.Join(", ", copied.Order())}");
-
-            // Build settings between the root and the project (e.g. Services/Directory.Build.props,
-            // which sets the services' GC mode) must come along, or the image builds differently.
-            var copiedFiles = Dockerfile.Read(path).Stages[0]
-                .Where(i => i.StartsWith("COPY ", StringComparison.Ordinal) && !i.StartsWith("COPY --from", StringComparison.Ordinal))
-                .Select(i => i.Split(' '))
-                .SelectMany(parts => parts[1..^1].Select(source => Path.Combine(parts[^1].TrimEnd('/') is "." or "" ? "" : parts[^1], Path.GetFileName(source)).Replace('\\', '/')))
-                .ToHashSet();
-            for (var directory = Path.GetDirectoryName(project)!; directory.Length >= RepositoryPaths.Root.Length; directory = Path.GetDirectoryName(directory)!)
-            {
-                var props = Path.Combine(directory, "Directory.Build.props");
-                if (File.Exists(props))
+                problems.AddRange(SourceFiles(folder).Where(ignore.Ignores).Select(file => $"{name}: {file} is left out of the build context"));
+                // Build settings between the root and the project (e.g. Services/Directory.Build.props,
+                // which sets the services' GC mode) must come along, or the image builds differently.
+                for (var directory = Path.Combine(RepositoryPaths.Root, folder); directory.Length >= RepositoryPaths.Root.Length; directory = Path.GetDirectoryName(directory)!)
                 {
-                    var relative = Path.GetRelativePath(RepositoryPaths.Root, props).Replace('\\', '/');
-                    Assert.True(copiedFiles.Contains(relative), $"{path} must copy {relative}");
+                    if (File.Exists(Path.Combine(directory, "Directory.Build.props")) && RelativeToRoot(Path.Combine(directory, "Directory.Build.props")) is var props && ignore.Ignores(props))
+                    {
+                        problems.Add($"{name}: {props} is left out of the build context");
+                    }
                 }
             }
         }
+        problems.AddRange(new[] { "global.json", "Directory.Packages.props", ".editorconfig" }.Where(ignore.Ignores).Select(file => $"{file} is left out of the build context"));
+        Assert.True(problems.Count == 0, string.Join("\n", problems.Distinct()));
     }
 
     [Fact]
-    public void Build_output_stays_out_of_the_image_build_context()
+    public void Build_output_and_what_is_not_deployed_stay_out_of_the_image_build_context()
     {
-        var ignored = File.ReadAllLines(Path.Combine(RepositoryPaths.Root, ".dockerignore"));
+        var ignore = DockerIgnore.Load();
 
-        Assert.Contains("**/bin/", ignored);
-        Assert.Contains("**/obj/", ignored);
+        Assert.All(
+            ["Services/Analytics.Fusion/bin/Release/net10.0/Analytics.Fusion.dll", "Analytics.Schemas/obj/project.assets.json",
+             "Analytics.Tests/Deployment/DeploymentFilesTests.cs", "bench/README.md", "Analytics.AppHost/Program.cs", ".git/HEAD"],
+            path => Assert.True(ignore.Ignores(path), $"{path} is in the build context"));
+        // The matcher itself, so the test above cannot pass by ignoring everything.
+        Assert.False(ignore.Ignores("Services/Analytics.Fusion/Program.cs"));
+        Assert.False(ignore.Ignores("Services/Directory.Build.props"));
     }
 
     /// <summary>Each overlay setting the platform promises that <paramref name="service"/> lacks, as "{name} {setting} ...".</summary>
@@ -212,14 +250,28 @@ public sealed partial class DeploymentFilesTests
         }
     }
 
-    /// <summary>The resources the AppHost runs as projects, read from its model as a test of the AppHost would.</summary>
-    internal static async Task<List<string>> AppHostServicesAsync()
+    /// <summary>The resources the AppHost runs as projects, with their project files, read from its model as a test of the AppHost would.</summary>
+    internal static async Task<List<(string Name, string Project)>> AppHostServicesAsync()
     {
         await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Analytics_AppHost>(
             // External mode adds no local server, so reading the model starts and creates nothing.
             ["Postgres:Mode=external", "ConnectionStrings:analytics=Host=unused", $"Parameters:{Analytics.AppHost.Extensions.DevelopmentApiKeyParameter}=unused-{Guid.NewGuid():N}"]);
-        return [.. builder.Resources.OfType<ProjectResource>().Select(r => r.Name).Except(LocalOnly)];
+        return [.. builder.Resources.OfType<ProjectResource>()
+            .Where(r => !LocalOnly.Contains(r.Name))
+            .Select(r => (r.Name, r.GetProjectMetadata().ProjectPath))];
     }
+
+    private static string RelativeToRoot(string path) => Path.GetRelativePath(RepositoryPaths.Root, path).Replace('\\', '/');
+
+    /// <summary>The assembly a project builds, which names its launcher in the publish output.</summary>
+    private static string AssemblyName(string projectPath) =>
+        XDocument.Load(projectPath).Descendants("AssemblyName").LastOrDefault()?.Value ?? Path.GetFileNameWithoutExtension(projectPath);
+
+    /// <summary>The files of a project folder, relative to the root, without its build output.</summary>
+    private static IEnumerable<string> SourceFiles(string folder) =>
+        Directory.EnumerateFiles(Path.Combine(RepositoryPaths.Root, folder), "*", SearchOption.AllDirectories)
+            .Select(RelativeToRoot)
+            .Where(file => !file.Split('/').Any(part => part is "bin" or "obj"));
 
     /// <summary>The project's folder and those of every project it references, directly or not, relative to the root.</summary>
     private static HashSet<string> ProjectClosure(string projectPath)
@@ -255,6 +307,22 @@ public sealed class Dockerfile
 
     public IReadOnlyList<List<string>> Stages { get; }
 
+    /// <summary>The stage named <paramref name="name"/> (<c>FROM ... AS name</c>), or null.</summary>
+    public List<string>? Stage(string name) =>
+        Stages.FirstOrDefault(stage => stage[0].Split(' ') is [_, _, var alias, var stageName] && alias.Equals("AS", StringComparison.OrdinalIgnoreCase) && stageName == name);
+
+    /// <summary>
+    /// What an image built with <c>--target <paramref name="name"/></c> gets: the stage's
+    /// instructions after those of the stage it is built <c>FROM</c>, down to the base image's
+    /// <c>FROM</c>, so USER, ENTRYPOINT and HEALTHCHECK inherited from a stage below count.
+    /// </summary>
+    public List<string> Effective(string name)
+    {
+        var stage = Stage(name) ?? throw new InvalidOperationException($"no stage {name}");
+        var baseName = stage[0].Split(' ')[1];
+        return Stage(baseName) is null ? [.. stage] : [.. Effective(baseName), .. stage.Skip(1)];
+    }
+
     public static Dockerfile Read(string relativePath)
     {
         var instructions = new List<string>();
@@ -283,5 +351,69 @@ public sealed class Dockerfile
             stages[^1].Add(instruction);
         }
         return new Dockerfile(stages);
+    }
+}
+
+/// <summary>
+/// The repository's .dockerignore as Docker applies it: patterns relative to the context root,
+/// <c>*</c> and <c>?</c> within one path segment, <c>**</c> across any number of them, a pattern
+/// that matches a folder leaves out all of it, a later <c>!pattern</c> takes a path back in.
+/// </summary>
+public sealed class DockerIgnore
+{
+    private readonly List<(Regex Pattern, bool Exclude)> _rules;
+
+    private DockerIgnore(List<(Regex, bool)> rules) => _rules = rules;
+
+    public static DockerIgnore Load()
+    {
+        var rules = new List<(Regex, bool)>();
+        foreach (var raw in File.ReadAllLines(Path.Combine(RepositoryPaths.Root, ".dockerignore")))
+        {
+            var line = raw.Trim();
+            if (line.Length == 0 || line.StartsWith('#'))
+            {
+                continue;
+            }
+            var exclude = !line.StartsWith('!');
+            var pattern = line.TrimStart('!').Trim().TrimStart('/').TrimEnd('/');
+            if (pattern.StartsWith("./", StringComparison.Ordinal))
+            {
+                pattern = pattern[2..];
+            }
+            var regex = new System.Text.StringBuilder("^");
+            for (var i = 0; i < pattern.Length; i++)
+            {
+                if (pattern[i] == '*' && i + 1 < pattern.Length && pattern[i + 1] == '*')
+                {
+                    // "**/" may match no folder at all.
+                    var slash = i + 2 < pattern.Length && pattern[i + 2] == '/';
+                    regex.Append(slash ? "(?:.*/)?" : ".*");
+                    i += slash ? 2 : 1;
+                }
+                else
+                {
+                    regex.Append(pattern[i] switch { '*' => "[^/]*", '?' => "[^/]", var c => Regex.Escape(c.ToString())});
+                }
+            }
+            rules.Add((new Regex(regex.Append('$').ToString(), RegexOptions.CultureInvariant), exclude));
+        }
+        return new DockerIgnore(rules);
+    }
+
+    /// <summary>Whether <paramref name="path"/> (relative to the root, with /) stays out of the context.</summary>
+    public bool Ignores(string path)
+    {
+        var segments = path.Split('/');
+        var ignored = false;
+        foreach (var (pattern, exclude) in _rules)
+        {
+            // A path is left out with any folder it sits in.
+            if (Enumerable.Range(1, segments.Length).Any(n => pattern.IsMatch(string.Join('/', segments[..n]))))
+            {
+                ignored = exclude;
+            }
+        }
+        return ignored;
     }
 }

@@ -144,10 +144,10 @@ public sealed record ProcessView(int Pid, IReadOnlyDictionary<string, string> St
     }
 
     /// <summary>
-    /// The process below <paramref name="ancestor"/> that runs <paramref name="program"/> with
-    /// <paramref name="argument"/>; not bwrap, whose own command line holds both too.
+    /// The process below <paramref name="ancestor"/> that runs <paramref name="program"/> (with
+    /// <paramref name="argument"/> when given); not setpriv or bwrap, whose own command lines hold both too.
     /// </summary>
-    public static int FindDescendant(int ancestor, string program, string argument)
+    public static int FindDescendant(int ancestor, string program, string? argument = null)
     {
         var parents = new Dictionary<int, int>();
         foreach (var directory in Directory.GetDirectories("/proc"))
@@ -158,7 +158,8 @@ public sealed record ProcessView(int Pid, IReadOnlyDictionary<string, string> St
             }
         }
         return parents.Keys.First(pid => IsBelow(pid, ancestor, parents)
-            && TryReadCommandLine(pid) is [var first, .. var rest] && first == program && rest.Any(a => a.EndsWith(argument, StringComparison.Ordinal)));
+            && TryReadCommandLine(pid) is [var first, .. var rest] && first == program
+            && (argument is null || rest.Any(a => a.EndsWith(argument, StringComparison.Ordinal))));
     }
 
     /// <summary>Peak resident memory (VmHWM), in bytes.</summary>

@@ -19,7 +19,7 @@ public sealed class SandboxedPlatform : IAsyncLifetime
 
     public const string OrgId = "sandbox-org";
 
-    /// <summary>The machine's .NET host, seen read-only inside the sandbox through the root bind.</summary>
+    /// <summary>The machine's .NET host, seen read-only inside the sandbox through the root bind; it runs the health probe.</summary>
     public const string Dotnet = "/usr/bin/dotnet";
 
     /// <summary>Small enough that a test can fill ingest's write queue with two batches.</summary>
@@ -56,14 +56,14 @@ public sealed class SandboxedPlatform : IAsyncLifetime
         var process = _services[service].Process;
         try
         {
-            return ProcessView.Read(ProcessView.FindDescendant(process.Id, Dotnet, Dll(service)));
+            return ProcessView.Read(ProcessView.FindDescendant(process.Id, Launcher(service)));
         }
         catch (InvalidOperationException e)
         {
             // Say why: a service that died says so in its last lines.
             var output = process.Output;
             throw new InvalidOperationException(
-                $"{service}: no {Dll(service)} process below the sandbox (sandbox exited: {process.HasExited}); last output: {output[Math.Max(0, output.Length - 4000)..]}", e);
+                $"{service}: no {Launcher(service)} process below the sandbox (sandbox exited: {process.HasExited}); last output: {output[Math.Max(0, output.Length - 4000)..]}", e);
         }
     }
 
@@ -127,7 +127,7 @@ public sealed class SandboxedPlatform : IAsyncLifetime
         await publishing;
 
         var migrations = await SandboxOf(ResourceNames.Migrations).RunAsync(
-            AppDirectory(ResourceNames.Migrations), [Dotnet, "exec", Path.Combine(AppDirectory(ResourceNames.Migrations), Dll(ResourceNames.Migrations))],
+            AppDirectory(ResourceNames.Migrations), [Launcher(ResourceNames.Migrations)],
             StartupTimeout, Environment(ResourceNames.Migrations));
         Assert.True(migrations.ExitCode == 0, $"migrations exited with {migrations.ExitCode} in the sandbox: {migrations.Output}");
 
@@ -135,7 +135,7 @@ public sealed class SandboxedPlatform : IAsyncLifetime
         {
             var port = ServiceProcess.FreeLoopbackPort();
             var environment = new Dictionary<string, string>(Environment(service)) { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" };
-            var process = SandboxOf(service).Start(AppDirectory(service), [Dotnet, "exec", Path.Combine(AppDirectory(service), Dll(service))], environment);
+            var process = SandboxOf(service).Start(AppDirectory(service), [Launcher(service)], environment);
             _services[service] = (process, port);
         }
         await Task.WhenAll(Services.Select(service => WaitUntilHealthyAsync(service, cts.Token)));
@@ -190,7 +190,7 @@ public sealed class SandboxedPlatform : IAsyncLifetime
     }
 
     /// <summary>
-    /// <c>dotnet publish</c> of every service and the health probe, as the Dockerfiles do, from the
+    /// <c>dotnet publish</c> of every service and the health probe, as the Dockerfile does, from the
     /// build this test run already made (same configuration, <c>--no-build</c>), all at once.
     /// </summary>
     private async Task PublishAsync(CancellationToken cancellationToken)
@@ -219,9 +219,13 @@ public sealed class SandboxedPlatform : IAsyncLifetime
         Assert.Equal(0, chmod.ExitCode);
     }
 
-    /// <summary>The project folder of a service, from the Dockerfile compose builds it with.</summary>
-    private static string ProjectDirectory(string service) =>
-        Path.GetDirectoryName(ComposeFile.Load(ComposeFile.Base).Services[service].Dockerfile!)!;
+    /// <summary>The project folder of a service, from the build arguments compose builds its image with.</summary>
+    private static string ProjectDirectory(string service) => ComposeFile.Load(ComposeFile.Base).Services[service].BuildArgs["SERVICE_PROJECT"];
 
-    private static string Dll(string service) => Path.GetFileName(ProjectDirectory(service)) + ".dll";
+    /// <summary>
+    /// The service's native launcher, which the image starts (renamed <c>/app/service</c>): it finds
+    /// its assembly beside it and the host's .NET where the runtime image keeps its own.
+    /// </summary>
+    private string Launcher(string service) =>
+        Path.Combine(AppDirectory(service), ComposeFile.Load(ComposeFile.Base).Services[service].BuildArgs["SERVICE_ASSEMBLY"]);
 }
