@@ -75,7 +75,7 @@ public sealed class IncidentsApiTests(PlatformFixture platform)
             [IncidentEventType.Opened, IncidentEventType.SignalAttached, IncidentEventType.SeverityChanged,
              IncidentEventType.Acknowledged, IncidentEventType.Comment, IncidentEventType.Resolved],
             detail.History.Select(e => e.Type));
-        Assert.Equal("on my way", detail.History[3].Comment);
+        Assert.Equal("on my way", Assert.IsType<IncidentAcknowledged>(detail.History[3]).Comment);
         Assert.StartsWith("api-key:", detail.History[3].Actor, StringComparison.Ordinal);
         Assert.DoesNotContain(key, detail.History[3].Actor, StringComparison.Ordinal);
 
@@ -216,8 +216,9 @@ public sealed class IncidentsApiTests(PlatformFixture platform)
         Assert.Equal(["s-1", "s-2", "s-3", "s-4"], incident.SignalIds);
         Assert.Equal(["s-1", "s-2", "s-3", "s-4"], detail.Evidence.Select(s => s.Id));
         Assert.Equal([IncidentEventType.Opened, IncidentEventType.SignalAttached], detail.History.Select(e => e.Type));
-        Assert.Equal(["s-2", "s-3", "s-4"], detail.History[1].Signals!.Select(s => s.Id));
-        Assert.Equal(detail.Evidence.Skip(1).Select(s => s.EndedAt), detail.History[1].Signals!.Select(s => s.At));
+        var attached = Assert.IsType<IncidentSignalsAttached>(detail.History[1]);
+        Assert.Equal(["s-2", "s-3", "s-4"], attached.Signals.Select(s => s.Id));
+        Assert.Equal(detail.Evidence.Skip(1).Select(s => s.EndedAt), attached.Signals.Select(s => s.At));
     }
 
     [Fact]
