@@ -1,6 +1,7 @@
 using Analytics.Fusion.Incidents;
 using Analytics.Incidents;
 using Analytics.Schemas.Contracts;
+using Analytics.Schemas.Serialization;
 using Analytics.Schemas.Settings;
 
 namespace Analytics.Tests.Fusion;
@@ -80,8 +81,8 @@ public sealed class IncidentFolderTests
         fold.Add(Signal("s2", "intrusion", 20, 30, camera: "cam-2"), now);
         var last = fold.Add(Signal("s3", "intrusion", 40, 50, camera: "cam-1"), now);
 
-        var attached = Assert.Single(fold.Events, e => e.Type == IncidentEventType.SignalAttached);
-        Assert.Equal(["s2", "s3"], attached.Signals!.Select(signal => signal.Id));
+        var attached = Assert.Single(fold.Events.OfType<IncidentSignalsAttached>());
+        Assert.Equal(["s2", "s3"], attached.Signals.Select(signal => signal.Id));
         Assert.Equal(2, attached.Version);
         Assert.Equal(3, last.SignalCount);
         Assert.Null(last.CameraId);
@@ -98,7 +99,7 @@ public sealed class IncidentFolderTests
         fold.Add(Signal("s1", "intrusion", 0, 10, zone: "vault"), now);
         fold.Add(Signal("s2", "intrusion", 0, 10, zone: "vault", severity: Severity.Critical), now);
         IncidentState last = null!;
-        for (var i = 3; i < 3 + IncidentEvent.MaxSignalsPerEvent + 1; i++)
+        for (var i = 3; i < 3 + IncidentSignalsAttached.MaxSignalsPerEvent + 1; i++)
         {
             last = fold.Add(Signal($"s{i}", "intrusion", 0, 10, zone: "vault"), now);
         }
@@ -109,8 +110,8 @@ public sealed class IncidentFolderTests
             [IncidentEventType.Opened, IncidentEventType.SignalAttached, IncidentEventType.SeverityChanged,
                 IncidentEventType.SignalAttached, IncidentEventType.SignalAttached],
             fold.Events.Select(e => e.Type));
-        Assert.Equal([2, IncidentEvent.MaxSignalsPerEvent, 1], fold.Events.Where(e => e.Signals is not null).Select(e => e.Signals!.Count));
-        Assert.Equal(IncidentEvent.MaxSignalsPerEvent + 4, last.SignalCount);
+        Assert.Equal([2, IncidentSignalsAttached.MaxSignalsPerEvent, 1], fold.Events.OfType<IncidentSignalsAttached>().Select(e => e.Signals.Count));
+        Assert.Equal(IncidentSignalsAttached.MaxSignalsPerEvent + 4, last.SignalCount);
         Assert.Equivalent(last, Rebuild(fold.Events), strict: true);
     }
 
@@ -122,7 +123,7 @@ public sealed class IncidentFolderTests
         fold.Add(Signal("s2", "intrusion", 20, 30), T0.AddSeconds(31));
         fold.Add(Signal("s3", "intrusion", 40, 50), T0.AddSeconds(51));
 
-        Assert.Equal([["s2"], ["s3"]], fold.Events.Where(e => e.Signals is not null).Select(e => e.Signals!.Select(signal => signal.Id)));
+        Assert.Equal([["s2"], ["s3"]], fold.Events.OfType<IncidentSignalsAttached>().Select(e => e.Signals.Select(signal => signal.Id)));
     }
 
     [Fact]
@@ -130,21 +131,9 @@ public sealed class IncidentFolderTests
     {
         var fold = new Fold(Settings);
         var opened = fold.Add(Signal("s1", "loitering", 0, 130), T0.AddSeconds(131));
-        var earlier = new IncidentEvent
-        {
-            IncidentId = opened.IncidentId,
-            OrgId = opened.OrgId,
-            Version = 2,
-            Type = IncidentEventType.SignalAttached,
-            At = T0.AddSeconds(200),
-            Actor = IncidentFolder.Actor,
-            SignalId = "s2",
-            SignalKind = "product_removal",
-            SignalAt = T0.AddSeconds(190),
-            CameraId = "cam-1",
-            ZoneId = "shelf-1",
-            SchemaVersion = 1,
-        };
+        // As fusion wrote it before signals shared events, with its keys in the order jsonb keeps them.
+        var earlier = IncidentEventJson.Read(
+            $$"""{"at": "2026-11-24T12:03:20+00:00", "type": "signalAttached", "actor": "fusion", "orgId": "{{opened.OrgId}}", "zoneId": "shelf-1", "version": 2, "cameraId": "cam-1", "signalAt": "2026-11-24T12:03:10+00:00", "signalId": "s2", "incidentId": "{{opened.IncidentId}}", "signalKind": "product_removal", "schemaVersion": 1}""");
 
         var state = IncidentProjection.Apply(opened, earlier);
 
@@ -181,8 +170,7 @@ public sealed class IncidentFolderTests
         Assert.Contains("loitering and product_removal", theft.SeverityReason);
         Assert.Equal(["loitering", "product_removal"], theft.SignalKinds);
         var changed = fold.Events[^1];
-        Assert.Equal(IncidentEventType.SeverityChanged, changed.Type);
-        Assert.Equal("s2", changed.SignalId);
+        Assert.Equal("s2", Assert.IsType<IncidentSeverityChanged>(changed).SignalId);
     }
 
     [Fact]
@@ -267,7 +255,7 @@ public sealed class IncidentFolderTests
         var loud = fold.Add(Signal("s2", "loitering", 0, 130, zone: "shelf-3"), now, Silence("other-kind", "shelf-3", "intrusion", now.AddHours(1)));
 
         Assert.Equal("match", silenced.SilenceId);
-        Assert.Equal("match", fold.Events[0].SilenceId);
+        Assert.Equal("match", Assert.IsType<IncidentOpened>(fold.Events[0]).SilenceId);
         Assert.True(silenced.ToContract([]).Silenced);
         Assert.Null(loud.SilenceId);
     }
@@ -277,12 +265,11 @@ public sealed class IncidentFolderTests
     {
         var fold = new Fold(Settings);
         var opened = fold.Add(Signal("s1", "loitering", 0, 130), T0.AddSeconds(131));
-        var skipping = new IncidentEvent
+        var skipping = new IncidentAcknowledged
         {
             IncidentId = opened.IncidentId,
             OrgId = opened.OrgId,
             Version = opened.Version + 2,
-            Type = IncidentEventType.Acknowledged,
             At = T0.AddSeconds(200),
             Actor = "test",
             SchemaVersion = 1,
@@ -293,14 +280,14 @@ public sealed class IncidentFolderTests
 
     private static void Resolve(Fold fold, IncidentState incident, DateTimeOffset at)
     {
-        var resolved = IncidentProjection.Apply(incident, new IncidentEvent
+        var resolved = IncidentProjection.Apply(incident, new IncidentResolved
         {
             IncidentId = incident.IncidentId,
             OrgId = incident.OrgId,
             Version = incident.Version + 1,
-            Type = IncidentEventType.Resolved,
             At = at,
             Actor = "test",
+            Reason = "resolved by the test",
             SchemaVersion = 1,
         });
         fold.Newest[resolved.GroupKey] = resolved;

@@ -16,10 +16,10 @@ public sealed class IncidentTransitionTests
 
         var append = Assert.IsType<IncidentTransition.Append>(open.Acknowledge("key:abc", Now, "on my way"));
 
+        var acknowledged = Assert.IsType<IncidentAcknowledged>(append.Event);
         Assert.Equal(IncidentEventType.Acknowledged, append.Event.Type);
         Assert.Equal((open.OrgId, open.IncidentId, 2), (append.Event.OrgId, append.Event.IncidentId, append.Event.Version));
-        Assert.Equal(("key:abc", "on my way", Now), (append.Event.Actor, append.Event.Comment, append.Event.At));
-        Assert.Null(append.Event.Reason);
+        Assert.Equal(("key:abc", "on my way", Now), (append.Event.Actor, acknowledged.Comment, append.Event.At));
         Assert.Equal(EventTypes.CurrentVersion.IncidentEvent, append.Event.SchemaVersion);
         Assert.Equal(IncidentStatus.Acknowledged, append.After.Status);
         Assert.Equal(Now, append.After.AcknowledgedAt);
@@ -52,9 +52,10 @@ public sealed class IncidentTransitionTests
 
         var append = Assert.IsType<IncidentTransition.Append>(acknowledged.Resolve("key:abc", Now.AddMinutes(1), "  "));
 
-        Assert.Equal((IncidentEventType.Resolved, 3, IncidentState.ResolvedByOperator), (append.Event.Type, append.Event.Version, append.Event.Reason));
+        var resolved = Assert.IsType<IncidentResolved>(append.Event);
+        Assert.Equal((3, IncidentState.ResolvedByOperator), (resolved.Version, resolved.Reason));
         // A blank comment is no comment.
-        Assert.Null(append.Event.Comment);
+        Assert.Null(resolved.Comment);
         Assert.Equal((IncidentStatus.Resolved, IncidentState.ResolvedByOperator), (append.After.Status, append.After.Resolution));
         Assert.IsType<IncidentTransition.Unchanged>(append.After.Resolve("key:abc", Now.AddMinutes(2), null));
     }
@@ -66,18 +67,25 @@ public sealed class IncidentTransitionTests
 
         var append = Assert.IsType<IncidentTransition.Append>(resolved.Comment("key:def", Now.AddMinutes(1), "false alarm: a cleaner"));
 
-        Assert.Equal((IncidentEventType.Comment, "false alarm: a cleaner"), (append.Event.Type, append.Event.Comment));
+        Assert.Equal("false alarm: a cleaner", Assert.IsType<IncidentCommented>(append.Event).Comment);
         Assert.Equal(resolved with { Version = resolved.Version + 1, UpdatedAt = Now.AddMinutes(1) }, append.After);
+    }
+
+    [Fact]
+    public void A_comment_without_text_is_refused()
+    {
+        var refused = Assert.IsType<IncidentTransition.Refused>(Opened().Comment("key:abc", Now, " \n"));
+
+        Assert.Contains("needs text", refused.Reason, StringComparison.Ordinal);
     }
 
     private static IncidentState After(IncidentTransition transition) => Assert.IsType<IncidentTransition.Append>(transition).After;
 
-    private static IncidentState Opened() => IncidentProjection.Apply(null, new IncidentEvent
+    private static IncidentState Opened() => IncidentProjection.Apply(null, new IncidentOpened
     {
         IncidentId = "inc-1",
         OrgId = "org-1",
         Version = 1,
-        Type = IncidentEventType.Opened,
         At = OpenedAt,
         Actor = "fusion",
         Domain = Domain.Safety,
@@ -86,6 +94,7 @@ public sealed class IncidentTransitionTests
         SiteId = "site-1",
         CameraId = "cam-1",
         GroupKey = "site-1/cam-1/intrusion",
+        Reason = "intrusion signal s-1 was high",
         SchemaVersion = EventTypes.CurrentVersion.IncidentEvent,
     });
 }

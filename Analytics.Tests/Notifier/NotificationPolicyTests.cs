@@ -128,7 +128,7 @@ public sealed class NotificationPolicyTests
     {
         var policy = Policy();
         var rule = Rule("r-1");
-        var silenced = Opened("inc-1", T0) with { Event = Opened("inc-1", T0).Event with { SilenceId = "sil-7" } };
+        var silenced = Opened("inc-1", T0) with { Event = (IncidentOpened)Opened("inc-1", T0).Event with { SilenceId = "sil-7" } };
 
         var muted = Assert.Single(policy.Decide(silenced, [rule], new NotificationLedger(), T0));
         Assert.Equal(DeliveryStatus.SuppressedSilence, muted.Status);
@@ -209,14 +209,49 @@ public sealed class NotificationPolicyTests
     private static IncidentChange Change(IncidentEventType type, IncidentState before, IncidentState after, DateTimeOffset at) =>
         new(Event(before.IncidentId, type, at, before.Version + 1), before, after);
 
-    private static IncidentEvent Event(string incidentId, IncidentEventType type, DateTimeOffset at, int version) => new()
+    /// <summary>An event of <paramref name="type"/> with what that type always carries; the policy reads the states around it.</summary>
+    private static IncidentEvent Event(string incidentId, IncidentEventType type, DateTimeOffset at, int version) => type switch
     {
-        IncidentId = incidentId,
-        OrgId = OrgId,
-        Version = version,
-        Type = type,
-        At = at,
-        Actor = "fusion",
-        SchemaVersion = 1,
+        IncidentEventType.Opened => new IncidentOpened
+        {
+            IncidentId = incidentId, OrgId = OrgId, Version = version, At = at, Actor = "fusion", SchemaVersion = 1,
+            Domain = Domain.Antitheft, Kind = "loitering", Severity = Severity.Medium, SiteId = "site-1", ZoneId = "z",
+            GroupKey = "site-1/zone:z/loitering", Reason = "loitering signal s-1 was medium",
+        },
+        IncidentEventType.SignalAttached => new IncidentSignalsAttached
+        {
+            IncidentId = incidentId, OrgId = OrgId, Version = version, At = at, Actor = "fusion", SchemaVersion = 1,
+            Signals = [new AttachedSignal { Id = "s-2", Kind = "loitering", At = at, ZoneId = "z" }],
+        },
+        IncidentEventType.SeverityChanged => new IncidentSeverityChanged
+        {
+            IncidentId = incidentId, OrgId = OrgId, Version = version, At = at, Actor = "fusion", SchemaVersion = 1,
+            SignalId = "s-2", Severity = Severity.High, Reason = "a more severe signal joined",
+        },
+        IncidentEventType.Acknowledged => new IncidentAcknowledged
+        {
+            IncidentId = incidentId, OrgId = OrgId, Version = version, At = at, Actor = "key:abc", SchemaVersion = 1,
+        },
+        IncidentEventType.Resolved => new IncidentResolved
+        {
+            IncidentId = incidentId, OrgId = OrgId, Version = version, At = at, Actor = "fusion", SchemaVersion = 1,
+            Reason = "no new signal for 900 s",
+        },
+        IncidentEventType.Reopened => new IncidentReopened
+        {
+            IncidentId = incidentId, OrgId = OrgId, Version = version, At = at, Actor = "fusion", SchemaVersion = 1,
+            SignalId = "s-3", Reason = "loitering signal s-3 came 60 s after it was resolved",
+        },
+        IncidentEventType.Comment => new IncidentCommented
+        {
+            IncidentId = incidentId, OrgId = OrgId, Version = version, At = at, Actor = "key:abc", SchemaVersion = 1,
+            Comment = "looking",
+        },
+        IncidentEventType.Annotated => new IncidentAnnotated
+        {
+            IncidentId = incidentId, OrgId = OrgId, Version = version, At = at, Actor = "fusion", SchemaVersion = 1,
+            Reason = "camera cam-1 went offline",
+        },
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
     };
 }

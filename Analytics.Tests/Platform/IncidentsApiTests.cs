@@ -20,6 +20,8 @@ public sealed class IncidentsApiTests(PlatformFixture platform)
 
     private sealed record Page(List<Incident> Items, string? NextCursor);
 
+    private sealed record DeliveryPage(List<Delivery> Items, string? NextCursor);
+
     private sealed record Detail(Incident Incident, string? Resolution, string? SilenceId, List<Signal> Evidence, List<IncidentEvent> History);
 
     [Fact]
@@ -75,7 +77,7 @@ public sealed class IncidentsApiTests(PlatformFixture platform)
             [IncidentEventType.Opened, IncidentEventType.SignalAttached, IncidentEventType.SeverityChanged,
              IncidentEventType.Acknowledged, IncidentEventType.Comment, IncidentEventType.Resolved],
             detail.History.Select(e => e.Type));
-        Assert.Equal("on my way", detail.History[3].Comment);
+        Assert.Equal("on my way", Assert.IsType<IncidentAcknowledged>(detail.History[3]).Comment);
         Assert.StartsWith("api-key:", detail.History[3].Actor, StringComparison.Ordinal);
         Assert.DoesNotContain(key, detail.History[3].Actor, StringComparison.Ordinal);
 
@@ -216,8 +218,9 @@ public sealed class IncidentsApiTests(PlatformFixture platform)
         Assert.Equal(["s-1", "s-2", "s-3", "s-4"], incident.SignalIds);
         Assert.Equal(["s-1", "s-2", "s-3", "s-4"], detail.Evidence.Select(s => s.Id));
         Assert.Equal([IncidentEventType.Opened, IncidentEventType.SignalAttached], detail.History.Select(e => e.Type));
-        Assert.Equal(["s-2", "s-3", "s-4"], detail.History[1].Signals!.Select(s => s.Id));
-        Assert.Equal(detail.Evidence.Skip(1).Select(s => s.EndedAt), detail.History[1].Signals!.Select(s => s.At));
+        var attached = Assert.IsType<IncidentSignalsAttached>(detail.History[1]);
+        Assert.Equal(["s-2", "s-3", "s-4"], attached.Signals.Select(s => s.Id));
+        Assert.Equal(detail.Evidence.Skip(1).Select(s => s.EndedAt), attached.Signals.Select(s => s.At));
     }
 
     [Fact]
@@ -253,6 +256,112 @@ public sealed class IncidentsApiTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task A_history_stored_in_the_old_single_record_shape_reads_through_the_timeline_the_notifier_and_a_rebuild()
+    {
+        var (orgId, key) = await platform.CreateOrganizationAsync();
+        var incidentId = $"inc-{Guid.NewGuid():N}"[..28];
+        var t0 = DateTimeOffset.UtcNow.AddHours(-1);
+        string At(int seconds) => t0.AddSeconds(seconds).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        var envelope = $$"""
+            "incidentId": "{{incidentId}}", "orgId": "{{orgId}}"
+            """;
+        // Written as the single record wrote them (its member order, nulls left out), including an
+        // attachment from before signals shared events; jsonb then stores the keys in its own order.
+        (string Type, string[]? SignalIds, string Document)[] history =
+        [
+            ("opened", ["s-1"], $$"""{{{envelope}}, "version": 1, "type": "opened", "at": "{{At(0)}}", "actor": "fusion", "signalId": "s-1", "signalKind": "loitering", "signalAt": "{{At(-10)}}", "domain": "antitheft", "kind": "loitering", "severity": "medium", "siteId": "store-1", "cameraId": "cam-1", "zoneId": "shelf-1", "groupKey": "store-1/zone:shelf-1/suspected_theft", "reason": "loitering signal s-1 was medium", "schemaVersion": 1}"""),
+            ("signalAttached", ["s-2"], $$"""{{{envelope}}, "version": 2, "type": "signalAttached", "at": "{{At(60)}}", "actor": "fusion", "signalId": "s-2", "signalKind": "product_removal", "signalAt": "{{At(50)}}", "cameraId": "cam-1", "zoneId": "shelf-1", "schemaVersion": 1}"""),
+            ("signalAttached", ["s-3", "s-4"], $$"""{{{envelope}}, "version": 3, "type": "signalAttached", "at": "{{At(120)}}", "actor": "fusion", "signals": [{"id": "s-3", "kind": "loitering", "at": "{{At(110)}}", "cameraId": "cam-1", "zoneId": "shelf-1"}, {"id": "s-4", "kind": "product_removal", "at": "{{At(115)}}", "cameraId": "cam-2"}], "schemaVersion": 1}"""),
+            ("severityChanged", null, $$"""{{{envelope}}, "version": 4, "type": "severityChanged", "at": "{{At(120)}}", "actor": "fusion", "signalId": "s-4", "kind": "suspected_theft", "severity": "critical", "reason": "loitering and product_removal in the same zone within 600 s make suspected_theft", "schemaVersion": 1}"""),
+            ("acknowledged", null, $$"""{{{envelope}}, "version": 5, "type": "acknowledged", "at": "{{At(180)}}", "actor": "api-key:3f2a", "comment": "on my way", "schemaVersion": 1}"""),
+            ("comment", null, $$"""{{{envelope}}, "version": 6, "type": "comment", "at": "{{At(200)}}", "actor": "api-key:3f2a", "comment": "bag recovered", "schemaVersion": 1}"""),
+            ("annotated", null, $$"""{{{envelope}}, "version": 7, "type": "annotated", "at": "{{At(210)}}", "actor": "fusion", "reason": "camera cam-1 went offline", "schemaVersion": 1}"""),
+            ("resolved", null, $$"""{{{envelope}}, "version": 8, "type": "resolved", "at": "{{At(240)}}", "actor": "api-key:3f2a", "reason": "resolved by an operator", "comment": "false alarm", "schemaVersion": 1}"""),
+            ("reopened", null, $$"""{{{envelope}}, "version": 9, "type": "reopened", "at": "{{At(300)}}", "actor": "fusion", "signalId": "s-5", "reason": "loitering signal s-5 came 60 s after it was resolved", "silenceId": "sil-7", "schemaVersion": 1}"""),
+            ("signalAttached", ["s-5"], $$"""{{{envelope}}, "version": 10, "type": "signalAttached", "at": "{{At(300)}}", "actor": "fusion", "signals": [{"id": "s-5", "kind": "loitering", "at": "{{At(295)}}", "cameraId": "cam-1", "zoneId": "shelf-1"}], "schemaVersion": 1}"""),
+            ("resolved", null, $$"""{{{envelope}}, "version": 11, "type": "resolved", "at": "{{At(1200)}}", "actor": "fusion", "reason": "no new signal for 900 s", "schemaVersion": 1}"""),
+        ];
+
+        await using var dataSource = await platform.CreateDataSourceAsync();
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            for (var i = 0; i < history.Length; i++)
+            {
+                await using var insert = new NpgsqlCommand(
+                    "INSERT INTO incident_events (org_id, incident_id, version, type, at, signal_ids, document) VALUES ($1, $2, $3, $4, ($5::jsonb ->> 'at')::timestamptz, $6, $5::jsonb)",
+                    connection);
+                insert.Parameters.Add(new NpgsqlParameter { Value = orgId });
+                insert.Parameters.Add(new NpgsqlParameter { Value = incidentId });
+                insert.Parameters.Add(new NpgsqlParameter { Value = i + 1 });
+                insert.Parameters.Add(new NpgsqlParameter { Value = history[i].Type });
+                insert.Parameters.Add(new NpgsqlParameter { Value = history[i].Document });
+                insert.Parameters.Add(new NpgsqlParameter { Value = (object?)history[i].SignalIds ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
+                await insert.ExecuteNonQueryAsync();
+            }
+            // jsonb keeps the shortest keys first: the discriminator is not where the record wrote it.
+            await using (var firstKey = new NpgsqlCommand("SELECT DISTINCT (SELECT k FROM jsonb_object_keys(document) k LIMIT 1) FROM incident_events WHERE org_id = $1", connection))
+            {
+                firstKey.Parameters.Add(new NpgsqlParameter { Value = orgId });
+                Assert.Equal("at", await firstKey.ExecuteScalarAsync());
+            }
+
+            // The projection row comes from the rebuild, as after a lost table. It reads a copy of
+            // this organization's events only: a temporary table of the same name comes first in
+            // the search path, so other tests' incidents (some deliberately broken) do not count.
+            await using (var copy = new NpgsqlCommand("CREATE TEMP TABLE incident_events ON COMMIT DROP AS SELECT * FROM public.incident_events WHERE org_id = $1", connection))
+            {
+                copy.Parameters.Add(new NpgsqlParameter { Value = orgId });
+                await copy.ExecuteNonQueryAsync();
+            }
+            await ExecuteAsync(connection, "CREATE TEMP TABLE rebuilt_incidents (LIKE public.incidents INCLUDING ALL) ON COMMIT DROP");
+            Assert.Equal(1, await IncidentStore.RebuildAsync(connection, "rebuilt_incidents", CancellationToken.None));
+            await ExecuteAsync(connection, "INSERT INTO public.incidents SELECT * FROM rebuilt_incidents");
+            await ExecuteAsync(connection, "SELECT pg_notify('incident_events', '')");
+            await transaction.CommitAsync();
+        }
+
+        using var api = platform.CreateClient(ResourceNames.Api, key);
+        var incident = Assert.Single((await ListAsync(api, "?status=resolved")).Items);
+        Assert.Equal((incidentId, "suspected_theft", Severity.Critical, IncidentStatus.Resolved), (incident.Id, incident.Kind, incident.Severity, incident.Status));
+        Assert.Equal(["s-1", "s-2", "s-3", "s-4", "s-5"], incident.SignalIds);
+        Assert.True(incident.Silenced);
+
+        var detail = await GetAsync(api, incidentId);
+        Assert.Equal("no new signal for 900 s", detail.Resolution);
+        Assert.Equal("sil-7", detail.SilenceId);
+        Assert.Equal(
+            [IncidentEventType.Opened, IncidentEventType.SignalAttached, IncidentEventType.SignalAttached, IncidentEventType.SeverityChanged,
+             IncidentEventType.Acknowledged, IncidentEventType.Comment, IncidentEventType.Annotated, IncidentEventType.Resolved,
+             IncidentEventType.Reopened, IncidentEventType.SignalAttached, IncidentEventType.Resolved],
+            detail.History.Select(e => e.Type));
+        Assert.Equal(Enumerable.Range(1, 11), detail.History.Select(e => e.Version));
+        var opened = Assert.IsType<IncidentOpened>(detail.History[0]);
+        Assert.Equal(("s-1", "store-1/zone:shelf-1/suspected_theft", t0.AddSeconds(-10)), (opened.SignalId, opened.GroupKey, opened.SignalAt));
+        // The attachment from before shared events is shown as today's: a list of its one signal.
+        var early = Assert.Single(Assert.IsType<IncidentSignalsAttached>(detail.History[1]).Signals);
+        Assert.Equal(("s-2", "product_removal", t0.AddSeconds(50), "cam-1", "shelf-1"), (early.Id, early.Kind, early.At, early.CameraId, early.ZoneId));
+        Assert.Equal(["s-3", "s-4"], Assert.IsType<IncidentSignalsAttached>(detail.History[2]).Signals.Select(s => s.Id));
+        Assert.Equal((Severity.Critical, "suspected_theft"), (Assert.IsType<IncidentSeverityChanged>(detail.History[3]).Severity, ((IncidentSeverityChanged)detail.History[3]).Kind));
+        Assert.Equal("on my way", Assert.IsType<IncidentAcknowledged>(detail.History[4]).Comment);
+        Assert.Equal("bag recovered", Assert.IsType<IncidentCommented>(detail.History[5]).Comment);
+        Assert.Equal("camera cam-1 went offline", Assert.IsType<IncidentAnnotated>(detail.History[6]).Reason);
+        Assert.Equal(("resolved by an operator", "false alarm"), (Assert.IsType<IncidentResolved>(detail.History[7]).Reason, ((IncidentResolved)detail.History[7]).Comment));
+        Assert.Equal(("s-5", "sil-7"), (Assert.IsType<IncidentReopened>(detail.History[8]).SignalId, ((IncidentReopened)detail.History[8]).SilenceId));
+
+        // The notifier reads the notifiable ones with their histories (the old attachment among
+        // them): the organization has no rules, so the opening, the escalation and the reopening
+        // are each decided as matching none, and the resolutions leave no trace.
+        var deliveries = await Eventually.Until(
+            async () => (await api.GetFromJsonAsync<DeliveryPage>($"/v1/deliveries?incidentId={incidentId}", Json))!.Items,
+            items => items.Count >= 3, "the notifier's decisions on the old events");
+        Assert.Equal(
+            [(1, IncidentEventType.Opened), (4, IncidentEventType.SeverityChanged), (9, IncidentEventType.Reopened)],
+            deliveries.Select(d => (d.EventVersion ?? 0, d.Transition ?? IncidentEventType.Comment)).Order());
+        Assert.All(deliveries, d => Assert.Equal(DeliveryStatus.NoMatchingRule, d.Status));
+    }
+
+    [Fact]
     public async Task The_openapi_document_describes_the_incident_and_silence_endpoints()
     {
         using var api = platform.CreateClient(ResourceNames.Api);
@@ -263,6 +372,12 @@ public sealed class IncidentsApiTests(PlatformFixture platform)
         Assert.Contains("/v1/incidents/{incidentId}/acknowledge", paths);
         Assert.Contains("/v1/silences", paths);
         Assert.Contains("/v1/zones/{zoneId}", paths);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     private static async Task<long> ScalarAsync(NpgsqlConnection connection, string sql)

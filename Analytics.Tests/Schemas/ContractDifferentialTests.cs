@@ -398,18 +398,17 @@ public sealed class ContractDifferentialTests
         Silenced = true,
     };
 
-    private static IncidentEvent IncidentEvent() => new()
+    // The opening carries the most fields of any incident event type.
+    private static IncidentOpened IncidentEvent() => new()
     {
         IncidentId = "inc-1",
         OrgId = "org-1",
         Version = 1,
-        Type = IncidentEventType.Opened,
         At = Now,
         Actor = "fusion",
         SignalId = "sig-1",
         SignalKind = "loitering",
         SignalAt = Now.AddMinutes(-1),
-        Signals = [new AttachedSignal { Id = "sig-1", Kind = "loitering", At = Now, CameraId = "cam-1", ZoneId = "zone-1" }],
         Domain = Domain.Antitheft,
         Kind = "loitering",
         Severity = Severity.High,
@@ -418,7 +417,6 @@ public sealed class ContractDifferentialTests
         ZoneId = "zone-1",
         GroupKey = "store-17|zone-1",
         Reason = "dwell",
-        Comment = "seen",
         SilenceId = "sil-1",
         SchemaVersion = 1,
     };

@@ -19,7 +19,7 @@ public sealed class IncidentHistories
         }
         var (previousState, signals) = versions.Count == 0 ? (null, []) : versions[^1];
         var state = IncidentProjection.Apply(previousState, e);
-        if (IncidentProjection.SignalIdsOf(e).ToList() is { Count: > 0 } joined)
+        if (IncidentProjection.SignalIdsOf(e) is { Length: > 0 } joined)
         {
             signals = [.. signals, .. joined];
         }

@@ -14,8 +14,8 @@ public static class IncidentProjection
     {
         if (state is null)
         {
-            return e.Type == IncidentEventType.Opened && e.Version == 1
-                ? Open(e)
+            return e is IncidentOpened { Version: 1 } opened
+                ? Open(opened)
                 : throw new InvalidOperationException($"Incident {e.IncidentId} must start with 'opened' at version 1, not '{e.Type}' at {e.Version}");
         }
         if (e.IncidentId != state.IncidentId || e.OrgId != state.OrgId || e.Version != state.Version + 1)
@@ -25,29 +25,29 @@ public static class IncidentProjection
         }
 
         var next = state with { UpdatedAt = e.At, Version = e.Version };
-        return e.Type switch
+        return e switch
         {
-            IncidentEventType.SignalAttached => AttachedSignals(e).Aggregate(next, (current, signal) => WithSignal(current, signal, e.At)),
-            IncidentEventType.SeverityChanged => next with
+            IncidentSignalsAttached attached => WithSignals(next, attached),
+            IncidentSeverityChanged changed => next with
             {
-                Kind = e.Kind ?? state.Kind,
-                Severity = e.Severity ?? state.Severity,
-                SeverityReason = e.Reason,
-                SilenceId = e.SilenceId,
+                Kind = changed.Kind ?? state.Kind,
+                Severity = changed.Severity,
+                SeverityReason = changed.Reason,
+                SilenceId = changed.SilenceId,
             },
-            IncidentEventType.Acknowledged => next with { Status = IncidentStatus.Acknowledged, AcknowledgedAt = e.At },
-            IncidentEventType.Resolved => next with { Status = IncidentStatus.Resolved, ResolvedAt = e.At, Resolution = e.Reason },
-            IncidentEventType.Reopened => next with
+            IncidentAcknowledged => next with { Status = IncidentStatus.Acknowledged, AcknowledgedAt = e.At },
+            IncidentResolved resolved => next with { Status = IncidentStatus.Resolved, ResolvedAt = e.At, Resolution = resolved.Reason },
+            IncidentReopened reopened => next with
             {
                 Status = IncidentStatus.Open,
                 AcknowledgedAt = null,
                 ResolvedAt = null,
                 Resolution = null,
                 LastActivityAt = e.At,
-                SilenceId = e.SilenceId,
+                SilenceId = reopened.SilenceId,
             },
-            IncidentEventType.Annotated => next with { Annotation = e.Reason },
-            IncidentEventType.Comment => next,
+            IncidentAnnotated annotated => next with { Annotation = annotated.Reason },
+            IncidentCommented => next,
             _ => throw new InvalidOperationException($"Incident {e.IncidentId} v{e.Version}: '{e.Type}' cannot follow 'opened'"),
         };
     }
@@ -57,25 +57,40 @@ public static class IncidentProjection
     /// <paramref name="state"/> ends with: what applying <paramref name="e"/> with the signal already
     /// in its list to the state before it gives, so folding and rebuilding agree.
     /// </summary>
-    /// <exception cref="InvalidOperationException"><paramref name="e"/> is not the state's newest event, or not a signalAttached.</exception>
-    public static IncidentState AttachAnother(IncidentState state, IncidentEvent e, AttachedSignal signal) =>
-        e.Type == IncidentEventType.SignalAttached && e.IncidentId == state.IncidentId && e.OrgId == state.OrgId && e.Version == state.Version
+    /// <exception cref="InvalidOperationException"><paramref name="e"/> is not the state's newest event.</exception>
+    public static IncidentState AttachAnother(IncidentState state, IncidentSignalsAttached e, AttachedSignal signal) =>
+        e.IncidentId == state.IncidentId && e.OrgId == state.OrgId && e.Version == state.Version
             ? WithSignal(state, signal, e.At)
-            : throw new InvalidOperationException($"Event {e.IncidentId} v{e.Version} '{e.Type}' is not the newest attachment of incident {state.IncidentId} v{state.Version}");
+            : throw new InvalidOperationException($"Event {e.IncidentId} v{e.Version} is not the newest attachment of incident {state.IncidentId} v{state.Version}");
 
     /// <summary>The ids of the signals an event brought into its incident, in order: the opening signal, or those attached.</summary>
-    public static IEnumerable<string> SignalIdsOf(IncidentEvent e) => e.Type switch
+    public static string[] SignalIdsOf(IncidentEvent e)
     {
-        IncidentEventType.Opened when e.SignalId is { } id => [id],
-        IncidentEventType.SignalAttached => AttachedSignals(e).Select(signal => signal.Id),
-        _ => [],
-    };
+        switch (e)
+        {
+            case IncidentOpened { SignalId: { } id }:
+                return [id];
+            case IncidentSignalsAttached { Signals: var signals }:
+                // One array and no iterator: fusion's append calls this for every event it writes.
+                var ids = new string[signals.Count];
+                for (var i = 0; i < ids.Length; i++)
+                {
+                    ids[i] = signals[i].Id;
+                }
+                return ids;
+            default:
+                return [];
+        }
+    }
 
-    /// <summary>The attached signals; an event written before signals shared events names its one signal in the opening fields.</summary>
-    private static IReadOnlyList<AttachedSignal> AttachedSignals(IncidentEvent e) =>
-        e.Signals ?? (e is { SignalId: { } id, SignalKind: { } kind }
-            ? [new AttachedSignal { Id = id, Kind = kind, At = e.SignalAt ?? e.At, CameraId = e.CameraId, ZoneId = e.ZoneId }]
-            : []);
+    private static IncidentState WithSignals(IncidentState state, IncidentSignalsAttached e)
+    {
+        foreach (var signal in e.Signals)
+        {
+            state = WithSignal(state, signal, e.At);
+        }
+        return state;
+    }
 
     private static IncidentState WithSignal(IncidentState state, AttachedSignal signal, DateTimeOffset at) => state with
     {
@@ -89,17 +104,17 @@ public static class IncidentProjection
         LastActivityAt = at,
     };
 
-    private static IncidentState Open(IncidentEvent e) => new()
+    private static IncidentState Open(IncidentOpened e) => new()
     {
         OrgId = e.OrgId,
         IncidentId = e.IncidentId,
-        GroupKey = e.GroupKey ?? throw Missing(e, "groupKey"),
-        Domain = e.Domain ?? throw Missing(e, "domain"),
-        Kind = e.Kind ?? throw Missing(e, "kind"),
-        Severity = e.Severity ?? throw Missing(e, "severity"),
+        GroupKey = e.GroupKey,
+        Domain = e.Domain,
+        Kind = e.Kind,
+        Severity = e.Severity,
         SeverityReason = e.Reason,
         Status = IncidentStatus.Open,
-        SiteId = e.SiteId ?? throw Missing(e, "siteId"),
+        SiteId = e.SiteId,
         CameraId = e.CameraId,
         ZoneId = e.ZoneId,
         SignalCount = e.SignalId is null ? 0 : 1,
@@ -111,7 +126,4 @@ public static class IncidentProjection
         SilenceId = e.SilenceId,
         Version = 1,
     };
-
-    private static InvalidOperationException Missing(IncidentEvent e, string field) =>
-        new($"Incident {e.IncidentId}: 'opened' lacks {field}");
 }

@@ -62,7 +62,16 @@ public sealed record IncidentState
     /// </summary>
     public IncidentTransition Acknowledge(string actor, DateTimeOffset at, string? comment) => Status switch
     {
-        IncidentStatus.Open => Next(IncidentEventType.Acknowledged, actor, at, reason: null, comment),
+        IncidentStatus.Open => Next(new IncidentAcknowledged
+        {
+            IncidentId = IncidentId,
+            OrgId = OrgId,
+            Version = Version + 1,
+            At = at,
+            Actor = actor,
+            Comment = NoteOrNull(comment),
+            SchemaVersion = EventTypes.CurrentVersion.IncidentEvent,
+        }),
         IncidentStatus.Acknowledged => new IncidentTransition.Unchanged(),
         _ => new IncidentTransition.Refused("A resolved incident cannot be acknowledged; it reopens by itself when matching signals return."),
     };
@@ -71,31 +80,39 @@ public sealed record IncidentState
     public IncidentTransition Resolve(string actor, DateTimeOffset at, string? comment) =>
         Status == IncidentStatus.Resolved
             ? new IncidentTransition.Unchanged()
-            : Next(IncidentEventType.Resolved, actor, at, ResolvedByOperator, comment);
+            : Next(new IncidentResolved
+            {
+                IncidentId = IncidentId,
+                OrgId = OrgId,
+                Version = Version + 1,
+                At = at,
+                Actor = actor,
+                Reason = ResolvedByOperator,
+                Comment = NoteOrNull(comment),
+                SchemaVersion = EventTypes.CurrentVersion.IncidentEvent,
+            });
 
-    /// <summary>An operator adds a comment to the history, whatever the incident's state.</summary>
+    /// <summary>An operator adds a comment to the history, whatever the incident's state; a comment without text is refused.</summary>
     public IncidentTransition Comment(string actor, DateTimeOffset at, string comment) =>
-        Next(IncidentEventType.Comment, actor, at, reason: null, comment);
+        NoteOrNull(comment) is { } text
+            ? Next(new IncidentCommented
+            {
+                IncidentId = IncidentId,
+                OrgId = OrgId,
+                Version = Version + 1,
+                At = at,
+                Actor = actor,
+                Comment = text,
+                SchemaVersion = EventTypes.CurrentVersion.IncidentEvent,
+            })
+            : new IncidentTransition.Refused("A comment needs text.");
 
     /// <summary>Why an incident an operator resolved is resolved.</summary>
     public const string ResolvedByOperator = "resolved by an operator";
 
-    private IncidentTransition.Append Next(IncidentEventType type, string actor, DateTimeOffset at, string? reason, string? comment)
-    {
-        var e = new IncidentEvent
-        {
-            IncidentId = IncidentId,
-            OrgId = OrgId,
-            Version = Version + 1,
-            Type = type,
-            At = at,
-            Actor = actor,
-            Reason = reason,
-            Comment = string.IsNullOrWhiteSpace(comment) ? null : comment,
-            SchemaVersion = EventTypes.CurrentVersion.IncidentEvent,
-        };
-        return new IncidentTransition.Append(e, IncidentProjection.Apply(this, e));
-    }
+    private IncidentTransition.Append Next(IncidentEvent e) => new(e, IncidentProjection.Apply(this, e));
+
+    private static string? NoteOrNull(string? comment) => string.IsNullOrWhiteSpace(comment) ? null : comment;
 
     /// <summary>The incident as the API shows it, with its evidence chain.</summary>
     public Incident ToContract(IReadOnlyList<string> signalIds) => new()

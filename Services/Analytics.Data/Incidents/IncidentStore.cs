@@ -51,7 +51,7 @@ public static class IncidentStore
         Channel,
         $"CASE WHEN type IN {SqlWords.List(IncidentEventType.Opened, IncidentEventType.Reopened, IncidentEventType.SeverityChanged, IncidentEventType.Resolved)} THEN document::text END, trace_parent, trace_state",
         (reader, _) => new StoredIncidentEvent(
-            reader.IsDBNull(2) ? null : JsonSerializer.Deserialize(reader.GetString(2), AnalyticsJsonContext.Default.IncidentEvent)!,
+            reader.IsDBNull(2) ? null : IncidentEventJson.Read(reader.GetString(2)),
             reader.IsDBNull(3) ? null : reader.GetString(3),
             reader.IsDBNull(4) ? null : reader.GetString(4)));
 
@@ -126,7 +126,7 @@ public static class IncidentStore
                 await writer.WriteAsync(e.Version, NpgsqlDbType.Integer, cancellationToken);
                 await writer.WriteAsync(Wire.Name(e.Type), NpgsqlDbType.Text, cancellationToken);
                 await writer.WriteAsync(e.At, NpgsqlDbType.TimestampTz, cancellationToken);
-                if (IncidentProjection.SignalIdsOf(e).ToArray() is { Length: > 0 } signalIds)
+                if (IncidentProjection.SignalIdsOf(e) is { Length: > 0 } signalIds)
                 {
                     await writer.WriteAsync(signalIds, NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
                 }
@@ -427,7 +427,8 @@ public static class IncidentStore
     private static async Task<IncidentState?> OneAsync(NpgsqlConnection connection, string sql, object parameters, CancellationToken cancellationToken) =>
         (await connection.QuerySingleOrDefaultAsync<IncidentRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)))?.ToState();
 
-    private static IncidentEvent ParseEvent(string document) => JsonSerializer.Deserialize(document, AnalyticsJsonContext.Default.IncidentEvent)!;
+    // Every shape the history was ever written in reads as today's records.
+    private static IncidentEvent ParseEvent(string document) => IncidentEventJson.Read(document);
 
     private static NpgsqlParameter Array(List<IncidentState> rows, Func<IncidentState, string?> value) =>
         new() { Value = rows.Select(value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };

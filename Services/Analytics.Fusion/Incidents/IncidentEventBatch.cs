@@ -33,7 +33,7 @@ public sealed class IncidentEventBatch
     public IncidentState? TryJoinNewestAttachment(IncidentState incident, AttachedSignal signal, DateTimeOffset at)
     {
         if (!_newestIndex.TryGetValue((incident.OrgId, incident.IncidentId), out var index)
-            || _events[index].Event is not { Type: IncidentEventType.SignalAttached, Signals: { Count: < IncidentEvent.MaxSignalsPerEvent } signals } newest
+            || _events[index].Event is not IncidentSignalsAttached { Signals: { Count: < IncidentSignalsAttached.MaxSignalsPerEvent } signals } newest
             || newest.Version != incident.Version
             || newest.At != at)
         {

@@ -66,12 +66,11 @@ public sealed class IncidentFolder
         if (newest is { Status: IncidentStatus.Resolved, ResolvedAt: { } resolvedAt }
             && now - resolvedAt <= TimeSpan.FromSeconds(_settings.ReopenResolvedWithinSeconds))
         {
-            var reopened = Emit(newest, output, new()
+            var reopened = Emit(newest, output, new IncidentReopened
             {
                 IncidentId = newest.IncidentId,
                 OrgId = newest.OrgId,
                 Version = newest.Version + 1,
-                Type = IncidentEventType.Reopened,
                 At = now,
                 Actor = Actor,
                 SignalId = signal.Id,
@@ -86,12 +85,11 @@ public sealed class IncidentFolder
 
     private IncidentState Open(Signal signal, DateTimeOffset now, IReadOnlyList<Silence> silences, IncidentEventBatch output)
     {
-        var opened = new IncidentEvent
+        var opened = new IncidentOpened
         {
             IncidentId = IncidentIdOf(signal),
             OrgId = signal.OrgId,
             Version = 1,
-            Type = IncidentEventType.Opened,
             At = now,
             Actor = Actor,
             SignalId = signal.Id,
@@ -115,12 +113,11 @@ public sealed class IncidentFolder
         IncidentState incident, Signal signal, CorrelationRule? rule, DateTimeOffset now, IReadOnlyList<Silence> silences, IncidentEventBatch output)
     {
         var reference = new AttachedSignal { Id = signal.Id, Kind = signal.Kind, At = signal.EndedAt, CameraId = signal.CameraId, ZoneId = signal.ZoneId };
-        var attached = output.TryJoinNewestAttachment(incident, reference, now) ?? Emit(incident, output, new()
+        var attached = output.TryJoinNewestAttachment(incident, reference, now) ?? Emit(incident, output, new IncidentSignalsAttached
         {
             IncidentId = incident.IncidentId,
             OrgId = incident.OrgId,
             Version = incident.Version + 1,
-            Type = IncidentEventType.SignalAttached,
             At = now,
             Actor = Actor,
             Signals = [reference],
@@ -146,12 +143,11 @@ public sealed class IncidentFolder
             return attached;
         }
 
-        var changed = new IncidentEvent
+        var changed = new IncidentSeverityChanged
         {
             IncidentId = attached.IncidentId,
             OrgId = attached.OrgId,
             Version = attached.Version + 1,
-            Type = IncidentEventType.SeverityChanged,
             At = now,
             Actor = Actor,
             SignalId = signal.Id,

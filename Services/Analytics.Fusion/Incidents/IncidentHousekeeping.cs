@@ -74,7 +74,7 @@ public sealed partial class IncidentHousekeeping(
         var resolved = new List<IncidentState>();
         foreach (var incident in quietOnes)
         {
-            resolved.Add(Append(incident, IncidentEventType.Resolved, now, string.Create(CultureInfo.InvariantCulture, $"no new signal for {quiet} s"), events));
+            resolved.Add(Resolve(incident, now, string.Create(CultureInfo.InvariantCulture, $"no new signal for {quiet} s"), events));
         }
         await IncidentStore.AppendAsync(connection, events, resolved, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -147,12 +147,11 @@ public sealed partial class IncidentHousekeeping(
 
         var note = string.Create(CultureInfo.InvariantCulture,
             $"camera {camera.CameraId} has sent nothing since {camera.LastSeenAt:O} (offline after {camera.Threshold} s)");
-        var opened = new IncidentEvent
+        var opened = new IncidentOpened
         {
             IncidentId = incidentId,
             OrgId = camera.OrgId,
             Version = 1,
-            Type = IncidentEventType.Opened,
             At = now,
             Actor = IncidentFolder.Actor,
             Domain = Domain.Platform,
@@ -188,7 +187,7 @@ public sealed partial class IncidentHousekeeping(
         var open = await IncidentStore.LockUnresolvedOfCameraAsync(connection, orgId, cameraId, CameraOfflineKind, cancellationToken);
         foreach (var incident in open)
         {
-            changed.Add(Append(incident, IncidentEventType.Annotated, now, note, events));
+            changed.Add(Annotate(incident, now, note, events));
         }
     }
 
@@ -226,27 +225,41 @@ public sealed partial class IncidentHousekeeping(
             return 0;
         }
         var events = new List<TracedIncidentEvent>();
-        var resolved = Append(incident, IncidentEventType.Resolved, now,
+        var resolved = Resolve(incident, now,
             string.Create(CultureInfo.InvariantCulture, $"camera {incident.CameraId} sent observations again at {seenAt:O}"), events);
         await IncidentStore.AppendAsync(connection, events, [resolved], cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return 1;
     }
 
-    /// <summary>Adds fusion's next event of <paramref name="type"/> to <paramref name="incident"/>'s history; returns the incident after it.</summary>
-    private static IncidentState Append(IncidentState incident, IncidentEventType type, DateTimeOffset now, string reason, List<TracedIncidentEvent> events)
-    {
-        var e = new IncidentEvent
+    /// <summary>Adds fusion's resolution of <paramref name="incident"/> to its history; returns the incident after it.</summary>
+    private static IncidentState Resolve(IncidentState incident, DateTimeOffset now, string reason, List<TracedIncidentEvent> events) =>
+        Append(incident, new IncidentResolved
         {
             IncidentId = incident.IncidentId,
             OrgId = incident.OrgId,
             Version = incident.Version + 1,
-            Type = type,
             At = now,
             Actor = IncidentFolder.Actor,
             Reason = reason,
             SchemaVersion = EventTypes.CurrentVersion.IncidentEvent,
-        };
+        }, events);
+
+    /// <summary>Adds fusion's note to <paramref name="incident"/>'s history; returns the incident after it.</summary>
+    private static IncidentState Annotate(IncidentState incident, DateTimeOffset now, string note, List<TracedIncidentEvent> events) =>
+        Append(incident, new IncidentAnnotated
+        {
+            IncidentId = incident.IncidentId,
+            OrgId = incident.OrgId,
+            Version = incident.Version + 1,
+            At = now,
+            Actor = IncidentFolder.Actor,
+            Reason = note,
+            SchemaVersion = EventTypes.CurrentVersion.IncidentEvent,
+        }, events);
+
+    private static IncidentState Append(IncidentState incident, IncidentEvent e, List<TracedIncidentEvent> events)
+    {
         events.Add(new TracedIncidentEvent(e));
         return IncidentProjection.Apply(incident, e);
     }

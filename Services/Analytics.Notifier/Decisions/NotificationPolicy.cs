@@ -25,10 +25,10 @@ public sealed class NotificationPolicy(NotifierSettings settings)
     /// raised, or (for rules that ask) resolved. Attached signals, comments and annotations do not;
     /// neither does a severity change that lowers or keeps the severity.
     /// </summary>
-    public static bool IsNotifiable(IncidentChange change) => change.Event.Type switch
+    public static bool IsNotifiable(IncidentChange change) => change.Event switch
     {
-        IncidentEventType.Opened or IncidentEventType.Reopened or IncidentEventType.Resolved => true,
-        IncidentEventType.SeverityChanged => change.Before is { } before && change.After.Severity > before.Severity,
+        IncidentOpened or IncidentReopened or IncidentResolved => true,
+        IncidentSeverityChanged => change.Before is { } before && change.After.Severity > before.Severity,
         _ => false,
     };
 
@@ -59,7 +59,7 @@ public sealed class NotificationPolicy(NotifierSettings settings)
         }
         var e = change.Event;
         var incident = change.After;
-        var resolved = e.Type == IncidentEventType.Resolved;
+        var resolved = e is IncidentResolved;
         // Resolutions are for the rules that ask; with none asking, a resolution is no candidate
         // and leaves no trace in the delivery log.
         if (resolved && !rules.Any(r => r.NotifyOnResolved))
@@ -119,9 +119,9 @@ public sealed class NotificationPolicy(NotifierSettings settings)
     {
         var e = change.Event;
         var key = new NotificationLedger.Key(e.OrgId, rule.RuleId, e.IncidentId);
-        if (e.SilenceId is { } silenceId)
+        if (SilenceOf(e) is { } silenceId)
         {
-            return new Decision(rule, DeliveryStatus.SuppressedSilence, $"silence {silenceId} matched the incident when it {Describe(e.Type)}", silenceId);
+            return new Decision(rule, DeliveryStatus.SuppressedSilence, $"silence {silenceId} matched the incident when it {Describe(e)}", silenceId);
         }
         // Before the change: a reopen clears the acknowledgement, so only changes of an incident
         // someone is already working on are held back.
@@ -154,16 +154,25 @@ public sealed class NotificationPolicy(NotifierSettings settings)
         }
         ledger.Count(e.OrgId, window);
         return new Decision(rule, DeliveryStatus.Pending, Invariant(
-            $"rule {rule.RuleId} matched: the {change.After.Kind} incident ({Wire.Name(change.After.Severity)}) {Describe(e.Type)}"));
+            $"rule {rule.RuleId} matched: the {change.After.Kind} incident ({Wire.Name(change.After.Severity)}) {Describe(e)}"));
     }
 
-    private static string Describe(IncidentEventType type) => type switch
+    private static string Describe(IncidentEvent e) => e switch
     {
-        IncidentEventType.Opened => "opened",
-        IncidentEventType.Reopened => "reopened",
-        IncidentEventType.SeverityChanged => "escalated",
-        IncidentEventType.Resolved => "resolved",
-        _ => Wire.Name(type),
+        IncidentOpened => "opened",
+        IncidentReopened => "reopened",
+        IncidentSeverityChanged => "escalated",
+        IncidentResolved => "resolved",
+        _ => Wire.Name(e.Type),
+    };
+
+    /// <summary>The silence fusion found matching when it made the change; only the changes that notify are judged against silences.</summary>
+    private static string? SilenceOf(IncidentEvent e) => e switch
+    {
+        IncidentOpened opened => opened.SilenceId,
+        IncidentReopened reopened => reopened.SilenceId,
+        IncidentSeverityChanged changed => changed.SilenceId,
+        _ => null,
     };
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
