@@ -34,8 +34,6 @@ public sealed partial class ConsumerHost<T>(
     /// <summary>Set while the host narrows a failed page down: entries up to <c>Until</c> go in pages of at most <c>Size</c>.</summary>
     private (LogPosition Until, int Size)? _narrowing;
 
-    public string Name => name;
-
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         status.Register(name);
@@ -59,7 +57,7 @@ public sealed partial class ConsumerHost<T>(
         {
             var page = read.Without(setAside);
             // Up to the checkpoint only what rebuilds in-memory state; nothing is written again.
-            if (page.Count > 0 && FirstPosition(page) <= committed.Position)
+            if (page.Count > 0 && page.First <= committed.Position)
             {
                 await consumer.ReplayAsync(page.Between(LogPosition.Start, committed.Position), cancellationToken);
             }
@@ -82,7 +80,7 @@ public sealed partial class ConsumerHost<T>(
     /// <summary>The page as one, or, while narrowing, cut into pages of the current size up to where narrowing ends.</summary>
     private IEnumerable<LogPage<T>> Parts(LogPage<T> page)
     {
-        if (_narrowing is not { } narrowing || FirstPosition(page) > narrowing.Until)
+        if (_narrowing is not { } narrowing || page.First > narrowing.Until)
         {
             _narrowing = null;
             return [page];
@@ -125,7 +123,7 @@ public sealed partial class ConsumerHost<T>(
             // the checkpoint and gets the same entries again, in halves.
             var until = _narrowing is { } narrowing && narrowing.Until > page.End ? narrowing.Until : page.End;
             _narrowing = (until, Math.Max(1, page.Count / 2));
-            LogNarrowing(e, name, page.Count, FirstPosition(page).ToString(), page.End.ToString());
+            LogNarrowing(e, name, page.Count, page.First.ToString(), page.End.ToString());
             return null;
         }
     }
@@ -159,20 +157,6 @@ public sealed partial class ConsumerHost<T>(
         committed.ReplayFrom == committed.Position
             ? new Checkpoint(end, end, Checkpoint.NoReplayState)
             : committed with { Position = end };
-
-    private static LogPosition FirstPosition(LogPage<T> page)
-    {
-        var first = page.End;
-        if (page.Positions.Count > 0 && page.Positions[0] < first)
-        {
-            first = page.Positions[0];
-        }
-        foreach (var unreadable in page.Unreadable)
-        {
-            first = unreadable.Position < first ? unreadable.Position : first;
-        }
-        return first;
-    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Consumer {Consumer} starts after {Checkpoint}, reading from {From}")]
     private partial void LogStarting(string consumer, string checkpoint, string from);

@@ -38,10 +38,24 @@ public sealed class LogPage<T>
     /// <summary>Readable and unreadable entries together.</summary>
     public int Count => Entries.Count + Unreadable.Count;
 
+    /// <summary>The position of the page's first entry, readable or not; <see cref="End"/> for an empty page.</summary>
+    public LogPosition First
+    {
+        get
+        {
+            var first = Positions.Count > 0 ? Positions[0] : End;
+            foreach (var entry in Unreadable)
+            {
+                first = entry.Position < first ? entry.Position : first;
+            }
+            return first;
+        }
+    }
+
     /// <summary>The entries after <paramref name="after"/> up to and including <paramref name="upTo"/>.</summary>
     public LogPage<T> Between(LogPosition after, LogPosition upTo)
     {
-        if (upTo >= End && (Positions.Count == 0 || Positions[0] > after) && Unreadable.All(u => u.Position > after))
+        if (upTo >= End && First > after)
         {
             // The whole page: the common case on every page a consumer reads, so no copy.
             return this;
@@ -90,7 +104,8 @@ public sealed class LogPage<T>
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
         var all = Positions.Concat(Unreadable.Select(u => u.Position)).Order().ToList();
-        var after = all.Count == 0 ? End : Predecessor(all[0]);
+        // Every entry lies after the log's start, so the first chunk begins there.
+        var after = LogPosition.Start;
         for (var i = 0; i < all.Count; i += size)
         {
             var upTo = all[Math.Min(i + size, all.Count) - 1];
@@ -98,8 +113,4 @@ public sealed class LogPage<T>
             after = upTo;
         }
     }
-
-    // Positions are compared as (TxId, Seq); one just before the first keeps it inside (after, upTo].
-    private static LogPosition Predecessor(LogPosition position) =>
-        position.Seq > long.MinValue ? position with { Seq = position.Seq - 1 } : position with { TxId = position.TxId - 1, Seq = long.MaxValue };
 }

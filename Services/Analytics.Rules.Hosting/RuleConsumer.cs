@@ -26,13 +26,13 @@ public sealed partial class RuleConsumer(
 {
     private readonly ObservationDecoder _decoder = new();
     private readonly KeyValuePair<string, object?> _consumerTag = new("consumer", name);
-    private readonly List<TracedSignal> _signals = [];
     private readonly Dictionary<(string OrgId, string CameraId), (int Count, DateTimeOffset Newest)> _late = [];
+    // Holds the signals a page yields; Start resets what it knows of the entry under way.
+    private readonly TracingSink _sink = new([]);
     private RuleEngine _engine = createEngine();
     private CameraPositions _positions = new();
     private Dictionary<(string OrgId, string CameraId), LogPosition> _replay = [];
     private LogPosition _checkpoint = LogPosition.Start;
-    private TracingSink _sink = null!;
 
     /// <summary>The types whose payload the rules read; the log sends the others as their envelope alone.</summary>
     public IReadOnlySet<string> ObservationTypes => _engine.ObservationTypes;
@@ -43,7 +43,8 @@ public sealed partial class RuleConsumer(
         _checkpoint = checkpoint.Position;
         _engine = createEngine();
         _positions = new CameraPositions();
-        _sink = new TracingSink(_signals);
+        _sink.Current = null;
+        _sink.Replaying = false;
         _late.Clear();
         LogStarting(name, _replay.Count);
         return checkpoint.ReplayFrom;
@@ -57,19 +58,19 @@ public sealed partial class RuleConsumer(
         _sink.Replaying = true;
         await FeedAsync(page, cancellationToken);
         _sink.Replaying = false;
-        _signals.Clear();
+        _sink.Signals.Clear();
     }
 
     public async Task<ReplayPoint?> HandleAsync(LogPage<LogEntry> page, NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         using var activity = StartEvaluation(page.Entries);
-        _signals.Clear();
+        _sink.Signals.Clear();
         await FeedAsync(page, cancellationToken);
 
         var open = _engine.OpenStateSince();
         _positions.Forget(open);
         var (replayPositions, restartFrom) = _positions.ReplayFrom(open, page.End);
-        var stored = await SignalStore.InsertAsync(connection, _signals, cancellationToken);
+        var stored = await SignalStore.InsertAsync(connection, _sink.Signals, cancellationToken);
         activity?.SetTag("analytics.signals", stored);
         return new ReplayPoint(restartFrom, ReplayState.Write(replayPositions));
     }
@@ -136,17 +137,17 @@ public sealed partial class RuleConsumer(
             _positions.Seen(camera, entry.Position, record.OccurredAt);
         }
         _sink.Current = null;
-        ReportLate(_late);
+        ReportLate();
     }
 
-    private void ReportLate(Dictionary<(string OrgId, string CameraId), (int Count, DateTimeOffset Newest)> late)
+    private void ReportLate()
     {
-        foreach (var ((orgId, cameraId), (count, newest)) in late)
+        foreach (var ((orgId, cameraId), (count, newest)) in _late)
         {
             RuleMetrics.LateObservations.Add(count, _consumerTag);
             LogLate(name, count, orgId, cameraId, newest);
         }
-        late.Clear();
+        _late.Clear();
     }
 
     /// <summary>
@@ -178,6 +179,8 @@ public sealed partial class RuleConsumer(
     /// <summary>Tags each signal with the trace of the entry that completed it; drops what a replay yields again.</summary>
     private sealed class TracingSink(List<TracedSignal> signals) : ISignalSink
     {
+        public List<TracedSignal> Signals => signals;
+
         public LogRecord? Current { get; set; }
 
         /// <summary>Whether the current entry lies at or before the checkpoint, so its signals were stored with it.</summary>

@@ -39,7 +39,7 @@ internal abstract class ContractPlan
         type.Namespace == typeof(ContractPlan).Namespace![..^".Validation".Length] && type.IsClass && !type.IsAbstract
         && AnalyticsJsonContext.Default.GetTypeInfo(type) is { Kind: JsonTypeInfoKind.Object };
 
-    public static ContractPlan For(Type type) => _plans.TryGetValue(type, out var plan) ? plan : _plans.GetOrAdd(type, Build);
+    public static ContractPlan For(Type type) => _plans.GetOrAdd(type, Build);
 
     private static ContractPlan Build(Type type)
     {

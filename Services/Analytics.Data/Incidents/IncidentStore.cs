@@ -218,7 +218,7 @@ public static class IncidentStore
         var documents = await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT document::text FROM incident_events WHERE org_id = @orgId AND incident_id = @incidentId ORDER BY version",
             new { orgId, incidentId }, cancellationToken: cancellationToken));
-        return [.. documents.Select(ParseEvent)];
+        return [.. documents.Select(IncidentEventJson.Read)];
     }
 
     // ---- the notifier ----
@@ -244,7 +244,7 @@ public static class IncidentStore
         var histories = new IncidentHistories();
         foreach (var document in documents)
         {
-            histories.Add(ParseEvent(document));
+            histories.Add(IncidentEventJson.Read(document));
         }
         return histories;
     }
@@ -344,7 +344,7 @@ public static class IncidentStore
         var documents = connection.QueryUnbufferedAsync<string>("SELECT document::text FROM incident_events ORDER BY org_id, incident_id, version");
         await foreach (var document in documents.WithCancellation(cancellationToken))
         {
-            var e = ParseEvent(document);
+            var e = IncidentEventJson.Read(document);
             if (current is not null && (current.OrgId != e.OrgId || current.IncidentId != e.IncidentId))
             {
                 states.Add(current);
@@ -428,7 +428,6 @@ public static class IncidentStore
         (await connection.QuerySingleOrDefaultAsync<IncidentRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)))?.ToState();
 
     // Every shape the history was ever written in reads as today's records.
-    private static IncidentEvent ParseEvent(string document) => IncidentEventJson.Read(document);
 
     private static NpgsqlParameter Array(List<IncidentState> rows, Func<IncidentState, string?> value) =>
         new() { Value = rows.Select(value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };

@@ -33,13 +33,13 @@ public sealed class NotificationConsumer(
     public async Task<ReplayPoint?> HandleAsync(LogPage<StoredIncidentEvent> page, NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         using var activity = StartDecision(page.Entries);
-        var decided = await DecideAsync(_policy, page.Entries, connection, cancellationToken);
+        var decided = await DecideAsync(page.Entries, connection, cancellationToken);
         activity?.SetTag("analytics.deliveries", decided);
         return null;
     }
 
     /// <returns>How many decisions the page produced.</returns>
-    private async Task<int> DecideAsync(NotificationPolicy policy, IReadOnlyList<StoredIncidentEvent> page, NpgsqlConnection connection, CancellationToken cancellationToken)
+    private async Task<int> DecideAsync(IReadOnlyList<StoredIncidentEvent> page, NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
 
@@ -51,13 +51,13 @@ public sealed class NotificationConsumer(
             var orgIds = candidates.Select(c => c.Event.OrgId).Distinct(StringComparer.Ordinal).ToArray();
             var rules = await NotificationRuleStore.ForOrganizationsAsync(connection, orgIds, cancellationToken);
             var histories = await IncidentStore.HistoriesAsync(connection, candidates.Select(c => c.Event).ToList(), cancellationToken);
-            var ledger = await DecisionLog.LedgerAsync(connection, candidates.Select(c => c.Event).ToList(), policy.WindowStart(now), policy.Window, cancellationToken);
+            var ledger = await DecisionLog.LedgerAsync(connection, candidates.Select(c => c.Event).ToList(), _policy.WindowStart(now), _policy.Window, cancellationToken);
             var digests = new Dictionary<(string OrgId, string RuleId), string>();
 
             foreach (var (e, traceParent, traceState) in candidates)
             {
                 var change = histories.ChangeAt(e);
-                var decisions = policy.Decide(change, rules.GetValueOrDefault(e.OrgId, []), ledger, now);
+                var decisions = _policy.Decide(change, rules.GetValueOrDefault(e.OrgId, []), ledger, now);
                 foreach (var decision in decisions)
                 {
                     string? digestId = null;
@@ -66,7 +66,7 @@ public sealed class NotificationConsumer(
                         var rule = decision.Rule!;
                         if (!digests.TryGetValue((e.OrgId, rule.RuleId), out digestId))
                         {
-                            digestId = await DecisionLog.OpenDigestAsync(connection, rule, policy.WindowStart(now), policy.Window, now, cancellationToken);
+                            digestId = await DecisionLog.OpenDigestAsync(connection, rule, _policy.WindowStart(now), _policy.Window, now, cancellationToken);
                             digests[(e.OrgId, rule.RuleId)] = digestId;
                         }
                     }
