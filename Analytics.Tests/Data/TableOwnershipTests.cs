@@ -9,7 +9,7 @@ namespace Analytics.Tests.Data;
 /// </summary>
 public sealed partial class TableOwnershipTests
 {
-    private const string Data = "Services/Analytics.Data/";
+    private const string Data = "Services/Shared/Analytics.Data/";
 
     /// <summary>Each table and the one file whose SQL may name it.</summary>
     private static readonly Dictionary<string, string> Owners = new(StringComparer.Ordinal)
@@ -30,9 +30,9 @@ public sealed partial class TableOwnershipTests
         ["subject_key_secrets"] = Data + "Privacy/SubjectKeySecretStore.cs",
         ["ingest_idempotency_keys"] = Data + "Ingest/IdempotencyKeys.cs",
         // The log and its consumers' checkpoints are their own owner, behind the log interface.
-        ["observation_log"] = "Services/Analytics.EventLog/PostgresEventLog.cs",
-        ["consumer_checkpoints"] = "Services/Analytics.EventLog/Checkpoints.cs",
-        ["consumer_dead_letters"] = "Services/Analytics.EventLog/DeadLetters.cs",
+        ["observation_log"] = "Services/Shared/Analytics.EventLog/PostgresEventLog.cs",
+        ["consumer_checkpoints"] = "Services/Shared/Analytics.EventLog/Checkpoints.cs",
+        ["consumer_dead_letters"] = "Services/Shared/Analytics.EventLog/DeadLetters.cs",
     };
 
     /// <summary>
@@ -42,7 +42,7 @@ public sealed partial class TableOwnershipTests
     /// </summary>
     private static readonly string[] AllowedOutsideStores =
     [
-        "Services/Analytics.EventLog/",
+        "Services/Shared/Analytics.EventLog/",
         "Services/Analytics.Migrations/",
         "Services/Analytics.Ingest/Observations/ObservationLogMaintenance.cs",
     ];
