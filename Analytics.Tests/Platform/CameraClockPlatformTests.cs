@@ -9,7 +9,6 @@ using Analytics.Schemas;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Serialization;
 using Analytics.Schemas.Settings;
-using Analytics.Tests.Rules;
 using Npgsql;
 
 namespace Analytics.Tests.Platform;
@@ -308,7 +307,8 @@ public sealed class CameraClockPlatformTests(PlatformFixture platform)
     /// <summary>The ids of the signals <paramref name="rule"/> gives for the camera's observations, with its edge's final heartbeat.</summary>
     private static List<string> Expected(IRule rule, RuleContext camera, IEnumerable<Observation> observations)
     {
-        var engine = new RuleEngine(rule, Scene.Lateness);
+        // The lateness the platform's rule services run with: the settings' default.
+        var engine = new RuleEngine(rule, TimeSpan.FromSeconds(new RulesSettings().AllowedLatenessSeconds));
         var sink = new SignalBuffer();
         var list = observations.OrderBy(o => o.OccurredAt).ToList();
         foreach (var observation in list)

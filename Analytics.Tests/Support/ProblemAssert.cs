@@ -6,7 +6,7 @@ using Microsoft.Extensions.Hosting;
 namespace Analytics.Tests.Platform;
 
 /// <summary>Checks of API answers that show the problem body when they fail.</summary>
-internal static class ProblemAssert
+public static class ProblemAssert
 {
     /// <summary>A 2xx, or a failure that shows what the API said.</summary>
     public static async Task SucceededAsync(HttpResponseMessage response)

@@ -250,9 +250,3 @@ public sealed class PlatformFixture : IAsyncLifetime
         return client;
     }
 }
-
-[CollectionDefinition(Name)]
-public sealed class PlatformCollectionDefinition : ICollectionFixture<PlatformFixture>
-{
-    public const string Name = "platform";
-}
