@@ -2,13 +2,15 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Analytics.Antitheft;
 using Analytics.Antitheft.Rules;
+using Analytics.Education;
 using Analytics.Education.Rules;
+using Analytics.Incidents;
 using Analytics.Rules;
 using Analytics.Schemas;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Serialization;
-using Analytics.Schemas.Settings;
 using Analytics.Tests.Rules;
 using Npgsql;
 
