@@ -95,7 +95,7 @@ public static class Extensions
         IResourceBuilder<ProjectResource> migrations,
         params string[] settings)
         where TProject : IProjectMetadata, new() =>
-        builder.AddAnalyticsService<TProject>(name, database, migrations, [.. settings, ConsumerSettings.SectionName]);
+        builder.AddAnalyticsService<TProject>(name, database, migrations, [.. settings, SettingsSections.Consumers]);
 
     /// <summary>The stages of the repository's <c>Dockerfile</c>: a web service's image, and the migrations job's.</summary>
     public const string ServiceImageStage = "service";

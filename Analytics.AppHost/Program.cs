@@ -19,12 +19,12 @@ builder.AddLogConsumer<Projects.Analytics_Safety>(ResourceNames.Safety, database
 builder.AddLogConsumer<Projects.Analytics_Education>(ResourceNames.Education, database, migrations, RulesSettings.SectionName);
 
 // Its correlations (Fusion:Correlations) reach the API too: they name kinds a silence may match.
-builder.AddLogConsumer<Projects.Analytics_Fusion>(ResourceNames.Fusion, database, migrations, FusionSettings.SectionName);
+builder.AddLogConsumer<Projects.Analytics_Fusion>(ResourceNames.Fusion, database, migrations, SettingsSections.Fusion);
 
 // Its SMTP server, quota and retry settings come from the AppHost's Notifier section.
-builder.AddLogConsumer<Projects.Analytics_Notifier>(ResourceNames.Notifier, database, migrations, NotifierSettings.SectionName);
+builder.AddLogConsumer<Projects.Analytics_Notifier>(ResourceNames.Notifier, database, migrations, SettingsSections.Notifier);
 
-builder.AddAnalyticsService<Projects.Analytics_Api>(ResourceNames.Api, database, migrations, FusionSettings.SectionName)
+builder.AddAnalyticsService<Projects.Analytics_Api>(ResourceNames.Api, database, migrations, SettingsSections.Fusion)
     .WithDevelopmentApiKey()
     .WithExternalHttpEndpoints();
 

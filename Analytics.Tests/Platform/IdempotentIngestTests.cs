@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Analytics.Ingest;
 using Analytics.Schemas;
-using Analytics.Schemas.Settings;
 using Npgsql;
 using Analytics.Data.Ingest;
 

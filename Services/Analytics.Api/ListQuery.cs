@@ -1,5 +1,5 @@
 using System.Globalization;
-using Analytics.Incidents;
+using Analytics.Schemas.Contracts;
 using ValidationProblem = Analytics.Schemas.Contracts.ValidationProblem;
 
 namespace Analytics.Api;

@@ -6,7 +6,7 @@ using Analytics.Api.Schemas;
 using Analytics.Api.Silences;
 using Analytics.Api.Sites;
 using Analytics.Api.Zones;
-using Analytics.Schemas.Settings;
+using Analytics.Incidents;
 using Analytics.Tenancy;
 
 var builder = WebApplication.CreateBuilder(args);

@@ -1,6 +1,6 @@
 using Analytics.Consumers;
 using Analytics.Fusion.Incidents;
-using Analytics.Schemas.Settings;
+using Analytics.Incidents;
 using Npgsql;
 
 var builder = WebApplication.CreateBuilder(args);

@@ -1,3 +1,4 @@
+using Analytics.Ingest;
 using Analytics.Ingest.Observations;
 using Analytics.Schemas.Settings;
 using Analytics.Tenancy;

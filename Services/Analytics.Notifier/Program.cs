@@ -1,7 +1,7 @@
 using Analytics.Consumers;
+using Analytics.Notifier;
 using Analytics.Notifier.Channels;
 using Analytics.Notifier.Delivery;
-using Analytics.Schemas.Settings;
 using Npgsql;
 
 var builder = WebApplication.CreateBuilder(args);

@@ -1,4 +1,3 @@
-using Analytics.Schemas.Settings;
 using Analytics.Simulator;
 using Microsoft.Extensions.Options;
 

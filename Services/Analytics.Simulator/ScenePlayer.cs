@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Analytics.Scenes;
 using Analytics.Schemas.Contracts;
-using Analytics.Schemas.Settings;
 using Analytics.Simulator.Scenes;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
+using Analytics.Antitheft;
 using Analytics.Antitheft.Rules;
+using Analytics.Safety;
 using Analytics.Safety.Rules;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Settings;

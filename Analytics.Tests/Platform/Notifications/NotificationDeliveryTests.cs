@@ -110,7 +110,7 @@ public sealed class NotificationDeliveryTests(PlatformFixture platform, ITestOut
 
         // Notifier:MaxAttempts keeps its default of 6; the fixture's backoff makes them about 16 s.
         var delivery = (await Eventually.Until(() => steps.DeliveriesAsync(), d => d.Count == 1 && d[0].Status == DeliveryStatus.DeadLetter, "the dead letter", DeliveryTimeout))[0];
-        var maxAttempts = new Analytics.Schemas.Settings.NotifierSettings().MaxAttempts;
+        var maxAttempts = new Analytics.Notifier.NotifierSettings().MaxAttempts;
         Assert.Equal([.. Enumerable.Repeat(AttemptOutcome.Retried, maxAttempts - 1), AttemptOutcome.Failed], delivery.Attempts.Select(a => a.Outcome));
         Assert.Contains($"gave up after {maxAttempts} attempt(s)", delivery.Reason, StringComparison.Ordinal);
         Assert.Null(delivery.NextAttemptAt);

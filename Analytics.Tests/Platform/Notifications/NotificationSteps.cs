@@ -83,7 +83,7 @@ public sealed class NotificationSteps(PlatformFixture platform, string orgId, st
         using var api = Api();
         foreach (var zone in scene.Zones)
         {
-            var body = new { siteId = zone.SiteId, cameraId = zone.CameraId, name = zone.Name, kind = Analytics.Incidents.Wire.Name(zone.Kind), polygon = zone.Polygon };
+            var body = new { siteId = zone.SiteId, cameraId = zone.CameraId, name = zone.Name, kind = Wire.Name(zone.Kind), polygon = zone.Polygon };
             using var response = await api.PutAsJsonAsync($"/v1/zones/{zone.ZoneId}", body);
             await ProblemAssert.SucceededAsync(response);
         }

@@ -1,7 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Analytics.Schemas;
-using Analytics.Schemas.Settings;
 using Analytics.Simulator;
 using Analytics.Simulator.Scenes;
 using Analytics.Tests.Platform;

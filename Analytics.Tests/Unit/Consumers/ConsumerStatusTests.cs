@@ -1,5 +1,4 @@
 using Analytics.Consumers;
-using Analytics.Schemas.Settings;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Reflection;
 using System.Text;
+using System.Text.Json;
 using System.Xml.Linq;
 using Analytics.Schemas.Settings;
 
@@ -50,6 +51,28 @@ public sealed class ReadmeConfigurationTests
         Assert.Contains("| `Supabase:ConnectionString` |", table, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A settings class in a project this test project does not reference would be left out of the
+    /// table without a word; every source file that declares a section must have its class scanned.
+    /// </summary>
+    [Fact]
+    public void Every_settings_class_of_the_source_is_scanned()
+    {
+        var scanned = SolutionAssemblies().SelectMany(assembly => assembly.GetTypes())
+            .Where(t => t.GetField("SectionName") is { IsLiteral: true })
+            .Select(t => t.Name)
+            .ToHashSet(StringComparer.Ordinal);
+        var declared = new[] { "Analytics.Schemas", "Analytics.ServiceDefaults", "Services" }
+            .SelectMany(folder => Directory.EnumerateFiles(Path.Combine(RepositoryPaths.Root, folder), "*.cs", SearchOption.AllDirectories))
+            .Where(file => !file.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && File.ReadAllText(file).Contains("const string SectionName", StringComparison.Ordinal))
+            .Select(Path.GetFileNameWithoutExtension)
+            .ToList();
+
+        Assert.NotEmpty(declared);
+        Assert.All(declared, name => Assert.Contains(name!, scanned));
+    }
+
     [Fact]
     public void Every_setting_says_what_it_does()
     {
@@ -59,12 +82,13 @@ public sealed class ReadmeConfigurationTests
 
     private static string RenderTable()
     {
-        var docs = LoadDocs(typeof(SupabaseSettings).Assembly);
+        var docs = new Docs();
         var rows = new StringBuilder()
             .Append("| Key | Default | Accepts | What it does |\n")
             .Append("|---|---|---|---|\n");
-        var sections = typeof(SupabaseSettings).Assembly.GetTypes()
-            .Where(t => t.Namespace == typeof(SupabaseSettings).Namespace && t.IsClass && t.GetField("SectionName") is { IsLiteral: true })
+        var sections = SolutionAssemblies()
+            .SelectMany(assembly => assembly.GetTypes())
+            .Where(t => t.IsClass && t.GetField("SectionName") is { IsLiteral: true })
             .Select(t => (Type: t, Section: (string)t.GetField("SectionName")!.GetRawConstantValue()!))
             .Where(s => !s.Section.Contains(':', StringComparison.Ordinal)) // nested sections are reached through their parent
             .OrderBy(s => s.Section, StringComparer.Ordinal);
@@ -75,7 +99,25 @@ public sealed class ReadmeConfigurationTests
         return rows.ToString().TrimEnd('\n');
     }
 
-    private static void AppendRows(StringBuilder rows, Type type, object defaults, string path, IReadOnlyDictionary<string, string> docs)
+    /// <summary>
+    /// The solution's projects this test project references (the project entries of its deps.json),
+    /// loaded. Settings classes live beside the service or library they configure, so every one is
+    /// scanned, including those no test happens to load.
+    /// </summary>
+    private static List<Assembly> SolutionAssemblies()
+    {
+        var self = typeof(ReadmeConfigurationTests).Assembly.GetName().Name!;
+        var depsPath = Path.Combine(AppContext.BaseDirectory, self + ".deps.json");
+        using var deps = JsonDocument.Parse(File.ReadAllText(depsPath));
+        return deps.RootElement.GetProperty("libraries").EnumerateObject()
+            .Where(library => library.Value.GetProperty("type").GetString() == "project")
+            .Select(library => library.Name.Split('/')[0])
+            .Where(name => name.StartsWith("Analytics.", StringComparison.Ordinal) && name != self && !name.EndsWith(".Tests", StringComparison.Ordinal))
+            .Select(name => Assembly.Load(new AssemblyName(name)))
+            .ToList();
+    }
+
+    private static void AppendRows(StringBuilder rows, Type type, object defaults, string path, Docs docs)
     {
         foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
         {
@@ -85,7 +127,7 @@ public sealed class ReadmeConfigurationTests
             {
                 var element = property.PropertyType.GetGenericArguments().Single();
                 var fields = string.Join(", ", element.GetProperties().Where(p => p.CanWrite).Select(p => p.Name));
-                docs.TryGetValue($"P:{type.FullName}.{property.Name}", out var listDoc);
+                var listDoc = docs.Summary(type, property);
                 rows.Append(CultureInfo.InvariantCulture, $"| `{key}:N:*` | (none) | a list of {{{fields}}} | {listDoc} |\n");
                 continue;
             }
@@ -94,7 +136,7 @@ public sealed class ReadmeConfigurationTests
                 AppendRows(rows, property.PropertyType, value, key, docs);
                 continue;
             }
-            docs.TryGetValue($"P:{type.FullName}.{property.Name}", out var doc);
+            var doc = docs.Summary(type, property);
             rows.Append(CultureInfo.InvariantCulture, $"| `{key}` | {Default(value)} | {Accepts(property)} | {doc} |\n");
         }
     }
@@ -131,16 +173,34 @@ public sealed class ReadmeConfigurationTests
         return string.Join(", ", parts);
     }
 
-    /// <summary>Member summaries from the assembly's XML documentation file, on one line each.</summary>
-    private static Dictionary<string, string> LoadDocs(Assembly assembly)
+    /// <summary>
+    /// Property summaries from the XML documentation file of each settings class's assembly, on one
+    /// line each; each file is read once.
+    /// </summary>
+    private sealed class Docs
     {
-        var path = Path.ChangeExtension(assembly.Location, ".xml");
-        Assert.True(File.Exists(path), $"{path} is missing: GenerateDocumentationFile must stay on");
-        return XDocument.Load(path).Descendants("member")
-            .Where(m => m.Element("summary") is not null)
-            .ToDictionary(
-                m => (string)m.Attribute("name")!,
-                m => string.Join(' ', string.Concat(m.Element("summary")!.Nodes().Select(n => n is XElement e ? (string?)e.Attribute("cref")?.Value.Split('.').Last() ?? e.Value : n.ToString()))
-                    .Split((char[])['\n', '\r', ' '], StringSplitOptions.RemoveEmptyEntries)).Replace("|", "\\|", StringComparison.Ordinal));
+        private readonly Dictionary<Assembly, Dictionary<string, string>> _byAssembly = [];
+
+        public string? Summary(Type type, PropertyInfo property)
+        {
+            if (!_byAssembly.TryGetValue(type.Assembly, out var members))
+            {
+                members = Load(type.Assembly);
+                _byAssembly.Add(type.Assembly, members);
+            }
+            return members.GetValueOrDefault($"P:{type.FullName}.{property.Name}");
+        }
+
+        private static Dictionary<string, string> Load(Assembly assembly)
+        {
+            var path = Path.ChangeExtension(assembly.Location, ".xml");
+            Assert.True(File.Exists(path), $"{path} is missing: GenerateDocumentationFile must stay on");
+            return XDocument.Load(path).Descendants("member")
+                .Where(m => m.Element("summary") is not null)
+                .ToDictionary(
+                    m => (string)m.Attribute("name")!,
+                    m => string.Join(' ', string.Concat(m.Element("summary")!.Nodes().Select(n => n is XElement e ? (string?)e.Attribute("cref")?.Value.Split('.').Last() ?? e.Value : n.ToString()))
+                        .Split((char[])['\n', '\r', ' '], StringSplitOptions.RemoveEmptyEntries)).Replace("|", "\\|", StringComparison.Ordinal));
+        }
     }
 }

@@ -2,7 +2,6 @@ using Analytics.Fusion.Incidents;
 using Analytics.Incidents;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Serialization;
-using Analytics.Schemas.Settings;
 
 namespace Analytics.Tests.Fusion;
 

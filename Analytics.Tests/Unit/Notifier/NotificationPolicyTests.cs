@@ -1,7 +1,7 @@
 using Analytics.Incidents;
+using Analytics.Notifier;
 using Analytics.Notifier.Decisions;
 using Analytics.Schemas.Contracts;
-using Analytics.Schemas.Settings;
 
 namespace Analytics.Tests.Notifier;
 

@@ -1,7 +1,7 @@
+using Analytics.Antitheft;
 using Analytics.Antitheft.Rules;
 using Analytics.Rules;
 using Analytics.Schemas.Contracts;
-using Analytics.Schemas.Settings;
 
 namespace Analytics.Tests.Rules;
 

@@ -1,7 +1,7 @@
+using Analytics.Education;
 using Analytics.Education.Rules;
 using Analytics.Rules;
 using Analytics.Schemas.Contracts;
-using Analytics.Schemas.Settings;
 
 namespace Analytics.Tests.Rules;
 

@@ -1,8 +1,9 @@
+using Analytics.Antitheft;
 using Analytics.Antitheft.Rules;
 using Analytics.Rules;
+using Analytics.Safety;
 using Analytics.Safety.Rules;
 using Analytics.Schemas.Contracts;
-using Analytics.Schemas.Settings;
 
 namespace Analytics.Tests.Rules;
 

@@ -1,6 +1,6 @@
+using Analytics.Safety;
 using Analytics.Safety.Rules;
 using Analytics.Schemas.Contracts;
-using Analytics.Schemas.Settings;
 
 namespace Analytics.Tests.Rules;
 

@@ -1,5 +1,11 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using Analytics.Antitheft;
+using Analytics.Education;
+using Analytics.Incidents;
+using Analytics.Ingest;
+using Analytics.Notifier;
+using Analytics.Safety;
 using Analytics.Schemas.Settings;
 
 namespace Analytics.Tests.Settings;

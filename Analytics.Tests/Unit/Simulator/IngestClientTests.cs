@@ -3,7 +3,6 @@ using System.Net;
 using System.Text.Json;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Serialization;
-using Analytics.Schemas.Settings;
 using Analytics.Simulator;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;

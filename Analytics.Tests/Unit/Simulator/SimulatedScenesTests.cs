@@ -1,12 +1,16 @@
 using System.Text.Json;
+using Analytics.Antitheft;
 using Analytics.Antitheft.Rules;
+using Analytics.Education;
 using Analytics.Education.Rules;
 using Analytics.Rules;
+using Analytics.Safety;
 using Analytics.Safety.Rules;
 using Analytics.Scenes;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Serialization;
 using Analytics.Schemas.Settings;
+using Analytics.Simulator;
 using Analytics.Simulator.Scenes;
 
 namespace Analytics.Tests.Simulator;

@@ -1,6 +1,5 @@
 using Analytics.Rules;
 using Analytics.Schemas.Contracts;
-using Analytics.Schemas.Settings;
 
 namespace Analytics.Antitheft.Rules;
 

@@ -1,6 +1,6 @@
 using Analytics.Data.Incidents;
+using Analytics.Incidents;
 using Analytics.Schemas.Contracts;
-using Analytics.Schemas.Settings;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;

@@ -4,7 +4,6 @@ using Analytics.Data.Incidents;
 using Analytics.Data.Signals;
 using Analytics.EventLog;
 using Analytics.Incidents;
-using Analytics.Schemas.Settings;
 using Microsoft.Extensions.Options;
 using Npgsql;
 

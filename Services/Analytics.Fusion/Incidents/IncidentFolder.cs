@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Analytics.Incidents;
 using Analytics.Schemas.Contracts;
-using Analytics.Schemas.Settings;
 
 namespace Analytics.Fusion.Incidents;
 

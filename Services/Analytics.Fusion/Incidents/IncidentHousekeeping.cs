@@ -3,7 +3,6 @@ using Analytics.Data.Incidents;
 using Analytics.Data.Registry;
 using Analytics.Incidents;
 using Analytics.Schemas.Contracts;
-using Analytics.Schemas.Settings;
 using Microsoft.Extensions.Options;
 using Npgsql;
 

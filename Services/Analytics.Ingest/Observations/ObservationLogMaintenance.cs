@@ -1,4 +1,3 @@
-using Analytics.Schemas.Settings;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Analytics.Data.Ingest;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Analytics.Data.Registry;
 using Analytics.EventLog;
-using Analytics.Schemas.Settings;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Analytics.Data.Ingest;

@@ -7,7 +7,6 @@ using System.Text.Json;
 using Analytics.EventLog;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Serialization;
-using Analytics.Schemas.Settings;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Analytics.Incidents;
 using Analytics.Schemas.Contracts;
 
 namespace Analytics.Notifier.Channels;

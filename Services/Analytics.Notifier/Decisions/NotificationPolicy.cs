@@ -1,7 +1,6 @@
 using System.Globalization;
 using Analytics.Incidents;
 using Analytics.Schemas.Contracts;
-using Analytics.Schemas.Settings;
 
 namespace Analytics.Notifier.Decisions;
 

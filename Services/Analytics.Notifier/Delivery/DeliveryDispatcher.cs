@@ -7,7 +7,6 @@ using Analytics.Notifier.Channels;
 using Analytics.Notifier.Decisions;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Serialization;
-using Analytics.Schemas.Settings;
 using Microsoft.Extensions.Options;
 using Npgsql;
 

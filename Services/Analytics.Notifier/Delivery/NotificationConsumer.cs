@@ -5,7 +5,6 @@ using Analytics.Data.Notifications;
 using Analytics.EventLog;
 using Analytics.Notifier.Decisions;
 using Analytics.Schemas.Contracts;
-using Analytics.Schemas.Settings;
 using Microsoft.Extensions.Options;
 using Npgsql;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using Analytics.Incidents;
 using Analytics.Schemas.Contracts;
 
 namespace Analytics.Notifier.Delivery;

@@ -1,5 +1,4 @@
 using Analytics.Rules;
-using Analytics.Schemas.Settings;
 
 namespace Analytics.Safety.Rules;
 

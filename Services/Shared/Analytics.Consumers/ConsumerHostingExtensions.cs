@@ -1,5 +1,4 @@
 using Analytics.EventLog;
-using Analytics.Schemas.Settings;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;

@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using Analytics.Schemas.Settings;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;

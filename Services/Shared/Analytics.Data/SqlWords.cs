@@ -1,4 +1,4 @@
-using Analytics.Incidents;
+using Analytics.Schemas.Contracts;
 
 namespace Analytics.Data;
 

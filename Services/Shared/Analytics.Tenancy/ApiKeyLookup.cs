@@ -1,5 +1,4 @@
 using Analytics.Data.Tenancy;
-using Analytics.Schemas.Settings;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Npgsql;

@@ -1,4 +1,3 @@
-using Analytics.Schemas.Settings;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

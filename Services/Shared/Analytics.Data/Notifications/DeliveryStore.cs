@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Analytics.Incidents;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Serialization;
 using Dapper;

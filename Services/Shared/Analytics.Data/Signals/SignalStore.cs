@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Analytics.EventLog;
-using Analytics.Incidents;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Serialization;
 using Dapper;

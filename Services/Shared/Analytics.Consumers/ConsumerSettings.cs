@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using Analytics.Schemas.Settings;
 
-namespace Analytics.Schemas.Settings;
+namespace Analytics.Consumers;
 
 /// <summary>
 /// When a checkpointed consumer (a rule service, fusion, the notifier) reports itself degraded on
@@ -8,7 +9,7 @@ namespace Analytics.Schemas.Settings;
 /// </summary>
 public sealed class ConsumerSettings
 {
-    public const string SectionName = "Consumers";
+    public const string SectionName = SettingsSections.Consumers;
 
     /// <summary>Degraded while the consumer has not caught up with its log for longer than this.</summary>
     [Range(1, 86400)]

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using Analytics.Schemas.Settings;
 
-namespace Analytics.Schemas.Settings;
+namespace Analytics.Education;
 
 /// <summary>Classroom aggregates. Only group-level figures leave the service, never per-subject ones.</summary>
 public sealed class EducationSettings : IValidatableObject

@@ -1,7 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using Analytics.Schemas.Contracts;
+using Analytics.Schemas.Settings;
 
-namespace Analytics.Schemas.Settings;
+namespace Analytics.Incidents;
 
 /// <summary>Where the signals of a correlation must have happened to belong together.</summary>
 public enum CorrelationScope

@@ -1,11 +1,12 @@
 using System.ComponentModel.DataAnnotations;
+using Analytics.Schemas.Settings;
 
-namespace Analytics.Schemas.Settings;
+namespace Analytics.Notifier;
 
 /// <summary>Delivery of incident notifications by webhook and e-mail.</summary>
 public sealed class NotifierSettings : IValidatableObject
 {
-    public const string SectionName = "Notifier";
+    public const string SectionName = SettingsSections.Notifier;
 
     /// <summary>Delivery attempts, the first included, before a notification is given up.</summary>
     [Range(1, 50)]

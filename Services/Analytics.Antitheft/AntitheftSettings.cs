@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using Analytics.Schemas.Settings;
 
-namespace Analytics.Schemas.Settings;
+namespace Analytics.Antitheft;
 
 /// <summary>Thresholds of the antitheft detectors.</summary>
 public sealed class AntitheftSettings : IValidatableObject

@@ -1,11 +1,13 @@
 using System.ComponentModel.DataAnnotations;
+using Analytics.Schemas.Contracts;
+using Analytics.Schemas.Settings;
 
-namespace Analytics.Schemas.Settings;
+namespace Analytics.Incidents;
 
 /// <summary>How signals are fused into incidents and when incidents close.</summary>
 public sealed class FusionSettings : IValidatableObject
 {
-    public const string SectionName = "Fusion";
+    public const string SectionName = SettingsSections.Fusion;
 
     /// <summary>Signals of the same kind and place within this time join one incident.</summary>
     [Range(1, 86400)]
@@ -33,8 +35,8 @@ public sealed class FusionSettings : IValidatableObject
     /// </summary>
     public List<CorrelationRule> Correlations { get; set; } =
     [
-        new() { Name = "suspected_theft", Kinds = ["loitering", "product_removal"], Scope = CorrelationScope.Zone, WindowSeconds = 600, Severity = Contracts.Severity.High },
-        new() { Name = "fall_in_crowd", Kinds = ["fall", "crowding"], Scope = CorrelationScope.Site, WindowSeconds = 120, Severity = Contracts.Severity.Critical },
+        new() { Name = "suspected_theft", Kinds = ["loitering", "product_removal"], Scope = CorrelationScope.Zone, WindowSeconds = 600, Severity = Severity.High },
+        new() { Name = "fall_in_crowd", Kinds = ["fall", "crowding"], Scope = CorrelationScope.Site, WindowSeconds = 120, Severity = Severity.Critical },
     ];
 
     // Otherwise an incident could resolve while signals still join it; and a kind in two

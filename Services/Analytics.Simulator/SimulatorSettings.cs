@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using Analytics.Schemas.Settings;
 
-namespace Analytics.Schemas.Settings;
+namespace Analytics.Simulator;
 
 /// <summary>The scene simulator, which streams scripted store, classroom, warehouse and theft scenes to ingest in real time.</summary>
 public sealed class SimulatorSettings : IValidatableObject

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using System.Text.Json.Serialization;
 
-namespace Analytics.Incidents;
+namespace Analytics.Schemas.Contracts;
 
 /// <summary>
 /// Enum values as the wire contracts spell them (their <see cref="JsonStringEnumMemberNameAttribute"/>),

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using Analytics.Schemas.Settings;
 
-namespace Analytics.Schemas.Settings;
+namespace Analytics.Tenancy;
 
 /// <summary>
 /// Per-organization API keys that edge devices and, until operator accounts exist, API clients

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using Analytics.Schemas.Settings;
 
-namespace Analytics.Schemas.Settings;
+namespace Analytics.Ingest;
 
 /// <summary>The ingest service, which accepts observation batches from edge trackers.</summary>
 public sealed class IngestSettings : IValidatableObject

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using Analytics.Schemas.Settings;
 
-namespace Analytics.Schemas.Settings;
+namespace Analytics.Safety;
 
 /// <summary>Thresholds of the workplace-safety detectors.</summary>
 public sealed class SafetySettings : IValidatableObject
