@@ -178,24 +178,18 @@ public sealed class SceneScript
         public Actor Hide(double seconds) => Append(seconds, _x, _y, visible: false);
 
         /// <summary>The box turns wide and low, as a person lying on the floor looks.</summary>
-        public Actor Lie(double seconds)
-        {
-            var (width, height) = (_width, _height);
-            _width = 0.22;
-            _height = 0.09;
-            Append(seconds, _x, _y, visible: true);
-            (_width, _height) = (width, height);
-            return this;
-        }
+        public Actor Lie(double seconds) => Posed(seconds, width: 0.22, height: 0.09);
 
         /// <summary>The box turns square and lower for a moment, as when someone bends down.</summary>
-        public Actor Bend(double seconds)
+        public Actor Bend(double seconds) => Posed(seconds, width: 0.16, height: 0.11);
+
+        /// <summary>Stays where it is with another box for <paramref name="seconds"/>, then has its own box again.</summary>
+        private Actor Posed(double seconds, double width, double height)
         {
-            var (width, height) = (_width, _height);
-            _width = 0.16;
-            _height = 0.11;
-            Append(seconds, _x, _y, visible: true);
+            var own = (_width, _height);
             (_width, _height) = (width, height);
+            Append(seconds, _x, _y, visible: true);
+            (_width, _height) = own;
             return this;
         }
 
