@@ -36,9 +36,12 @@ public sealed class Sandbox(ComposeService hardened)
     /// </summary>
     public static void SkipUnlessAvailable()
     {
-        var why = WhyUnavailable(System.Environment.IsPrivilegedProcess, File.Exists);
+        var why = WhyUnavailableHere;
         Skip.If(why is not null, why);
     }
+
+    /// <summary>Why the sandbox cannot run on this machine, or null when it can.</summary>
+    public static string? WhyUnavailableHere => WhyUnavailable(System.Environment.IsPrivilegedProcess, File.Exists);
 
     /// <summary>Why the sandbox cannot run here (every reason, with what to do), or null when it can.</summary>
     public static string? WhyUnavailable(bool isRoot, Func<string, bool> fileExists)

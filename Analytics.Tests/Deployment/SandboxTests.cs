@@ -24,7 +24,7 @@ public sealed class SandboxTests(PlatformFixture platform, SandboxedPlatform san
 
     // Without root or bwrap nothing is started: each test reports itself skipped with the reason.
     public Task InitializeAsync() =>
-        Sandbox.WhyUnavailable(Environment.IsPrivilegedProcess, File.Exists) is null ? sandboxed.EnsureStartedAsync(platform) : Task.CompletedTask;
+        Sandbox.WhyUnavailableHere is null ? sandboxed.EnsureStartedAsync(platform) : Task.CompletedTask;
 
     public Task DisposeAsync() => Task.CompletedTask;
 

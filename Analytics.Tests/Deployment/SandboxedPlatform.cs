@@ -109,7 +109,7 @@ public sealed class SandboxedPlatform : IAsyncLifetime
     private async Task StartAsync(PlatformFixture platform)
     {
         // The tests skip themselves before asking for a start; this only guards a new caller.
-        if (Sandbox.WhyUnavailable(System.Environment.IsPrivilegedProcess, File.Exists) is { } why)
+        if (Sandbox.WhyUnavailableHere is { } why)
         {
             throw new InvalidOperationException(why);
         }

@@ -106,18 +106,27 @@ public sealed class PoisonEntriesTests(PlatformFixture platform)
                 RETURNING 1)
             SELECT pg_notify('incident_events', '') FROM forged
             """, a.OrgId);
-        Assert.Equal(1L, await platform.ScalarAsync<long>("SELECT count(*) FROM incident_events WHERE org_id = $1 AND incident_id = 'inc-forged'", a.OrgId));
-        await b.InsertSignalsAsync(b.Signal("s-1", "intrusion", "vault", now.AddMinutes(-1)));
+        int removed;
+        try
+        {
+            Assert.Equal(1L, await platform.ScalarAsync<long>("SELECT count(*) FROM incident_events WHERE org_id = $1 AND incident_id = 'inc-forged'", a.OrgId));
+            await b.InsertSignalsAsync(b.Signal("s-1", "intrusion", "vault", now.AddMinutes(-1)));
 
-        await Eventually.Until(() => Task.FromResult(receiver.Received), r => r.Count == 1, "B's webhook", Timeout);
-        var letter = await DeadLetterOfAsync(a, ResourceNames.Notifier);
-        Assert.Equal("inc-forged", letter.Entry.GetProperty("incident_id").GetString());
-        Assert.StartsWith("InvalidOperationException", letter.Error, StringComparison.Ordinal);
-        await AssertDegradedSameProcessAsync(ResourceNames.Notifier, pid);
-        Assert.Equal(opened.Id, Assert.Single(await a.IncidentsAsync()).Id);
-        // As an operator would once the dead letter told them: the forged row goes, so the
-        // projection rebuild (IncidentsApiTests) replays only true histories.
-        Assert.Equal(1, await platform.ExecuteAsync("DELETE FROM incident_events WHERE org_id = $1 AND incident_id = 'inc-forged'", a.OrgId));
+            await Eventually.Until(() => Task.FromResult(receiver.Received), r => r.Count == 1, "B's webhook", Timeout);
+            var letter = await DeadLetterOfAsync(a, ResourceNames.Notifier);
+            Assert.Equal("inc-forged", letter.Entry.GetProperty("incident_id").GetString());
+            Assert.StartsWith("InvalidOperationException", letter.Error, StringComparison.Ordinal);
+            await AssertDegradedSameProcessAsync(ResourceNames.Notifier, pid);
+            Assert.Equal(opened.Id, Assert.Single(await a.IncidentsAsync()).Id);
+        }
+        finally
+        {
+            // As an operator would once the dead letter told them: the forged row goes, so the
+            // projection rebuild (IncidentsApiTests) replays only true histories, even when an
+            // assertion above failed.
+            removed = await platform.ExecuteAsync("DELETE FROM incident_events WHERE org_id = $1 AND incident_id = 'inc-forged'", a.OrgId);
+        }
+        Assert.Equal(1, removed);
     }
 
     private static async Task<DeadLetterItem> DeadLetterOfAsync(NotificationSteps steps, string consumer)

@@ -29,7 +29,7 @@ public sealed class PlatformFixture : IAsyncLifetime
     public DistributedApplication App { get; private set; } = null!;
 
     /// <summary>Loopback port the notifier sends e-mail to; a test starts its own SMTP server there.</summary>
-    public int SmtpPort { get; } = FreeTcpPort();
+    public int SmtpPort { get; } = ServiceProcess.FreeLoopbackPort();
 
     /// <summary>Notifications each organization gets per quota window before the rest go into a digest.</summary>
     public const int NotificationQuota = 4;
@@ -235,13 +235,6 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     private static string? ProcessId(ResourceEvent e) =>
         e.Snapshot.Properties.SingleOrDefault(p => p.Name == "executable.pid")?.Value?.ToString();
-
-    private static int FreeTcpPort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public HttpClient CreateClient(string resource)
     {

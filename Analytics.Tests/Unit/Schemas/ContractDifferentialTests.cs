@@ -96,7 +96,7 @@ public sealed class ContractDifferentialTests
         var schema = JsonNode.Parse(ContractSchemas.Generate()[schemaFile])!.AsObject();
         var document = JsonNode.Parse(sample())!.AsObject();
         var cases = new List<Case>();
-        Fields(schema, document, "$", (path, fieldSchema, parent, name, required) => cases.AddRange(Values(path, fieldSchema, parent, name, required)));
+        Fields(schema, document, "$", (path, fieldSchema, parent, name) => cases.AddRange(Values(path, fieldSchema, parent, name)));
         Assert.True(cases.Count > 20, $"Only {cases.Count} cases for {schemaFile}");
 
         var disagreements = new List<string>();
@@ -135,7 +135,7 @@ public sealed class ContractDifferentialTests
         return (problems.Count == 0, string.Join("; ", problems));
     }
 
-    private delegate void FieldVisitor(string path, JsonObject schema, JsonObject parent, string name, bool required);
+    private delegate void FieldVisitor(string path, JsonObject schema, JsonObject parent, string name);
 
     /// <summary>Every member the schema describes that the document's object has or could have, depth first.</summary>
     private static void Fields(JsonObject schema, JsonObject document, string path, FieldVisitor visit)
@@ -150,15 +150,14 @@ public sealed class ContractDifferentialTests
         {
             return;
         }
-        var required = schema["required"] is JsonArray names ? names.Select(name => (string?)name).ToHashSet(StringComparer.Ordinal) : [];
         foreach (var (name, node) in properties)
         {
             var fieldSchema = node!.AsObject();
             var fieldPath = $"{path}.{name}";
-            visit(fieldPath, fieldSchema, document, name, required.Contains(name));
+            visit(fieldPath, fieldSchema, document, name);
             if (document[name] is JsonObject child)
             {
-                Fields(fieldSchema, child, fieldPath, (p, s, parent, n, r) => visit(p, s, parent, n, r));
+                Fields(fieldSchema, child, fieldPath, visit);
             }
             else if (document[name] is JsonArray { Count: > 0 } items && items[0] is JsonObject item && fieldSchema["items"] is JsonObject itemSchema)
             {
@@ -170,7 +169,7 @@ public sealed class ContractDifferentialTests
     /// <summary>A document that differs from the sample in one value.</summary>
     private sealed record Case(string Path, string Shown, Func<string> Apply);
 
-    private static IEnumerable<Case> Values(string path, JsonObject schema, JsonObject parent, string name, bool required)
+    private static IEnumerable<Case> Values(string path, JsonObject schema, JsonObject parent, string name)
     {
         Case Set(JsonNode? value, string? shown = null)
         {
@@ -178,8 +177,7 @@ public sealed class ContractDifferentialTests
             return new Case(path, shown ?? text, () => With(parent, name, node => node[name] = value?.DeepClone()));
         }
 
-        // Dropping a member: required ones must be refused by both, optional ones accepted by both.
-        _ = required;
+        // Dropping a member: the schema's "required" and the service's checks must agree on it.
         yield return new Case(path, "(missing)", () => With(parent, name, node => node.Remove(name)));
         yield return Set(null);
 
@@ -275,7 +273,7 @@ public sealed class ContractDifferentialTests
             if (schema["items"] is JsonObject itemSchema && itemSchema["properties"] is null)
             {
                 // Values of the items themselves: each as the only item.
-                foreach (var inner in Values($"{path}[0]", itemSchema, new JsonObject { ["item"] = item?.DeepClone() }, "item", required: true))
+                foreach (var inner in Values($"{path}[0]", itemSchema, new JsonObject { ["item"] = item?.DeepClone() }, "item"))
                 {
                     var only = JsonNode.Parse(inner.Apply())!["item"];
                     if (only is not null)
