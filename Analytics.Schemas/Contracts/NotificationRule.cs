@@ -114,12 +114,12 @@ internal sealed class NotificationRuleRule : IContractRule<NotificationRule>
         {
             if (usesUrl)
             {
-                context.Report("url", ContractContext.Invariant($"is required for the {WireName(rule.Channel)} channel"));
+                context.Report("url", ContractContext.Invariant($"is required for the {Wire.Name(rule.Channel)} channel"));
             }
         }
         else if (!usesUrl)
         {
-            context.Report("url", ContractContext.Invariant($"must be omitted for the {WireName(rule.Channel)} channel, was '{rule.Url}'"));
+            context.Report("url", ContractContext.Invariant($"must be omitted for the {Wire.Name(rule.Channel)} channel, was '{rule.Url}'"));
         }
         else if (rule.Url.Length is >= 1 and <= ContractLimits.MaxTextLength
                  && (!Uri.TryCreate(rule.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)))
@@ -143,7 +143,7 @@ internal sealed class NotificationRuleRule : IContractRule<NotificationRule>
         }
         else if (rule.Recipients.Count > 0)
         {
-            context.Report("recipients", ContractContext.Invariant($"must be empty for the {WireName(rule.Channel)} channel, had {rule.Recipients.Count}"));
+            context.Report("recipients", ContractContext.Invariant($"must be empty for the {Wire.Name(rule.Channel)} channel, had {rule.Recipients.Count}"));
         }
 
         if (context.IsValidInstant(rule.CreatedAt, notInFuture: false) && context.IsValidInstant(rule.UpdatedAt, notInFuture: false))
@@ -156,12 +156,4 @@ internal sealed class NotificationRuleRule : IContractRule<NotificationRule>
     private static bool IsMailbox(string? value) =>
         !string.IsNullOrWhiteSpace(value) && value.Length <= 254
         && System.Net.Mail.MailAddress.TryCreate(value, out var address) && address.Address == value && address.DisplayName.Length == 0;
-
-    private static string WireName(NotificationChannel channel) => channel switch
-    {
-        NotificationChannel.Webhook => "webhook",
-        NotificationChannel.Email => "email",
-        NotificationChannel.Slack => "slack",
-        _ => channel.ToString(),
-    };
 }

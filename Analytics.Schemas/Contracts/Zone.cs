@@ -192,7 +192,7 @@ internal sealed class ZoneRule : IContractRule<Zone>
             if (index >= 0)
             {
                 context.Report("rules", index, ContractContext.Invariant(
-                    $"product_removal takes its role from a shelf, checkout or exit zone; this zone is a {System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(zone.Kind.ToString())}"));
+                    $"product_removal takes its role from a shelf, checkout or exit zone; this zone is a {Wire.Name(zone.Kind)}"));
             }
         }
     }

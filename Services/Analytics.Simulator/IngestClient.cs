@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Analytics.Data.Ingest;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Serialization;
 using Microsoft.Extensions.Options;
@@ -17,8 +18,6 @@ namespace Analytics.Simulator;
 /// </summary>
 public sealed partial class IngestClient(HttpClient http, IOptions<SimulatorSettings> options, SimulatorMetrics metrics, TimeProvider time, ILogger<IngestClient> logger)
 {
-    public const string IdempotencyKeyHeader = "Idempotency-Key";
-
     private static readonly TimeSpan _maxBackoff = TimeSpan.FromSeconds(30);
 
     public async Task SendAsync(IReadOnlyList<Observation> batch, CancellationToken cancellationToken)
@@ -39,7 +38,7 @@ public sealed partial class IngestClient(HttpClient http, IOptions<SimulatorSett
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, "v1/observations");
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", options.Value.ApiKey);
-                request.Headers.Add(IdempotencyKeyHeader, idempotencyKey);
+                request.Headers.Add(IdempotencyKeys.HeaderName, idempotencyKey);
                 request.Content = new ByteArrayContent(body);
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
                 using var response = await http.SendAsync(request, cancellationToken);

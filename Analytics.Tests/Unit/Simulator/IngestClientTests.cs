@@ -162,7 +162,7 @@ public sealed class IngestClientTests : IDisposable
         {
             Bodies.Add(await request.Content!.ReadAsStringAsync(cancellationToken));
             Authorizations.Add(request.Headers.Authorization?.ToString());
-            IdempotencyKeys.Add(request.Headers.TryGetValues(IngestClient.IdempotencyKeyHeader, out var keys) ? string.Join(',', keys) : null);
+            IdempotencyKeys.Add(request.Headers.TryGetValues(Analytics.Data.Ingest.IdempotencyKeys.HeaderName, out var keys) ? string.Join(',', keys) : null);
             var step = steps[Math.Min(_next++, steps.Length - 1)];
             return step(request);
         }

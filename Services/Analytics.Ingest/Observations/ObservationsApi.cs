@@ -89,8 +89,7 @@ public static class ObservationsApi
 
         LogRows rows;
         Dictionary<(string OrgId, string CameraId), DateTimeOffset> cameras;
-        // Only a keyed batch is hashed: a repeat must be the same bytes, whatever their meaning.
-        var requestHash = idempotencyKey is null ? null : SHA256.HashData(body.AsSpan(0, length));
+        byte[]? requestHash;
         try
         {
             var items = body.AsSpan(0, length);
@@ -129,6 +128,9 @@ public static class ObservationsApi
 
             // Sliced again: a span does not live across the await above.
             rows = ToRows(orgId, batch, body.AsSpan(0, length), subjectSecrets, clock);
+            // Only a keyed batch that will be stored is hashed: a repeat must be the same bytes,
+            // whatever their meaning; a refused batch claims no key.
+            requestHash = idempotencyKey is null ? null : SHA256.HashData(body.AsSpan(0, length));
             cameras = CamerasOf(orgId, observations);
         }
         finally

@@ -49,8 +49,10 @@ public sealed class NotificationConsumer(
         {
             var orgIds = candidates.Select(c => c.Event.OrgId).Distinct(StringComparer.Ordinal).ToArray();
             var rules = await NotificationRuleStore.ForOrganizationsAsync(connection, orgIds, cancellationToken);
-            var histories = await IncidentStore.HistoriesAsync(connection, candidates.Select(c => c.Event).ToList(), cancellationToken);
-            var ledger = await DecisionLog.LedgerAsync(connection, candidates.Select(c => c.Event).ToList(), _policy.WindowStart(now), _policy.Window, cancellationToken);
+            var events = candidates.Select(c => c.Event).ToList();
+            var windowStart = _policy.WindowStart(now);
+            var histories = await IncidentStore.HistoriesAsync(connection, events, cancellationToken);
+            var ledger = await DecisionLog.LedgerAsync(connection, events, windowStart, _policy.Window, cancellationToken);
             var digests = new Dictionary<(string OrgId, string RuleId), string>();
 
             foreach (var (e, traceParent, traceState) in candidates)
@@ -65,7 +67,7 @@ public sealed class NotificationConsumer(
                         var rule = decision.Rule!;
                         if (!digests.TryGetValue((e.OrgId, rule.RuleId), out digestId))
                         {
-                            digestId = await DecisionLog.OpenDigestAsync(connection, rule, _policy.WindowStart(now), _policy.Window, now, cancellationToken);
+                            digestId = await DecisionLog.OpenDigestAsync(connection, rule, windowStart, _policy.Window, now, cancellationToken);
                             digests[(e.OrgId, rule.RuleId)] = digestId;
                         }
                     }

@@ -28,7 +28,7 @@ public sealed partial class RuleConsumer(
     private readonly KeyValuePair<string, object?> _consumerTag = new("consumer", name);
     private readonly Dictionary<(string OrgId, string CameraId), (int Count, DateTimeOffset Newest)> _late = [];
     // Holds the signals a page yields; Start resets what it knows of the entry under way.
-    private readonly TracingSink _sink = new([]);
+    private readonly TracingSink _sink = new();
     private RuleEngine _engine = createEngine();
     private CameraPositions _positions = new();
     private Dictionary<(string OrgId, string CameraId), LogPosition> _replay = [];
@@ -58,7 +58,6 @@ public sealed partial class RuleConsumer(
         _sink.Replaying = true;
         await FeedAsync(page, cancellationToken);
         _sink.Replaying = false;
-        _sink.Signals.Clear();
     }
 
     public async Task<ReplayPoint?> HandleAsync(LogPage<LogEntry> page, NpgsqlConnection connection, CancellationToken cancellationToken)
@@ -177,9 +176,9 @@ public sealed partial class RuleConsumer(
     }
 
     /// <summary>Tags each signal with the trace of the entry that completed it; drops what a replay yields again.</summary>
-    private sealed class TracingSink(List<TracedSignal> signals) : ISignalSink
+    private sealed class TracingSink : ISignalSink
     {
-        public List<TracedSignal> Signals => signals;
+        public List<TracedSignal> Signals { get; } = [];
 
         public LogRecord? Current { get; set; }
 
@@ -190,7 +189,7 @@ public sealed partial class RuleConsumer(
         {
             if (!Replaying)
             {
-                signals.Add(new TracedSignal(signal, Current?.TraceParent, Current?.TraceState));
+                Signals.Add(new TracedSignal(signal, Current?.TraceParent, Current?.TraceState));
             }
         }
     }

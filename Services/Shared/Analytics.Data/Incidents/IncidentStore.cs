@@ -427,8 +427,6 @@ public static class IncidentStore
     private static async Task<IncidentState?> OneAsync(NpgsqlConnection connection, string sql, object parameters, CancellationToken cancellationToken) =>
         (await connection.QuerySingleOrDefaultAsync<IncidentRow>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken)))?.ToState();
 
-    // Every shape the history was ever written in reads as today's records.
-
     private static NpgsqlParameter Array(List<IncidentState> rows, Func<IncidentState, string?> value) =>
         new() { Value = rows.Select(value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
 
