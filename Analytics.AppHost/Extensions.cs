@@ -61,8 +61,26 @@ public static class Extensions
             .WaitFor(database);
 
     /// <summary>
-    /// A service of the platform as every one is run: its image for deployments, the database,
-    /// started once the migrations completed, healthy when <c>/health</c> says so, and the AppHost's
+    /// The database as <paramref name="role"/> (one of <see cref="DatabaseRoles"/>) connects to it:
+    /// the owner's connection string with the role's name and password instead. The password is
+    /// generated once and kept in the AppHost's user secrets; the migrations job sets it on the role.
+    /// </summary>
+    public static IResourceBuilder<IResourceWithConnectionString> AddDatabaseRole(
+        this IDistributedApplicationBuilder builder,
+        IResourceBuilder<IResourceWithConnectionString> database,
+        IResourceBuilder<ProjectResource> migrations,
+        string role)
+    {
+        var name = role.Replace('_', '-');
+        var password = builder.AddParameter($"{name}-password", new GenerateParameterDefault { MinLength = 22, Special = false }, secret: true, persist: true);
+        migrations.WithEnvironment($"DatabaseRoles__Passwords__{role}", password);
+        // A later key of a connection string replaces an earlier one, whatever the server's mode.
+        return builder.AddConnectionString(name, ReferenceExpression.Create($"{database.Resource};Username={role};Password={password.Resource}"));
+    }
+
+    /// <summary>
+    /// A service of the platform as every one is run: its image for deployments, the database (as
+    /// the service's own role, see <see cref="AddDatabaseRole"/>), started once the migrations completed, healthy when <c>/health</c> says so, and the AppHost's
     /// configuration under each of <paramref name="settings"/> passed on (<see cref="WithSettingsSection"/>).
     /// </summary>
     public static IResourceBuilder<ProjectResource> AddAnalyticsService<TProject>(
@@ -75,7 +93,7 @@ public static class Extensions
     {
         var service = builder.AddProject<TProject>(name)
             .WithServiceImage()
-            .WithReference(database).WaitForCompletion(migrations)
+            .WithReference(database, ResourceNames.Database).WaitForCompletion(migrations)
             .WithHttpHealthCheck("/health");
         foreach (var section in settings)
         {
@@ -180,7 +198,7 @@ public static class Extensions
             return;
         }
         var simulator = builder.AddProject<Projects.Analytics_Simulator>(ResourceNames.Simulator)
-            .WithReference(database)
+            .WithReference(database, ResourceNames.Database)
             .WithReference(ingest).WaitFor(ingest)
             .WithEnvironment("Simulator__OrgId", DevelopmentOrgId)
             .WithEnvironment("Simulator__ApiKey", DevelopmentApiKey(builder));

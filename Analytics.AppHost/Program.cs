@@ -9,28 +9,36 @@ var database = builder.AddAnalyticsDatabase();
 
 var migrations = builder.AddMigrations<Projects.Analytics_Migrations>(ResourceNames.Migrations, database);
 
+// Each service connects as a role of its own that owns nothing and cannot bypass row-level
+// security (migration 0016); the migrations job, as the owner, gives each its password.
+var apiDatabase = builder.AddDatabaseRole(database, migrations, DatabaseRoles.Api);
+var rulesDatabase = builder.AddDatabaseRole(database, migrations, DatabaseRoles.Rules);
+
 // Ingest writes the idle fallback's closes into the log; the rule services read Rules for lateness.
-var ingest = builder.AddAnalyticsService<Projects.Analytics_Ingest>(ResourceNames.Ingest, database, migrations, RulesSettings.SectionName)
+// Its background jobs serve every organization, so they connect as a role of their own.
+var ingest = builder.AddAnalyticsService<Projects.Analytics_Ingest>(
+        ResourceNames.Ingest, builder.AddDatabaseRole(database, migrations, DatabaseRoles.Ingest), migrations, RulesSettings.SectionName)
+    .WithReference(builder.AddDatabaseRole(database, migrations, DatabaseRoles.IngestHousekeeping), DatabaseRoles.HousekeepingConnectionName)
     .WithDevelopmentApiKey();
 
 // The consumers of the log also read Consumers, for when /health says degraded.
-builder.AddLogConsumer<Projects.Analytics_Antitheft>(ResourceNames.Antitheft, database, migrations, RulesSettings.SectionName);
-builder.AddLogConsumer<Projects.Analytics_Safety>(ResourceNames.Safety, database, migrations, RulesSettings.SectionName);
-builder.AddLogConsumer<Projects.Analytics_Education>(ResourceNames.Education, database, migrations, RulesSettings.SectionName);
+builder.AddLogConsumer<Projects.Analytics_Antitheft>(ResourceNames.Antitheft, rulesDatabase, migrations, RulesSettings.SectionName);
+builder.AddLogConsumer<Projects.Analytics_Safety>(ResourceNames.Safety, rulesDatabase, migrations, RulesSettings.SectionName);
+builder.AddLogConsumer<Projects.Analytics_Education>(ResourceNames.Education, rulesDatabase, migrations, RulesSettings.SectionName);
 
 // Its correlations (Fusion:Correlations) reach the API too: they name kinds a silence may match.
-builder.AddLogConsumer<Projects.Analytics_Fusion>(ResourceNames.Fusion, database, migrations, SettingsSections.Fusion);
+builder.AddLogConsumer<Projects.Analytics_Fusion>(ResourceNames.Fusion, builder.AddDatabaseRole(database, migrations, DatabaseRoles.Fusion), migrations, SettingsSections.Fusion);
 
 // Its SMTP server, quota and retry settings come from the AppHost's Notifier section.
-builder.AddLogConsumer<Projects.Analytics_Notifier>(ResourceNames.Notifier, database, migrations, SettingsSections.Notifier);
+builder.AddLogConsumer<Projects.Analytics_Notifier>(ResourceNames.Notifier, builder.AddDatabaseRole(database, migrations, DatabaseRoles.Notifier), migrations, SettingsSections.Notifier);
 
-builder.AddAnalyticsService<Projects.Analytics_Api>(ResourceNames.Api, database, migrations, SettingsSections.Fusion)
+builder.AddAnalyticsService<Projects.Analytics_Api>(ResourceNames.Api, apiDatabase, migrations, SettingsSections.Fusion)
     .WithDevelopmentApiKey()
     .WithExternalHttpEndpoints();
 
 // Scripted store, warehouse and classroom scenes streamed to ingest as dev-org, so a local run
 // shows live signals within seconds. Tests start it only when they need it (Simulator:Enabled).
-builder.AddSimulator(ingest, database);
+builder.AddSimulator(ingest, apiDatabase);
 
 // One console line when everything is healthy, with the time it took.
 builder.AddReadinessReport();

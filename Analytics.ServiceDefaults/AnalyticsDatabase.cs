@@ -45,6 +45,12 @@ public static class AnalyticsDatabase
                 {
                     dataSource.ConnectionStringBuilder.MaxAutoPrepare = 32;
                 }
+                // A pooled session keeps its temporary tables: the staging tables that carry COPY
+                // into tables under row-level security (StagingTable) are made once per session,
+                // not once per transaction, which would churn the catalog at ingest's commit rate.
+                // Nothing else is left behind: the organization of a request is set per
+                // transaction, and open transactions are still rolled back when a connection closes.
+                dataSource.ConnectionStringBuilder.NoResetOnClose = true;
             });
         builder.Services.AddHostedService<SupabaseProjectReport>();
         return builder;

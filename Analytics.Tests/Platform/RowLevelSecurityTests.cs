@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Analytics.Data.Registry;
+using Analytics.Schemas.Contracts;
 using Npgsql;
 
 namespace Analytics.Tests.Platform;
@@ -6,7 +8,8 @@ namespace Analytics.Tests.Platform;
 /// <summary>
 /// Tenant isolation as the database enforces it (migration 0016), checked in SQL as the roles the
 /// services connect as: one row of every tenant table for each of two organizations, then every
-/// statement tried under one organization's context against the other's rows.
+/// statement tried under one organization's context against the other's rows. Each test runs in
+/// one transaction it rolls back, so its rows never reach the running services.
 /// </summary>
 [Collection(PlatformCollectionDefinition.Name)]
 public sealed class RowLevelSecurityTests(PlatformFixture platform)
@@ -27,103 +30,104 @@ public sealed class RowLevelSecurityTests(PlatformFixture platform)
     [Theory]
     [InlineData("analytics_api")]
     [InlineData("analytics_ingest")]
-    public async Task Under_one_organization_a_request_role_reads_only_that_organizations_rows(string role)
-    {
-        var (a, b) = await SeedTwoOrganizationsAsync();
-        foreach (var table in SeedStatements(a).Keys)
+    public Task Under_one_organization_a_request_role_reads_only_that_organizations_rows(string role) =>
+        RolledBackAsync(async session =>
         {
-            var orgs = await AsRoleAsync(role, a, async connection =>
+            foreach (var table in Tables)
             {
-                if (!await CanAsync(connection, table, "SELECT"))
+                await session.BecomeAsync(role, "a");
+                if (await session.CanAsync(table, "SELECT"))
                 {
-                    return null;
+                    var orgs = await session.ListAsync($"SELECT DISTINCT org_id FROM {table}");
+                    Assert.True(orgs.SequenceEqual(["a"]), $"{role} under a read {string.Join(", ", orgs)} from {table}");
                 }
-                return await ListAsync(connection, $"SELECT DISTINCT org_id FROM {table} WHERE org_id IN ('{a}', '{b}')");
-            });
-            if (orgs is not null)
-            {
-                Assert.True(orgs.SequenceEqual([a]), $"{role} under {a} read {string.Join(", ", orgs)} from {table}");
             }
-        }
-    }
+        });
 
     [Theory]
     [InlineData("analytics_api")]
     [InlineData("analytics_ingest")]
-    public async Task Under_one_organization_a_request_role_neither_changes_nor_deletes_nor_inserts_another_organizations_rows(string role)
-    {
-        var (a, b) = await SeedTwoOrganizationsAsync();
-        // Fusion may still fold the seeded signal into incidents of b meanwhile, so b's rows may
-        // grow, but none may go.
-        var before = new Dictionary<string, long>();
-        foreach (var table in SeedStatements(b).Keys)
+    public Task Under_one_organization_a_request_role_neither_changes_nor_deletes_nor_inserts_another_organizations_rows(string role) =>
+        RolledBackAsync(async session =>
         {
-            before[table] = await platform.ScalarAsync<long>($"SELECT count(*) FROM {table} WHERE org_id = $1", b);
-        }
-        foreach (var table in SeedStatements(a).Keys)
-        {
-            await AsRoleAsync(role, a, async connection =>
+            foreach (var table in Tables)
             {
-                if (await CanAsync(connection, table, "UPDATE"))
+                await session.BecomeAsync(role, "a");
+                if (await session.CanAsync(table, "UPDATE"))
                 {
-                    Assert.Equal(0, await ExecuteAsync(connection, $"UPDATE {table} SET org_id = org_id WHERE org_id = '{b}'"));
+                    Assert.Equal(0, await session.ExecuteAsync($"UPDATE {table} SET org_id = org_id WHERE org_id = 'b'"));
                 }
-                if (await CanAsync(connection, table, "DELETE"))
+                if (await session.CanAsync(table, "DELETE"))
                 {
-                    Assert.Equal(0, await ExecuteAsync(connection, $"DELETE FROM {table} WHERE org_id = '{b}'"));
+                    Assert.Equal(0, await session.ExecuteAsync($"DELETE FROM {table} WHERE org_id = 'b'"));
                 }
-                return 0;
-            });
-            // Inserting a row of the other organization is refused outright, whether the role may
-            // insert into the table at all or not.
-            var refused = await Assert.ThrowsAsync<PostgresException>(() => AsRoleAsync(role, a, connection =>
-                ExecuteAsync(connection, SeedStatements(b, suffix: "-forged")[table])));
-            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
-        }
-        foreach (var table in SeedStatements(b).Keys)
-        {
-            var after = await platform.ScalarAsync<long>($"SELECT count(*) FROM {table} WHERE org_id = $1", b);
-            Assert.True(after >= before[table], $"{table} had {before[table]} rows of {b} and now has {after}");
-        }
-    }
+                // Inserting a row of the other organization is refused outright, whether the role may
+                // insert into the table at all or not.
+                var refused = await session.RefusedAsync(SeedStatements("b", suffix: "-forged")[table]);
+                Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+            }
+            await session.BecomeOwnerAsync();
+            foreach (var table in Tables)
+            {
+                Assert.Equal(["b"], await session.ListAsync($"SELECT org_id FROM {table} WHERE org_id = 'b'"));
+            }
+        });
 
     [Theory]
     [InlineData("analytics_api")]
     [InlineData("analytics_ingest")]
-    public async Task With_no_organization_set_a_request_role_reads_nothing_at_all(string role)
-    {
-        await SeedTwoOrganizationsAsync();
-        foreach (var table in SeedStatements("x").Keys)
+    public Task With_no_organization_set_a_request_role_reads_nothing_at_all(string role) =>
+        RolledBackAsync(async session =>
         {
-            var count = await AsRoleAsync(role, orgId: null, async connection =>
-                await CanAsync(connection, table, "SELECT")
-                    ? (long?)await new NpgsqlCommand($"SELECT count(*) FROM {table}", connection).ExecuteScalarAsync()
-                    : null);
-            Assert.True(count is null or 0, $"{role} with no organization read {count} rows of {table}");
-        }
-    }
+            foreach (var table in Tables)
+            {
+                await session.BecomeAsync(role, orgId: null);
+                if (await session.CanAsync(table, "SELECT"))
+                {
+                    Assert.Empty(await session.ListAsync($"SELECT org_id FROM {table}"));
+                }
+            }
+        });
 
     [Fact]
-    public async Task The_services_of_every_organization_reach_only_the_tables_granted_to_them()
-    {
-        var (a, _) = await SeedTwoOrganizationsAsync();
-        // The rule services read the log and zones and write signals; notification rules, with
-        // their signing secrets, are none of their business.
-        await AsRoleAsync("analytics_rules", null, async connection =>
+    public Task A_store_asked_for_another_organization_gets_nothing_and_cannot_write_there() =>
+        RolledBackAsync(async session =>
         {
-            Assert.True(await CanAsync(connection, "zones", "SELECT"));
-            Assert.False(await CanAsync(connection, "notification_rules", "SELECT"));
-            Assert.False(await CanAsync(connection, "signals", "DELETE"));
-            return 0;
+            // The application's filter says b; the transaction's organization is a.
+            await session.BecomeAsync("analytics_api", "a");
+            Assert.Empty(await RegistryStore.SitesAsync(session.Connection, "b", CancellationToken.None));
+            Assert.Null(await RegistryStore.SiteAsync(session.Connection, "b", "site", CancellationToken.None));
+
+            var refused = await session.RefusedAsync(() => RegistryStore.PutSiteAsync(
+                session.Connection, new Site { OrgId = "b", SiteId = "planted", Name = "Planted", TimeZone = "UTC" }, CancellationToken.None));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+            Assert.Equal(new DeleteOutcome(false), await RegistryStore.DeleteCameraAsync(session.Connection, "b", "cam", CancellationToken.None));
+
+            await session.BecomeOwnerAsync();
+            Assert.Equal(["b"], await session.ListAsync("SELECT org_id FROM cameras WHERE org_id = 'b'"));
+            Assert.Empty(await session.ListAsync("SELECT org_id FROM sites WHERE site_id = 'planted'"));
         });
-        var denied = await Assert.ThrowsAsync<PostgresException>(() => AsRoleAsync("analytics_notifier", null, connection =>
-            ExecuteAsync(connection, $"DELETE FROM incident_events WHERE org_id = '{a}'")));
-        Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, denied.SqlState);
-        // And they read every organization's rows of what they are granted.
-        var orgs = await AsRoleAsync("analytics_fusion", null, connection =>
-            ListAsync(connection, $"SELECT DISTINCT org_id FROM incidents WHERE org_id = '{a}'"));
-        Assert.Equal([a], orgs);
-    }
+
+    [Fact]
+    public Task The_services_of_every_organization_reach_all_rows_of_the_tables_granted_to_them_and_no_others() =>
+        RolledBackAsync(async session =>
+        {
+            // The rule services read the log and zones and write signals; notification rules, with
+            // their signing secrets, are none of their business.
+            await session.BecomeAsync("analytics_rules", orgId: null);
+            Assert.True(await session.CanAsync("zones", "SELECT"));
+            Assert.False(await session.CanAsync("notification_rules", "SELECT"));
+            Assert.False(await session.CanAsync("signals", "DELETE"));
+            Assert.Equal(["a", "b"], await session.ListAsync("SELECT org_id FROM zones WHERE org_id IN ('a', 'b') ORDER BY org_id"));
+
+            await session.BecomeAsync("analytics_notifier", orgId: null);
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, (await session.RefusedAsync("DELETE FROM incident_events")).SqlState);
+
+            await session.BecomeAsync("analytics_fusion", orgId: null);
+            Assert.Equal(["a", "b"], await session.ListAsync("SELECT org_id FROM incidents WHERE org_id IN ('a', 'b') ORDER BY org_id"));
+        });
+
+    private static IReadOnlyCollection<string> Tables => SeedStatements("x").Keys;
 
     private async Task<Dictionary<string, bool>> TenantTablesAsync()
     {
@@ -145,24 +149,31 @@ public sealed class RowLevelSecurityTests(PlatformFixture platform)
         return tables;
     }
 
-    private async Task<(string A, string B)> SeedTwoOrganizationsAsync()
+    /// <summary>
+    /// Runs <paramref name="test"/> in one transaction, as the owner, after seeding organizations
+    /// <c>a</c> and <c>b</c> with one row in every tenant table, and rolls it all back. The ids
+    /// cannot clash with other tests': the rows are never committed.
+    /// </summary>
+    private async Task RolledBackAsync(Func<Session, Task> test)
     {
-        var (a, _) = await platform.CreateOrganizationAsync();
-        var (b, _) = await platform.CreateOrganizationAsync();
-        foreach (var orgId in new[] { a, b })
+        await using var dataSource = await platform.CreateDataSourceAsync();
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var session = new Session(connection);
+        foreach (var orgId in new[] { "a", "b" })
         {
             foreach (var statement in SeedStatements(orgId).Values)
             {
-                await platform.ExecuteAsync(statement);
+                await session.ExecuteAsync(statement);
             }
         }
-        return (a, b);
+        await test(session);
+        await transaction.RollbackAsync();
     }
 
     /// <summary>
-    /// One row of each tenant table for <paramref name="orgId"/>. The fixture's organization comes
-    /// with its API key, so organizations and api_keys are seeded already; their forged rows are
-    /// new ones.
+    /// One row of each tenant table for <paramref name="orgId"/>; with a <paramref name="suffix"/>,
+    /// another row (a forged one, of an organization and a key that do not exist yet).
     /// </summary>
     private static Dictionary<string, string> SeedStatements(string orgId, string suffix = "")
     {
@@ -170,8 +181,8 @@ public sealed class RowLevelSecurityTests(PlatformFixture platform)
         var hash = $"sha256(convert_to('{o}', 'UTF8'))";
         return new Dictionary<string, string>
         {
-            ["organizations"] = suffix == "" ? $"SELECT 1" : $"INSERT INTO organizations (org_id, name) VALUES ('{o}', 'forged')",
-            ["api_keys"] = suffix == "" ? "SELECT 1" : $"INSERT INTO api_keys (key_hash, org_id, name) VALUES ({hash}, '{orgId}', 'forged')",
+            ["organizations"] = $"INSERT INTO organizations (org_id, name) VALUES ('{o}', 'Organization')",
+            ["api_keys"] = $"INSERT INTO api_keys (key_hash, org_id, name) VALUES ({hash}, '{orgId}', 'Key')",
             ["sites"] = $"INSERT INTO sites (org_id, site_id, name, time_zone) VALUES ('{orgId}', 'site{suffix}', 'Site', 'UTC')",
             ["cameras"] = $"INSERT INTO cameras (org_id, camera_id, site_id, name) VALUES ('{orgId}', 'cam{suffix}', 'site', 'Camera')",
             ["zones"] = $"INSERT INTO zones (org_id, zone_id, site_id, camera_id, document) VALUES ('{orgId}', 'zone{suffix}', 'site', 'cam', '{{}}')",
@@ -198,48 +209,57 @@ public sealed class RowLevelSecurityTests(PlatformFixture platform)
         };
     }
 
-    /// <summary>
-    /// Runs <paramref name="action"/> in a transaction as <paramref name="role"/>, with the
-    /// organization set as a service sets it, then rolls back.
-    /// </summary>
-    private async Task<T> AsRoleAsync<T>(string role, string? orgId, Func<NpgsqlConnection, Task<T>> action)
+    /// <summary>The test's transaction, switched between the owner and a service's role.</summary>
+    private sealed class Session(NpgsqlConnection connection)
     {
-        await using var dataSource = await platform.CreateDataSourceAsync();
-        await using var connection = await dataSource.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        await ExecuteAsync(connection, $"SET LOCAL ROLE {role}");
-        if (orgId is not null)
+        public NpgsqlConnection Connection => connection;
+
+        /// <summary>Acts as <paramref name="role"/>, with the organization set as a service sets it.</summary>
+        public async Task BecomeAsync(string role, string? orgId)
         {
+            await ExecuteAsync($"RESET ROLE; SET LOCAL ROLE {role}");
             await using var claims = new NpgsqlCommand("SELECT set_config('request.jwt.claims', $1, true)", connection);
-            claims.Parameters.AddWithValue(JsonSerializer.Serialize(new { app_metadata = new { org_id = orgId } }));
+            claims.Parameters.AddWithValue(orgId is null ? "" : JsonSerializer.Serialize(new { app_metadata = new { org_id = orgId } }));
             await claims.ExecuteNonQueryAsync();
         }
-        return await action(connection);
-    }
 
-    private static async Task<bool> CanAsync(NpgsqlConnection connection, string table, string privilege)
-    {
-        await using var command = new NpgsqlCommand("SELECT has_table_privilege(current_user, $1, $2)", connection);
-        command.Parameters.AddWithValue(table);
-        command.Parameters.AddWithValue(privilege);
-        return (bool)(await command.ExecuteScalarAsync())!;
-    }
+        public Task<int> BecomeOwnerAsync() => ExecuteAsync("RESET ROLE");
 
-    private static async Task<int> ExecuteAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        return await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<List<string>> ListAsync(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        var values = new List<string>();
-        while (await reader.ReadAsync())
+        public async Task<bool> CanAsync(string table, string privilege)
         {
-            values.Add(reader.GetString(0));
+            await using var command = new NpgsqlCommand("SELECT has_table_privilege(current_user, $1, $2)", connection);
+            command.Parameters.AddWithValue(table);
+            command.Parameters.AddWithValue(privilege);
+            return (bool)(await command.ExecuteScalarAsync())!;
         }
-        return values;
+
+        public async Task<int> ExecuteAsync(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            return await command.ExecuteNonQueryAsync();
+        }
+
+        public async Task<List<string>> ListAsync(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            var values = new List<string>();
+            while (await reader.ReadAsync())
+            {
+                values.Add(reader.GetString(0));
+            }
+            return values;
+        }
+
+        public Task<PostgresException> RefusedAsync(string sql) => RefusedAsync(() => ExecuteAsync(sql));
+
+        /// <summary>The database's refusal of <paramref name="statement"/>, behind a savepoint so the transaction goes on.</summary>
+        public async Task<PostgresException> RefusedAsync(Func<Task> statement)
+        {
+            await ExecuteAsync("SAVEPOINT refused");
+            var refusal = await Assert.ThrowsAsync<PostgresException>(statement);
+            await ExecuteAsync("ROLLBACK TO SAVEPOINT refused");
+            return refusal;
+        }
     }
 }

@@ -36,14 +36,14 @@ public sealed class SubjectKeySecretsTests(PlatformFixture platform)
 
         // The last moment of the following day: still kept, and still the same.
         clock.SetUtcNow(new DateTimeOffset(2020, 3, 11, 23, 59, 59, TimeSpan.Zero));
-        await replicas[0].DestroyExpiredAsync(CancellationToken.None);
+        await replicas[0].DestroyExpiredAsync(dataSource, CancellationToken.None);
         Assert.Equal(secret, await replicas[1].GetAsync(orgId, Day, CancellationToken.None));
         Assert.Equal(secret, await new SubjectKeySecrets(dataSource, clock).GetAsync(orgId, Day, CancellationToken.None));
         Assert.Equal([Day, Day.AddDays(1)], (await StoredAsync(orgId)).Select(row => row.Day));
 
         // The day is more than a day old: destroyed.
         clock.SetUtcNow(new DateTimeOffset(2020, 3, 12, 0, 0, 0, TimeSpan.Zero));
-        await replicas[0].DestroyExpiredAsync(CancellationToken.None);
+        await replicas[0].DestroyExpiredAsync(dataSource, CancellationToken.None);
         Assert.Equal([(Day.AddDays(1), Convert.ToHexString(nextDay))], await StoredAsync(orgId));
 
         // A late sample for the destroyed day: a replica that still remembers the old secret does not
@@ -51,7 +51,7 @@ public sealed class SubjectKeySecretsTests(PlatformFixture platform)
         var fresh = await replicas[1].GetAsync(orgId, Day, CancellationToken.None);
         Assert.NotEqual(secret, fresh);
         Assert.Equal(fresh, await replicas[2].GetAsync(orgId, Day, CancellationToken.None));
-        await replicas[3].DestroyExpiredAsync(CancellationToken.None);
+        await replicas[3].DestroyExpiredAsync(dataSource, CancellationToken.None);
         Assert.Equal([Day.AddDays(1)], (await StoredAsync(orgId)).Select(row => row.Day));
     }
 

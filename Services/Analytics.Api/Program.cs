@@ -14,6 +14,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddAnalyticsDataSource();
 builder.AddApiKeyAuthentication();
+builder.Services.AddTenantTransactions();
 // Fusion's correlations name incident kinds a silence may match.
 builder.AddValidatedSettings<FusionSettings>(FusionSettings.SectionName);
 builder.Services.AddSingleton(TimeProvider.System);

@@ -7,6 +7,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddAnalyticsDataSource();
+builder.AddHousekeepingDataSource();
 builder.AddApiKeyAuthentication();
 builder.AddValidatedSettings<IngestSettings>(IngestSettings.SectionName);
 builder.AddValidatedSettings<RulesSettings>(RulesSettings.SectionName);

@@ -13,6 +13,7 @@ namespace Analytics.Migrations;
 /// </summary>
 public sealed partial class MigrationWorker(
     IOptions<SupabaseSettings> supabase,
+    IOptions<DatabaseRoleSettings> roles,
     NpgsqlDataSource dataSource,
     IHostApplicationLifetime lifetime,
     ILogger<MigrationWorker> logger) : BackgroundService
@@ -50,6 +51,7 @@ public sealed partial class MigrationWorker(
 
             if (result.Successful)
             {
+                await SetRolePasswordsAsync(lockConnection, stoppingToken);
                 var applied = result.Scripts.Count();
                 LogApplied(applied, MigrationScripts.Names.Count);
             }
@@ -69,6 +71,24 @@ public sealed partial class MigrationWorker(
             lifetime.StopApplication();
         }
     }
+
+    /// <summary>Gives each configured role LOGIN and its password, quoted by the server itself.</summary>
+    private async Task SetRolePasswordsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        foreach (var (role, password) in roles.Value.Passwords)
+        {
+            await using var format = new NpgsqlCommand("SELECT format('ALTER ROLE %I WITH LOGIN PASSWORD %L', $1, $2)", connection);
+            format.Parameters.Add(new NpgsqlParameter { Value = role });
+            format.Parameters.Add(new NpgsqlParameter { Value = password });
+            var statement = (string)(await format.ExecuteScalarAsync(cancellationToken))!;
+            await using var alter = new NpgsqlCommand(statement, connection);
+            await alter.ExecuteNonQueryAsync(cancellationToken);
+        }
+        LogRolePasswordsSet(roles.Value.Passwords.Count);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Set the password of {Roles} service role(s)")]
+    private partial void LogRolePasswordsSet(int roles);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Database is current: applied {Applied} new script(s), {Total} in all")]
     private partial void LogApplied(int applied, int total);

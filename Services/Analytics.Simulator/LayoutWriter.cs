@@ -30,6 +30,8 @@ public sealed partial class LayoutWriter(IConfiguration configuration, ILogger<L
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // It connects as the API's role, which writes only the organization it is under.
+        await TenantContext.EnterAsync(connection, orgId, "simulator", cancellationToken);
         await OrganizationStore.EnsureAsync(connection, orgId, cancellationToken);
         // Existing sites and cameras are kept as they are, so names and time zones an operator
         // gave them survive a restart of the simulator.

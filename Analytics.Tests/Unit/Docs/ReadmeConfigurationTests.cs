@@ -123,6 +123,12 @@ public sealed class ReadmeConfigurationTests
         {
             var key = $"{path}:{property.Name}";
             var value = property.GetValue(defaults);
+            if (property.PropertyType.IsGenericType && property.PropertyType.GetGenericTypeDefinition() == typeof(Dictionary<,>))
+            {
+                var valueType = property.PropertyType.GetGenericArguments()[1].Name.ToLowerInvariant();
+                rows.Append(CultureInfo.InvariantCulture, $"| `{key}:<name>` | (none) | a {valueType} per name | {docs.Summary(type, property)} |\n");
+                continue;
+            }
             if (value is System.Collections.IEnumerable and not string)
             {
                 var element = property.PropertyType.GetGenericArguments().Single();

@@ -2,7 +2,6 @@ using Analytics.Data.Registry;
 using Analytics.Schemas.Contracts;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
 
 namespace Analytics.Api.Cameras;
 
@@ -20,7 +19,7 @@ public static class CamerasApi
 
     public static IEndpointRouteBuilder MapCamerasApi(this IEndpointRouteBuilder app)
     {
-        var cameras = app.MapGroup("/v1/cameras").WithTags("Cameras").RequireAuthorization();
+        var cameras = app.MapGroup("/v1/cameras").WithTags("Cameras").RequireAuthorization().WithTenantTransaction();
 
         cameras.MapGet("/", ListAsync).WithName("ListCameras").WithSummary("The organization's cameras, optionally of one site");
         cameras.MapGet("/{cameraId}", GetAsync).WithName("GetCamera").WithSummary("One camera");
@@ -29,16 +28,16 @@ public static class CamerasApi
         return app;
     }
 
-    public static async Task<Ok<Camera[]>> ListAsync(HttpContext context, NpgsqlDataSource dataSource, string? siteId) =>
-        TypedResults.Ok(await RegistryStore.CamerasAsync(dataSource, context.User.OrgId(), siteId, context.RequestAborted));
+    public static async Task<Ok<Camera[]>> ListAsync(HttpContext context, TenantTransaction tenant, string? siteId) =>
+        TypedResults.Ok(await RegistryStore.CamerasAsync(tenant.Connection, context.User.OrgId(), siteId, context.RequestAborted));
 
-    public static async Task<Results<Ok<Camera>, ProblemHttpResult>> GetAsync(HttpContext context, NpgsqlDataSource dataSource, string cameraId) =>
-        await RegistryStore.CameraAsync(dataSource, context.User.OrgId(), cameraId, context.RequestAborted) is { } camera
+    public static async Task<Results<Ok<Camera>, ProblemHttpResult>> GetAsync(HttpContext context, TenantTransaction tenant, string cameraId) =>
+        await RegistryStore.CameraAsync(tenant.Connection, context.User.OrgId(), cameraId, context.RequestAborted) is { } camera
             ? TypedResults.Ok(camera)
             : Problems.NotFound(Resource, cameraId);
 
     public static async Task<Results<Ok<Camera>, Created<Camera>, ProblemHttpResult>> PutAsync(
-        HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, string cameraId, CameraRequest request)
+        HttpContext context, TenantTransaction tenant, TimeProvider clock, string cameraId, CameraRequest request)
     {
         var camera = new Camera
         {
@@ -55,7 +54,7 @@ public static class CamerasApi
             return Problems.Invalid(Resource, problems);
         }
 
-        return await RegistryStore.PutCameraAsync(dataSource, camera, context.RequestAborted) switch
+        return await RegistryStore.PutCameraAsync(tenant.Connection, camera, context.RequestAborted) switch
         {
             PutOutcome.Created => TypedResults.Created($"/v1/cameras/{Uri.EscapeDataString(cameraId)}", camera),
             PutOutcome.Replaced => TypedResults.Ok(camera),
@@ -63,8 +62,8 @@ public static class CamerasApi
         };
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, NpgsqlDataSource dataSource, string cameraId) =>
-        await RegistryStore.DeleteCameraAsync(dataSource, context.User.OrgId(), cameraId, context.RequestAborted) switch
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, TenantTransaction tenant, string cameraId) =>
+        await RegistryStore.DeleteCameraAsync(tenant.Connection, context.User.OrgId(), cameraId, context.RequestAborted) switch
         {
             { Deleted: true } => TypedResults.NoContent(),
             { BlockedBy: { } zones } => Problems.Conflict(

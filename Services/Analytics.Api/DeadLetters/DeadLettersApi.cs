@@ -3,7 +3,6 @@ using System.Text.Json;
 using Analytics.EventLog;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
 using ValidationProblem = Analytics.Schemas.Contracts.ValidationProblem;
 
 namespace Analytics.Api.DeadLetters;
@@ -30,14 +29,14 @@ public static class DeadLettersApi
 
     public static IEndpointRouteBuilder MapDeadLettersApi(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/v1/dead-letters").WithTags("Dead letters").RequireAuthorization()
+        app.MapGroup("/v1/dead-letters").WithTags("Dead letters").RequireAuthorization().WithTenantTransaction()
             .MapGet("/", ListAsync).WithName("ListDeadLetters")
             .WithSummary("Entries of the organization a consumer could not apply and set aside, newest first");
         return app;
     }
 
     public static async Task<Results<Ok<DeadLetterPage>, ProblemHttpResult>> ListAsync(
-        HttpContext context, NpgsqlDataSource dataSource, int? limit, string? cursor)
+        HttpContext context, TenantTransaction tenant, int? limit, string? cursor)
     {
         var errors = new List<ValidationProblem>();
         var (pageSize, after) = ListQuery.Page(limit, cursor, DefaultLimit, MaxLimit, errors);
@@ -52,7 +51,7 @@ public static class DeadLettersApi
         }
 
         var letters = await Analytics.EventLog.DeadLetters.ListAsync(
-            dataSource, context.User.OrgId(), after is null ? null : (after.At, afterId), pageSize + 1, context.RequestAborted);
+            tenant.Connection, context.User.OrgId(), after is null ? null : (after.At, afterId), pageSize + 1, context.RequestAborted);
         var more = letters.Count > pageSize;
         if (more)
         {

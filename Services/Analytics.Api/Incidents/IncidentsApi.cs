@@ -57,7 +57,7 @@ public static class IncidentsApi
 
     public static IEndpointRouteBuilder MapIncidentsApi(this IEndpointRouteBuilder app)
     {
-        var incidents = app.MapGroup("/v1/incidents").WithTags("Incidents").RequireAuthorization();
+        var incidents = app.MapGroup("/v1/incidents").WithTags("Incidents").RequireAuthorization().WithTenantTransaction();
 
         incidents.MapGet("/", ListAsync).WithName("ListIncidents").WithSummary("The organization's incidents, newest first, filtered and paged");
         incidents.MapGet("/{incidentId}", GetAsync).WithName("GetIncident").WithSummary("One incident with its evidence chain and history");
@@ -69,7 +69,7 @@ public static class IncidentsApi
     }
 
     public static async Task<Results<Ok<IncidentPage>, ProblemHttpResult>> ListAsync(
-        HttpContext context, NpgsqlDataSource dataSource, [AsParameters] IncidentListQuery query)
+        HttpContext context, TenantTransaction tenant, [AsParameters] IncidentListQuery query)
     {
         var errors = new List<ValidationProblem>();
         var statusFilter = ListQuery.Filter<IncidentStatus>(query.Status, "status", errors);
@@ -82,7 +82,7 @@ public static class IncidentsApi
         }
 
         var orgId = context.User.OrgId();
-        var states = await IncidentStore.ListAsync(dataSource, new IncidentFilter(
+        var states = await IncidentStore.ListAsync(tenant.Connection, new IncidentFilter(
             orgId, statusFilter, domainFilter, query.Kind, query.SiteId, query.CameraId, query.ZoneId, severityFilter,
             after is { } a ? (a.At, a.Id) : null, pageSize + 1), context.RequestAborted);
         var more = states.Count > pageSize;
@@ -90,19 +90,15 @@ public static class IncidentsApi
         {
             states.RemoveAt(states.Count - 1);
         }
-        Dictionary<string, List<string>> signalIds;
-        await using (var connection = await dataSource.OpenConnectionAsync(context.RequestAborted))
-        {
-            signalIds = await IncidentStore.SignalIdsAsync(connection, orgId, [.. states.Select(s => s.IncidentId)], context.RequestAborted);
-        }
+        var signalIds = await IncidentStore.SignalIdsAsync(tenant.Connection, orgId, [.. states.Select(s => s.IncidentId)], context.RequestAborted);
         var items = states.Select(s => s.ToContract(signalIds.GetValueOrDefault(s.IncidentId, []))).ToList();
         return TypedResults.Ok(new IncidentPage(items, more ? KeysetCursor.Of(states[^1].OpenedAt, states[^1].IncidentId) : null));
     }
 
-    public static async Task<Results<Ok<IncidentDetail>, ProblemHttpResult>> GetAsync(HttpContext context, NpgsqlDataSource dataSource, string incidentId)
+    public static async Task<Results<Ok<IncidentDetail>, ProblemHttpResult>> GetAsync(HttpContext context, TenantTransaction tenant, string incidentId)
     {
         var orgId = context.User.OrgId();
-        await using var connection = await dataSource.OpenConnectionAsync(context.RequestAborted);
+        var connection = tenant.Connection;
         if (await IncidentStore.LoadAsync(connection, orgId, incidentId, context.RequestAborted) is not { } state)
         {
             return Problems.NotFound("incident", incidentId);
@@ -115,21 +111,21 @@ public static class IncidentsApi
     }
 
     public static Task<Results<Ok<Incident>, ProblemHttpResult>> AcknowledgeAsync(
-        HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, string incidentId, OperatorNote? note) =>
-        ActAsync(context, dataSource, incidentId, note, (incident, actor) => incident.Acknowledge(actor, clock.GetUtcNow(), note?.Comment));
+        HttpContext context, TenantTransaction tenant, TimeProvider clock, string incidentId, OperatorNote? note) =>
+        ActAsync(context, tenant, incidentId, note, (incident, actor) => incident.Acknowledge(actor, clock.GetUtcNow(), note?.Comment));
 
     public static Task<Results<Ok<Incident>, ProblemHttpResult>> ResolveAsync(
-        HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, string incidentId, OperatorNote? note) =>
-        ActAsync(context, dataSource, incidentId, note, (incident, actor) => incident.Resolve(actor, clock.GetUtcNow(), note?.Comment));
+        HttpContext context, TenantTransaction tenant, TimeProvider clock, string incidentId, OperatorNote? note) =>
+        ActAsync(context, tenant, incidentId, note, (incident, actor) => incident.Resolve(actor, clock.GetUtcNow(), note?.Comment));
 
     public static async Task<Results<Created<Incident>, Ok<Incident>, ProblemHttpResult>> CommentAsync(
-        HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, string incidentId, OperatorNote note)
+        HttpContext context, TenantTransaction tenant, TimeProvider clock, string incidentId, OperatorNote note)
     {
         if (string.IsNullOrWhiteSpace(note.Comment))
         {
             return Problems.Invalid("comment", "$.comment", "is required");
         }
-        var result = await ActAsync(context, dataSource, incidentId, note, (incident, actor) => incident.Comment(actor, clock.GetUtcNow(), note.Comment));
+        var result = await ActAsync(context, tenant, incidentId, note, (incident, actor) => incident.Comment(actor, clock.GetUtcNow(), note.Comment));
         return result.Result switch
         {
             Ok<Incident> ok => TypedResults.Created($"/v1/incidents/{Uri.EscapeDataString(incidentId)}", ok.Value),
@@ -141,10 +137,11 @@ public static class IncidentsApi
     /// <summary>
     /// Loads the incident under a row lock, so the action cannot interleave with fusion growing the
     /// same incident, lets the incident decide (<paramref name="transition"/>), and appends the
-    /// event it gives; a refusal is a 409, an action already done answers the incident as it is.
+    /// event it gives, in the request's transaction; a refusal is a 409, an action already done
+    /// answers the incident as it is.
     /// </summary>
     private static async Task<Results<Ok<Incident>, ProblemHttpResult>> ActAsync(
-        HttpContext context, NpgsqlDataSource dataSource, string incidentId, OperatorNote? note,
+        HttpContext context, TenantTransaction tenant, string incidentId, OperatorNote? note,
         Func<IncidentState, string, IncidentTransition> transition)
     {
         if (note?.Comment is { Length: > MaxCommentLength } tooLong)
@@ -152,8 +149,7 @@ public static class IncidentsApi
             return Problems.Invalid("request", [new ValidationProblem("$.comment", string.Create(CultureInfo.InvariantCulture, $"must be at most {MaxCommentLength} characters, was {tooLong.Length}"))]);
         }
         var orgId = context.User.OrgId();
-        await using var connection = await dataSource.OpenConnectionAsync(context.RequestAborted);
-        await using var transaction = await connection.BeginTransactionAsync(context.RequestAborted);
+        var connection = tenant.Connection;
         if (await IncidentStore.LoadForUpdateAsync(connection, orgId, incidentId, context.RequestAborted) is not { } incident)
         {
             return Problems.NotFound("incident", incidentId);
@@ -166,7 +162,6 @@ public static class IncidentsApi
                 return Problems.Conflict("The incident is not in a state for that", refused.Reason);
             case IncidentTransition.Append(var e, var next):
                 await IncidentStore.AppendAsync(connection, [new TracedIncidentEvent(e, System.Diagnostics.Activity.Current?.Id)], [next], context.RequestAborted);
-                await transaction.CommitAsync(context.RequestAborted);
                 return TypedResults.Ok(await ContractAsync(connection, next, context.RequestAborted));
             default:
                 throw new InvalidOperationException("unexpected transition");

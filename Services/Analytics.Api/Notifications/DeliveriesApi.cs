@@ -3,7 +3,6 @@ using Analytics.Schemas.Contracts;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Npgsql;
 using ValidationProblem = Analytics.Schemas.Contracts.ValidationProblem;
 
 namespace Analytics.Api.Notifications;
@@ -32,7 +31,7 @@ public static class DeliveriesApi
 
     public static IEndpointRouteBuilder MapDeliveriesApi(this IEndpointRouteBuilder app)
     {
-        var deliveries = app.MapGroup("/v1/deliveries").WithTags("Deliveries").RequireAuthorization();
+        var deliveries = app.MapGroup("/v1/deliveries").WithTags("Deliveries").RequireAuthorization().WithTenantTransaction();
 
         deliveries.MapGet("/", ListAsync).WithName("ListDeliveries")
             .WithSummary("The delivery log, newest first, by incident, rule, status or digest, paged");
@@ -41,7 +40,7 @@ public static class DeliveriesApi
     }
 
     public static async Task<Results<Ok<DeliveryPage>, ProblemHttpResult>> ListAsync(
-        HttpContext context, NpgsqlDataSource dataSource, [AsParameters] DeliveryListQuery query)
+        HttpContext context, TenantTransaction tenant, [AsParameters] DeliveryListQuery query)
     {
         var errors = new List<ValidationProblem>();
         var statusFilter = ListQuery.Filter<DeliveryStatus>(query.Status, "status", errors);
@@ -51,7 +50,7 @@ public static class DeliveriesApi
             return Problems.Invalid("query", errors);
         }
 
-        var items = await DeliveryStore.ListAsync(dataSource, new DeliveryFilter(
+        var items = await DeliveryStore.ListAsync(tenant.Connection, new DeliveryFilter(
             context.User.OrgId(), query.IncidentId, query.RuleId, statusFilter, query.DigestId, after is { } a ? (a.At, a.Id) : null, pageSize + 1),
             context.RequestAborted);
         var more = items.Count > pageSize;
@@ -62,8 +61,8 @@ public static class DeliveriesApi
         return TypedResults.Ok(new DeliveryPage(items, more ? KeysetCursor.Of(items[^1].DecidedAt, items[^1].DeliveryId) : null));
     }
 
-    public static async Task<Results<Ok<Delivery>, ProblemHttpResult>> GetAsync(HttpContext context, NpgsqlDataSource dataSource, string deliveryId) =>
-        await DeliveryStore.GetAsync(dataSource, context.User.OrgId(), deliveryId, context.RequestAborted) is { } delivery
+    public static async Task<Results<Ok<Delivery>, ProblemHttpResult>> GetAsync(HttpContext context, TenantTransaction tenant, string deliveryId) =>
+        await DeliveryStore.GetAsync(tenant.Connection, context.User.OrgId(), deliveryId, context.RequestAborted) is { } delivery
             ? TypedResults.Ok(delivery)
             : Problems.NotFound("delivery", deliveryId);
 }

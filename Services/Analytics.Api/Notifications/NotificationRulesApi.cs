@@ -4,7 +4,6 @@ using Analytics.Data.Notifications;
 using Analytics.Schemas.Contracts;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
 using ValidationProblem = Analytics.Schemas.Contracts.ValidationProblem;
 
 namespace Analytics.Api.Notifications;
@@ -45,7 +44,7 @@ public static class NotificationRulesApi
 
     public static IEndpointRouteBuilder MapNotificationRulesApi(this IEndpointRouteBuilder app)
     {
-        var rules = app.MapGroup("/v1/notification-rules").WithTags("Notification rules").RequireAuthorization();
+        var rules = app.MapGroup("/v1/notification-rules").WithTags("Notification rules").RequireAuthorization().WithTenantTransaction();
 
         rules.MapGet("/", ListAsync).WithName("ListNotificationRules").WithSummary("The organization's notification rules");
         rules.MapGet("/{ruleId}", GetAsync).WithName("GetNotificationRule").WithSummary("One notification rule");
@@ -58,22 +57,22 @@ public static class NotificationRulesApi
         return app;
     }
 
-    public static async Task<Ok<NotificationRule[]>> ListAsync(HttpContext context, NpgsqlDataSource dataSource) =>
-        TypedResults.Ok(await NotificationRuleStore.ListAsync(dataSource, context.User.OrgId(), context.RequestAborted));
+    public static async Task<Ok<NotificationRule[]>> ListAsync(HttpContext context, TenantTransaction tenant) =>
+        TypedResults.Ok(await NotificationRuleStore.ListAsync(tenant.Connection, context.User.OrgId(), context.RequestAborted));
 
-    public static async Task<Results<Ok<NotificationRule>, ProblemHttpResult>> GetAsync(HttpContext context, NpgsqlDataSource dataSource, string ruleId) =>
-        await NotificationRuleStore.GetAsync(dataSource, context.User.OrgId(), ruleId, context.RequestAborted) is { } rule
+    public static async Task<Results<Ok<NotificationRule>, ProblemHttpResult>> GetAsync(HttpContext context, TenantTransaction tenant, string ruleId) =>
+        await NotificationRuleStore.GetAsync(tenant.Connection, context.User.OrgId(), ruleId, context.RequestAborted) is { } rule
             ? TypedResults.Ok(rule)
             : Problems.NotFound(Resource, ruleId);
 
     public static async Task<Results<Ok<NotificationRule>, Created<NotificationRuleCreated>, ProblemHttpResult>> PutAsync(
-        HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, string ruleId, NotificationRuleRequest request)
+        HttpContext context, TenantTransaction tenant, TimeProvider clock, string ruleId, NotificationRuleRequest request)
     {
         var orgId = context.User.OrgId();
         var now = clock.GetUtcNow();
         IReadOnlyList<ValidationProblem> problems = [];
         var secret = NewSecret();
-        var (rule, created) = await NotificationRuleStore.PutAsync(dataSource, orgId, ruleId, secret, existing =>
+        var (rule, created) = await NotificationRuleStore.PutAsync(tenant.Connection, orgId, ruleId, secret, existing =>
         {
             var rule = new NotificationRule
             {
@@ -105,16 +104,16 @@ public static class NotificationRulesApi
             : TypedResults.Created($"/v1/notification-rules/{Uri.EscapeDataString(ruleId)}", new NotificationRuleCreated(rule, secret));
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, NpgsqlDataSource dataSource, string ruleId) =>
-        await NotificationRuleStore.DeleteAsync(dataSource, context.User.OrgId(), ruleId, context.RequestAborted)
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, TenantTransaction tenant, string ruleId) =>
+        await NotificationRuleStore.DeleteAsync(tenant.Connection, context.User.OrgId(), ruleId, context.RequestAborted)
             ? TypedResults.NoContent()
             : Problems.NotFound(Resource, ruleId);
 
     public static async Task<Results<Ok<NotificationRuleSecret>, ProblemHttpResult>> RotateSecretAsync(
-        HttpContext context, NpgsqlDataSource dataSource, string ruleId)
+        HttpContext context, TenantTransaction tenant, string ruleId)
     {
         var secret = NewSecret();
-        return await NotificationRuleStore.RotateSecretAsync(dataSource, context.User.OrgId(), ruleId, secret, context.RequestAborted)
+        return await NotificationRuleStore.RotateSecretAsync(tenant.Connection, context.User.OrgId(), ruleId, secret, context.RequestAborted)
             ? TypedResults.Ok(new NotificationRuleSecret(ruleId, secret))
             : Problems.NotFound(Resource, ruleId);
     }

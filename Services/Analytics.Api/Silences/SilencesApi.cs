@@ -4,7 +4,6 @@ using Analytics.Schemas.Contracts;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Analytics.Api.Silences;
 
@@ -27,7 +26,7 @@ public static class SilencesApi
 {
     public static IEndpointRouteBuilder MapSilencesApi(this IEndpointRouteBuilder app)
     {
-        var silences = app.MapGroup("/v1/silences").WithTags("Silences").RequireAuthorization();
+        var silences = app.MapGroup("/v1/silences").WithTags("Silences").RequireAuthorization().WithTenantTransaction();
 
         silences.MapGet("/", ListAsync).WithName("ListSilences").WithSummary("The organization's silences; active ones only unless all=true");
         silences.MapGet("/{silenceId}", GetAsync).WithName("GetSilence").WithSummary("One silence");
@@ -36,16 +35,16 @@ public static class SilencesApi
         return app;
     }
 
-    public static async Task<Ok<Silence[]>> ListAsync(HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, bool? all) =>
-        TypedResults.Ok(await SilenceStore.ListAsync(dataSource, context.User.OrgId(), all ?? false, clock.GetUtcNow(), context.RequestAborted));
+    public static async Task<Ok<Silence[]>> ListAsync(HttpContext context, TenantTransaction tenant, TimeProvider clock, bool? all) =>
+        TypedResults.Ok(await SilenceStore.ListAsync(tenant.Connection, context.User.OrgId(), all ?? false, clock.GetUtcNow(), context.RequestAborted));
 
-    public static async Task<Results<Ok<Silence>, ProblemHttpResult>> GetAsync(HttpContext context, NpgsqlDataSource dataSource, string silenceId) =>
-        await SilenceStore.GetAsync(dataSource, context.User.OrgId(), silenceId, context.RequestAborted) is { } silence
+    public static async Task<Results<Ok<Silence>, ProblemHttpResult>> GetAsync(HttpContext context, TenantTransaction tenant, string silenceId) =>
+        await SilenceStore.GetAsync(tenant.Connection, context.User.OrgId(), silenceId, context.RequestAborted) is { } silence
             ? TypedResults.Ok(silence)
             : Problems.NotFound("silence", silenceId);
 
     public static async Task<Results<Created<Silence>, ProblemHttpResult>> CreateAsync(
-        HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, IOptions<FusionSettings> fusion, SilenceRequest request)
+        HttpContext context, TenantTransaction tenant, TimeProvider clock, IOptions<FusionSettings> fusion, SilenceRequest request)
     {
         var now = clock.GetUtcNow();
         var silence = new Silence
@@ -73,14 +72,14 @@ public static class SilencesApi
         {
             return Problems.Invalid("silence", problems);
         }
-        await SilenceStore.WriteAsync(dataSource, silence, context.RequestAborted);
+        await SilenceStore.WriteAsync(tenant.Connection, silence, context.RequestAborted);
         return TypedResults.Created($"/v1/silences/{silence.SilenceId}", silence);
     }
 
     public static async Task<Results<Ok<Silence>, ProblemHttpResult>> ExpireAsync(
-        HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, string silenceId)
+        HttpContext context, TenantTransaction tenant, TimeProvider clock, string silenceId)
     {
-        var found = await GetAsync(context, dataSource, silenceId);
+        var found = await GetAsync(context, tenant, silenceId);
         if (found.Result is not Ok<Silence> { Value: { } silence })
         {
             return Problems.NotFound("silence", silenceId);
@@ -92,7 +91,7 @@ public static class SilencesApi
         }
         // A silence that has not started yet ends before it starts: it never applied.
         var expired = silence with { EndsAt = now, StartsAt = silence.StartsAt > now ? now : silence.StartsAt };
-        await SilenceStore.WriteAsync(dataSource, expired, context.RequestAborted);
+        await SilenceStore.WriteAsync(tenant.Connection, expired, context.RequestAborted);
         return TypedResults.Ok(expired);
     }
 }

@@ -2,7 +2,6 @@ using Analytics.Data.Registry;
 using Analytics.Schemas.Contracts;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
 
 namespace Analytics.Api.Sites;
 
@@ -20,7 +19,7 @@ public static class SitesApi
 
     public static IEndpointRouteBuilder MapSitesApi(this IEndpointRouteBuilder app)
     {
-        var sites = app.MapGroup("/v1/sites").WithTags("Sites").RequireAuthorization();
+        var sites = app.MapGroup("/v1/sites").WithTags("Sites").RequireAuthorization().WithTenantTransaction();
 
         sites.MapGet("/", ListAsync).WithName("ListSites").WithSummary("The organization's sites");
         sites.MapGet("/{siteId}", GetAsync).WithName("GetSite").WithSummary("One site");
@@ -29,16 +28,16 @@ public static class SitesApi
         return app;
     }
 
-    public static async Task<Ok<Site[]>> ListAsync(HttpContext context, NpgsqlDataSource dataSource) =>
-        TypedResults.Ok(await RegistryStore.SitesAsync(dataSource, context.User.OrgId(), context.RequestAborted));
+    public static async Task<Ok<Site[]>> ListAsync(HttpContext context, TenantTransaction tenant) =>
+        TypedResults.Ok(await RegistryStore.SitesAsync(tenant.Connection, context.User.OrgId(), context.RequestAborted));
 
-    public static async Task<Results<Ok<Site>, ProblemHttpResult>> GetAsync(HttpContext context, NpgsqlDataSource dataSource, string siteId) =>
-        await RegistryStore.SiteAsync(dataSource, context.User.OrgId(), siteId, context.RequestAborted) is { } site
+    public static async Task<Results<Ok<Site>, ProblemHttpResult>> GetAsync(HttpContext context, TenantTransaction tenant, string siteId) =>
+        await RegistryStore.SiteAsync(tenant.Connection, context.User.OrgId(), siteId, context.RequestAborted) is { } site
             ? TypedResults.Ok(site)
             : Problems.NotFound(Resource, siteId);
 
     public static async Task<Results<Ok<Site>, Created<Site>, ProblemHttpResult>> PutAsync(
-        HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, string siteId, SiteRequest request)
+        HttpContext context, TenantTransaction tenant, TimeProvider clock, string siteId, SiteRequest request)
     {
         var site = new Site
         {
@@ -55,13 +54,13 @@ public static class SitesApi
             return Problems.Invalid(Resource, problems);
         }
 
-        return await RegistryStore.PutSiteAsync(dataSource, site, context.RequestAborted) == PutOutcome.Created
+        return await RegistryStore.PutSiteAsync(tenant.Connection, site, context.RequestAborted) == PutOutcome.Created
             ? TypedResults.Created($"/v1/sites/{Uri.EscapeDataString(siteId)}", site)
             : TypedResults.Ok(site);
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, NpgsqlDataSource dataSource, string siteId) =>
-        await RegistryStore.DeleteSiteAsync(dataSource, context.User.OrgId(), siteId, context.RequestAborted) switch
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, TenantTransaction tenant, string siteId) =>
+        await RegistryStore.DeleteSiteAsync(tenant.Connection, context.User.OrgId(), siteId, context.RequestAborted) switch
         {
             { Deleted: true } => TypedResults.NoContent(),
             { BlockedBy: { } cameras } => Problems.Conflict(

@@ -3,7 +3,6 @@ using Analytics.Schemas.Contracts;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Npgsql;
 
 namespace Analytics.Api.Zones;
 
@@ -35,7 +34,7 @@ public static class ZonesApi
 
     public static IEndpointRouteBuilder MapZonesApi(this IEndpointRouteBuilder app)
     {
-        var zones = app.MapGroup("/v1/zones").WithTags("Zones").RequireAuthorization();
+        var zones = app.MapGroup("/v1/zones").WithTags("Zones").RequireAuthorization().WithTenantTransaction();
 
         zones.MapGet("/", ListAsync).WithName("ListZones").WithSummary("The organization's zones, optionally of one site or camera");
         zones.MapGet("/{zoneId}", GetAsync).WithName("GetZone").WithSummary("One zone");
@@ -44,16 +43,16 @@ public static class ZonesApi
         return app;
     }
 
-    public static async Task<Ok<Zone[]>> ListAsync(HttpContext context, NpgsqlDataSource dataSource, [AsParameters] ZoneListQuery query) =>
-        TypedResults.Ok(await RegistryStore.ZonesAsync(dataSource, context.User.OrgId(), query.SiteId, query.CameraId, context.RequestAborted));
+    public static async Task<Ok<Zone[]>> ListAsync(HttpContext context, TenantTransaction tenant, [AsParameters] ZoneListQuery query) =>
+        TypedResults.Ok(await RegistryStore.ZonesAsync(tenant.Connection, context.User.OrgId(), query.SiteId, query.CameraId, context.RequestAborted));
 
-    public static async Task<Results<Ok<Zone>, ProblemHttpResult>> GetAsync(HttpContext context, NpgsqlDataSource dataSource, string zoneId) =>
-        await RegistryStore.ZoneAsync(dataSource, context.User.OrgId(), zoneId, context.RequestAborted) is { } zone
+    public static async Task<Results<Ok<Zone>, ProblemHttpResult>> GetAsync(HttpContext context, TenantTransaction tenant, string zoneId) =>
+        await RegistryStore.ZoneAsync(tenant.Connection, context.User.OrgId(), zoneId, context.RequestAborted) is { } zone
             ? TypedResults.Ok(zone)
             : Problems.NotFound(Resource, zoneId);
 
     public static async Task<Results<Ok<Zone>, Created<Zone>, ProblemHttpResult>> PutAsync(
-        HttpContext context, NpgsqlDataSource dataSource, TimeProvider clock, string zoneId, ZoneRequest request)
+        HttpContext context, TenantTransaction tenant, TimeProvider clock, string zoneId, ZoneRequest request)
     {
         var zone = new Zone
         {
@@ -74,7 +73,7 @@ public static class ZonesApi
             return Problems.Invalid(Resource, problems);
         }
 
-        return await RegistryStore.PutZoneAsync(dataSource, zone, context.RequestAborted) switch
+        return await RegistryStore.PutZoneAsync(tenant.Connection, zone, context.RequestAborted) switch
         {
             { Outcome: PutOutcome.Created } => TypedResults.Created($"/v1/zones/{Uri.EscapeDataString(zoneId)}", zone),
             { Outcome: PutOutcome.Replaced } => TypedResults.Ok(zone),
@@ -86,8 +85,8 @@ public static class ZonesApi
         };
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, NpgsqlDataSource dataSource, string zoneId) =>
-        await RegistryStore.DeleteZoneAsync(dataSource, context.User.OrgId(), zoneId, context.RequestAborted)
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, TenantTransaction tenant, string zoneId) =>
+        await RegistryStore.DeleteZoneAsync(tenant.Connection, context.User.OrgId(), zoneId, context.RequestAborted)
             ? TypedResults.NoContent()
             : Problems.NotFound(Resource, zoneId);
 }

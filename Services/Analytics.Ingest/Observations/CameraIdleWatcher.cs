@@ -18,7 +18,7 @@ namespace Analytics.Ingest.Observations;
 /// camera last delivered (<see cref="RegistryStore.TouchCamerasAsync"/>).
 /// </summary>
 public sealed partial class CameraIdleWatcher(
-    NpgsqlDataSource dataSource,
+    [FromKeyedServices(HousekeepingDatabase.Key)] NpgsqlDataSource dataSource,
     IOptions<RulesSettings> settings,
     TimeProvider clock,
     ILogger<CameraIdleWatcher> logger) : BackgroundService

@@ -12,7 +12,7 @@ namespace Analytics.Ingest.Observations;
 /// hourly. Ingest owns it because ingest is the log's writer and the only user of the secrets and keys.
 /// </summary>
 public sealed partial class ObservationLogMaintenance(
-    NpgsqlDataSource dataSource,
+    [FromKeyedServices(HousekeepingDatabase.Key)] NpgsqlDataSource dataSource,
     SubjectKeySecrets subjectKeySecrets,
     IOptions<IngestSettings> settings,
     ILogger<ObservationLogMaintenance> logger) : BackgroundService
@@ -45,7 +45,7 @@ public sealed partial class ObservationLogMaintenance(
             try
             {
                 // On its own, so a failure of the log's maintenance never keeps a secret alive.
-                await subjectKeySecrets.DestroyExpiredAsync(stoppingToken);
+                await subjectKeySecrets.DestroyExpiredAsync(dataSource, stoppingToken);
             }
             catch (NpgsqlException e)
             {

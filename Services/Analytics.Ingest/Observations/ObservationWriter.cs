@@ -5,6 +5,7 @@ using Analytics.EventLog;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Analytics.Data.Ingest;
+using Analytics.Data.Tenancy;
 
 namespace Analytics.Ingest.Observations;
 
@@ -23,10 +24,14 @@ public sealed partial class ObservationWriter(
 {
     private const int MaxTraceLinks = 64;
 
+    /// <summary>Who writes the log, as row-level security's claims name it.</summary>
+    private const string Actor = "ingest";
+
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private long _queuedObservations;
 
     private sealed record PendingWrite(
+        string OrgId,
         LogRows Rows,
         IReadOnlyDictionary<(string OrgId, string CameraId), DateTimeOffset> Cameras,
         IdempotencyClaim? Claim,
@@ -46,10 +51,11 @@ public sealed partial class ObservationWriter(
     /// these rows is written.
     /// </returns>
     /// <exception cref="WriteQueueFullException">Accepting the rows would exceed the queue's capacity.</exception>
+    /// <param name="orgId">The organization of the caller, which every row is of.</param>
     /// <param name="rows">The batch's rows.</param>
     /// <param name="cameras">The batch's cameras with their newest event times, recorded with the commit (<see cref="RegistryStore.TouchCamerasAsync"/>).</param>
     /// <param name="claim">The batch's Idempotency-Key, stored in the same transaction as the rows.</param>
-    public Task<StoredAnswer?> WriteAsync(LogRows rows, IReadOnlyDictionary<(string OrgId, string CameraId), DateTimeOffset> cameras, IdempotencyClaim? claim = null)
+    public Task<StoredAnswer?> WriteAsync(string orgId, LogRows rows, IReadOnlyDictionary<(string OrgId, string CameraId), DateTimeOffset> cameras, IdempotencyClaim? claim = null)
     {
         if (Interlocked.Add(ref _queuedObservations, rows.Count) > settings.Value.WriteQueueCapacity)
         {
@@ -57,7 +63,7 @@ public sealed partial class ObservationWriter(
             IngestMetrics.QueueFull.Add(1);
             throw new WriteQueueFullException();
         }
-        var pending = new PendingWrite(rows, cameras, claim, new TaskCompletionSource<StoredAnswer?>(TaskCreationOptions.RunContinuationsAsynchronously), Activity.Current?.Context);
+        var pending = new PendingWrite(orgId, rows, cameras, claim, new TaskCompletionSource<StoredAnswer?>(TaskCreationOptions.RunContinuationsAsynchronously), Activity.Current?.Context);
         if (!_queue.Writer.TryWrite(pending))
         {
             Interlocked.Add(ref _queuedObservations, -rows.Count);
@@ -95,20 +101,16 @@ public sealed partial class ObservationWriter(
         return base.StopAsync(cancellationToken);
     }
 
-    /// <summary>The requests committed together, with their rows and cameras.</summary>
+    /// <summary>The requests committed together.</summary>
     private sealed class Round
     {
         public List<PendingWrite> Requests { get; } = [];
-        public Dictionary<(string OrgId, string CameraId), DateTimeOffset> Cameras { get; } = [];
         public int Count { get; private set; }
-        public bool HasClaims { get; private set; }
 
         public void Add(PendingWrite pending)
         {
             Requests.Add(pending);
-            AddCameras(Cameras, pending);
             Count += pending.Rows.Count;
-            HasClaims |= pending.Claim is not null;
         }
 
         public static void AddCameras(Dictionary<(string OrgId, string CameraId), DateTimeOffset> cameras, PendingWrite pending)
@@ -164,34 +166,46 @@ public sealed partial class ObservationWriter(
         {
             await using var connection = await dataSource.OpenConnectionAsync();
             await using var transaction = await connection.BeginTransactionAsync();
-            // Keys first, so a batch committed before (or in flight in another round) is left out
-            // of this round's rows. Rounds without keys pay nothing for it.
-            var replays = round.HasClaims
-                ? await IdempotencyKeys.ClaimAsync(connection, round.Requests.ConvertAll(pending => pending.Claim), CancellationToken.None)
-                : null;
-            var stored = replays is null ? round.Requests : [.. round.Requests.Where((_, i) => replays[i] is null)];
-            var cameras = round.Cameras;
-            if (stored.Count < round.Requests.Count)
+            var answers = new StoredAnswer?[round.Requests.Count];
+            var committed = 0;
+            // Row-level security lets a transaction write only the organization it is under
+            // (migration 0016), so a round of several organizations writes each under its own, in
+            // a fixed order so concurrent rounds lock cameras in the same order.
+            foreach (var organization in round.Requests.Select((pending, index) => (pending, index)).GroupBy(r => r.pending.OrgId).OrderBy(g => g.Key, StringComparer.Ordinal))
             {
+                await TenantContext.EnterAsync(connection, organization.Key, Actor, CancellationToken.None);
+                var requests = organization.ToList();
+                // Keys first, so a batch committed before (or in flight in another round) is left
+                // out of this round's rows. Requests without keys pay nothing for it.
+                var replays = requests.Any(r => r.pending.Claim is not null)
+                    ? await IdempotencyKeys.ClaimAsync(connection, requests.ConvertAll(r => r.pending.Claim), CancellationToken.None)
+                    : null;
+                var stored = new List<PendingWrite>(requests.Count);
                 // A repeated batch is not news of its cameras: it changes neither when they were
                 // last seen nor how far their event time got.
-                cameras = [];
-                foreach (var pending in stored)
+                var cameras = new Dictionary<(string OrgId, string CameraId), DateTimeOffset>();
+                for (var i = 0; i < requests.Count; i++)
                 {
-                    Round.AddCameras(cameras, pending);
+                    answers[requests[i].index] = replays?[i];
+                    if (replays?[i] is null)
+                    {
+                        stored.Add(requests[i].pending);
+                        Round.AddCameras(cameras, requests[i].pending);
+                        committed += requests[i].pending.Rows.Count;
+                    }
                 }
+                await PostgresEventLog.AppendAsync(connection, stored.ConvertAll(pending => pending.Rows), CancellationToken.None);
+                // After the rows, so concurrent rounds hold the cameras' row locks only for their
+                // commit. A round whose observations land in the log before an idle close of one of
+                // its cameras makes that close stale: the rule services ignore a close older than
+                // what they have already read of the camera.
+                await RegistryStore.TouchCamerasAsync(connection, cameras, CancellationToken.None);
             }
-            await PostgresEventLog.AppendAsync(connection, stored.ConvertAll(pending => pending.Rows), CancellationToken.None);
-            // After the rows, so concurrent rounds hold the cameras' row locks only for their
-            // commit. A round whose observations land in the log before an idle close of one of its
-            // cameras makes that close stale: the rule services ignore a close older than what they
-            // have already read of the camera.
-            await RegistryStore.TouchCamerasAsync(connection, cameras, CancellationToken.None);
             await transaction.CommitAsync();
-            IngestMetrics.Committed(replays is null ? round.Count : stored.Sum(pending => pending.Rows.Count), Stopwatch.GetElapsedTime(started));
+            IngestMetrics.Committed(committed, Stopwatch.GetElapsedTime(started));
             for (var i = 0; i < round.Requests.Count; i++)
             {
-                round.Requests[i].Committed.TrySetResult(replays?[i]);
+                round.Requests[i].Committed.TrySetResult(answers[i]);
             }
         }
         catch (Exception e)

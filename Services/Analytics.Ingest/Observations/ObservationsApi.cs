@@ -149,7 +149,7 @@ public static class ObservationsApi
             StoredAnswer? stored;
             try
             {
-                stored = await writer.WriteAsync(rows, cameras, claim);
+                stored = await writer.WriteAsync(orgId, rows, cameras, claim);
             }
             catch (WriteQueueFullException)
             {

@@ -72,7 +72,9 @@ public sealed class SubjectKeySecrets(NpgsqlDataSource dataSource, TimeProvider 
     /// and forgets them here; after that, no stored pseudonym of those days can be recomputed.
     /// </summary>
     /// <returns>How many secrets were deleted from the database.</returns>
-    public async Task<int> DestroyExpiredAsync(CancellationToken cancellationToken)
+    /// <param name="housekeeping">The data source of ingest's background jobs, whose role may delete every organization's secrets.</param>
+    /// <param name="cancellationToken">Cancels the delete.</param>
+    public async Task<int> DestroyExpiredAsync(NpgsqlDataSource housekeeping, CancellationToken cancellationToken)
     {
         var oldestKept = SubjectPseudonyms.OldestKeptDay(clock.GetUtcNow());
         // Forgotten first: whatever the database says, an expired secret is not used again.
@@ -80,7 +82,7 @@ public sealed class SubjectKeySecrets(NpgsqlDataSource dataSource, TimeProvider 
         {
             _cache.TryRemove(key, out _);
         }
-        return await SubjectKeySecretStore.DeleteBeforeAsync(dataSource, oldestKept, cancellationToken);
+        return await SubjectKeySecretStore.DeleteBeforeAsync(housekeeping, oldestKept, cancellationToken);
     }
 
     private async Task<byte[]> LoadOrCreateAsync(string orgId, DateOnly day, CancellationToken cancellationToken) =>

@@ -50,14 +50,14 @@ public static class DeadLetters
     /// before <paramref name="before"/> (the failure time and id of the last one of the previous page).
     /// </summary>
     public static async Task<List<DeadLetter>> ListAsync(
-        NpgsqlDataSource dataSource, string orgId, (DateTimeOffset FailedAt, long Id)? before, int limit, CancellationToken cancellationToken)
+        NpgsqlConnection connection, string orgId, (DateTimeOffset FailedAt, long Id)? before, int limit, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
+        await using var command = new NpgsqlCommand(
             """
             SELECT id, consumer, org_id, tx_id, seq, entry::text, error, failed_at FROM consumer_dead_letters
             WHERE org_id = $1 AND ($2::timestamptz IS NULL OR (failed_at, id) < ($2, $3))
             ORDER BY failed_at DESC, id DESC LIMIT $4
-            """);
+            """, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = orgId });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)before?.FailedAt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter { Value = before?.Id ?? 0L });

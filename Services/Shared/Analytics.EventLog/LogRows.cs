@@ -20,6 +20,10 @@ public sealed class LogRows : IDisposable
     /// <summary>The columns of each row, in order; the COPY statement names the same.</summary>
     internal const string Columns = "id, org_id, type, schema_version, camera_id, occurred_at, trace_parent, trace_state, payload";
 
+    /// <summary>The same columns with their types.</summary>
+    internal const string ColumnDefinitions =
+        "id uuid, org_id text, type text, schema_version int, camera_id text, occurred_at timestamptz, trace_parent text, trace_state text, payload bytea";
+
     private const short ColumnCount = 9;
 
     // Postgres counts timestamps in microseconds from 2000-01-01 UTC.

@@ -11,6 +11,10 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, PostgresEventL
 {
     public const string Channel = "observation_log";
 
+    // Row-level security refuses COPY into the log (migration 0016): rows are copied into the
+    // session's staging table and moved from there, under the policies.
+    private static readonly StagingTable Staging = new("observation_log", LogRows.Columns, LogRows.ColumnDefinitions);
+
     private readonly PostgresLog<LogEntry> _all = new(dataSource, Feed(payloadTypes: null), options);
 
     /// <summary>Appends the records in one transaction; returns once they are committed.</summary>
@@ -38,7 +42,8 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, PostgresEventL
 
     /// <summary>
     /// Appends rows encoded by producers, all in one COPY, inside the caller's open transaction.
-    /// Subscribers are woken when that transaction commits.
+    /// Subscribers are woken when that transaction commits. Under a request role's row-level
+    /// security every row must be of the transaction's organization.
     /// </summary>
     public static async Task AppendAsync(NpgsqlConnection connection, IReadOnlyList<LogRows> batches, CancellationToken cancellationToken)
     {
@@ -46,8 +51,8 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, PostgresEventL
         {
             return;
         }
-        await using (var copy = await connection.BeginRawBinaryCopyAsync(
-            $"COPY observation_log ({LogRows.Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        await Staging.PrepareAsync(connection, cancellationToken);
+        await using (var copy = await connection.BeginRawBinaryCopyAsync(Staging.CopyCommand, cancellationToken))
         {
             await copy.WriteAsync(LogRows.CopyHeader, cancellationToken);
             foreach (var rows in batches)
@@ -56,6 +61,7 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource, PostgresEventL
             }
             await copy.WriteAsync(LogRows.CopyTrailer, cancellationToken);
         }
+        await Staging.MoveAsync(connection, cancellationToken);
         // Delivered only when the transaction commits, which is exactly when readers may look.
         await using var notify = new NpgsqlCommand($"SELECT pg_notify('{Channel}', '')", connection);
         await notify.ExecuteNonQueryAsync(cancellationToken);

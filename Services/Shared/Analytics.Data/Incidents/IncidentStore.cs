@@ -59,6 +59,13 @@ public static class IncidentStore
     public static IEventLog<StoredIncidentEvent> NotifiableEventLog(NpgsqlDataSource dataSource) =>
         new PostgresLog<StoredIncidentEvent>(dataSource, NotifiableEvents);
 
+    // Row-level security refuses COPY into incident_events (migration 0016): events are copied into
+    // the session's staging table and moved from there.
+    private static readonly StagingTable EventStaging = new(
+        "incident_events",
+        "org_id, incident_id, version, type, at, signal_ids, document, trace_parent, trace_state",
+        "org_id text, incident_id text, version int, type text, at timestamptz, signal_ids text[], document jsonb, trace_parent text, trace_state text");
+
     private const string StateColumns =
         "org_id, incident_id, group_key, domain, kind, severity, severity_reason, status, site_id, camera_id, zone_id, " +
         "signal_count, signal_kinds, opened_at, updated_at, last_signal_at, last_activity_at, acknowledged_at, resolved_at, " +
@@ -114,9 +121,8 @@ public static class IncidentStore
         {
             return;
         }
-        await using (var writer = await connection.BeginBinaryImportAsync(
-            "COPY incident_events (org_id, incident_id, version, type, at, signal_ids, document, trace_parent, trace_state) FROM STDIN (FORMAT BINARY)",
-            cancellationToken))
+        await EventStaging.PrepareAsync(connection, cancellationToken);
+        await using (var writer = await connection.BeginBinaryImportAsync(EventStaging.CopyCommand, cancellationToken))
         {
             foreach (var (e, traceParent, traceState) in events)
             {
@@ -140,6 +146,7 @@ public static class IncidentStore
             }
             await writer.CompleteAsync(cancellationToken);
         }
+        await EventStaging.MoveAsync(connection, cancellationToken);
 
         await WriteProjectionAsync(connection, "incidents", changed, cancellationToken);
         await using var notify = new NpgsqlCommand($"SELECT pg_notify('{Channel}', '')", connection);
@@ -157,9 +164,8 @@ public static class IncidentStore
         OneAsync(connection, $"SELECT {StateColumns} FROM incidents WHERE org_id = @orgId AND incident_id = @incidentId", new { orgId, incidentId }, cancellationToken);
 
     /// <summary>A page of the organization's incidents, newest first, after <see cref="IncidentFilter.After"/> in that order.</summary>
-    public static async Task<List<IncidentState>> ListAsync(NpgsqlDataSource dataSource, IncidentFilter filter, CancellationToken cancellationToken)
+    public static async Task<List<IncidentState>> ListAsync(NpgsqlConnection connection, IncidentFilter filter, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<IncidentRow>(new CommandDefinition(
             $"""
             SELECT {StateColumns} FROM incidents

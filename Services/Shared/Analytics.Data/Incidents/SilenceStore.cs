@@ -27,27 +27,24 @@ public static class SilenceStore
     }
 
     /// <summary>The organization's silences, newest first: those still to end at <paramref name="now"/>, or all.</summary>
-    public static async Task<Silence[]> ListAsync(NpgsqlDataSource dataSource, string orgId, bool all, DateTimeOffset now, CancellationToken cancellationToken)
+    public static async Task<Silence[]> ListAsync(NpgsqlConnection connection, string orgId, bool all, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var documents = await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT document::text FROM silences WHERE org_id = @orgId AND (@all OR ends_at > @now) ORDER BY starts_at DESC, silence_id",
             new { orgId, all, now }, cancellationToken: cancellationToken));
         return [.. documents.Select(Parse)];
     }
 
-    public static async Task<Silence?> GetAsync(NpgsqlDataSource dataSource, string orgId, string silenceId, CancellationToken cancellationToken)
+    public static async Task<Silence?> GetAsync(NpgsqlConnection connection, string orgId, string silenceId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var document = await connection.ExecuteScalarAsync<string>(new CommandDefinition(
             "SELECT document::text FROM silences WHERE org_id = @orgId AND silence_id = @silenceId", new { orgId, silenceId }, cancellationToken: cancellationToken));
         return document is null ? null : Parse(document);
     }
 
     /// <summary>Creates or replaces a silence.</summary>
-    public static async Task WriteAsync(NpgsqlDataSource dataSource, Silence silence, CancellationToken cancellationToken)
+    public static async Task WriteAsync(NpgsqlConnection connection, Silence silence, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO silences (org_id, silence_id, starts_at, ends_at, document) VALUES (@OrgId, @SilenceId, @StartsAt, @EndsAt, @Document::jsonb)

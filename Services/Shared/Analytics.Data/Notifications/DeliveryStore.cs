@@ -393,9 +393,8 @@ public static class DeliveryStore
     // ---- the API ----
 
     /// <summary>A page of the organization's delivery log, newest decision first, each delivery with its attempts.</summary>
-    public static async Task<List<Delivery>> ListAsync(NpgsqlDataSource dataSource, DeliveryFilter filter, CancellationToken cancellationToken)
+    public static async Task<List<Delivery>> ListAsync(NpgsqlConnection connection, DeliveryFilter filter, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<DeliveryRow>(new CommandDefinition(
             $"""
             SELECT {Columns} FROM deliveries
@@ -421,9 +420,8 @@ public static class DeliveryStore
     }
 
     /// <summary>One delivery of the organization with its attempts; null when there is none.</summary>
-    public static async Task<Delivery?> GetAsync(NpgsqlDataSource dataSource, string orgId, string deliveryId, CancellationToken cancellationToken)
+    public static async Task<Delivery?> GetAsync(NpgsqlConnection connection, string orgId, string deliveryId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<DeliveryRow>(new CommandDefinition(
             $"SELECT {Columns} FROM deliveries WHERE org_id = @orgId AND delivery_id = @deliveryId", new { orgId, deliveryId }, cancellationToken: cancellationToken));
         var items = await WithAttemptsAsync(connection, orgId, [.. rows], cancellationToken);

@@ -42,31 +42,28 @@ public static class NotificationRuleStore
         return row is null ? null : (Parse(row.Document), row.SigningSecret);
     }
 
-    public static async Task<NotificationRule[]> ListAsync(NpgsqlDataSource dataSource, string orgId, CancellationToken cancellationToken)
+    public static async Task<NotificationRule[]> ListAsync(NpgsqlConnection connection, string orgId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var documents = await connection.QueryAsync<string>(new CommandDefinition(
             "SELECT document::text FROM notification_rules WHERE org_id = @orgId ORDER BY rule_id", new { orgId }, cancellationToken: cancellationToken));
         return [.. documents.Select(Parse)];
     }
 
-    public static async Task<NotificationRule?> GetAsync(NpgsqlDataSource dataSource, string orgId, string ruleId, CancellationToken cancellationToken)
+    public static async Task<NotificationRule?> GetAsync(NpgsqlConnection connection, string orgId, string ruleId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await GetAsync(connection, orgId, ruleId, forUpdate: false, cancellationToken);
     }
 
     /// <summary>
     /// Creates or replaces a rule. <paramref name="build"/> makes the rule to store from the one
-    /// stored now (null when there is none), read under a row lock so two writers take turns; it
+    /// stored now (null when there is none), read under a row lock (held until the caller's
+    /// transaction ends) so two writers take turns; it
     /// returns null to store nothing (the rule is refused).
     /// </summary>
     /// <returns>The rule built, and whether it was created with <paramref name="newSecret"/> (false: replaced, the secret stays).</returns>
     public static async Task<(NotificationRule? Rule, bool Created)> PutAsync(
-        NpgsqlDataSource dataSource, string orgId, string ruleId, string newSecret, Func<NotificationRule?, NotificationRule?> build, CancellationToken cancellationToken)
+        NpgsqlConnection connection, string orgId, string ruleId, string newSecret, Func<NotificationRule?, NotificationRule?> build, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var existing = await GetAsync(connection, orgId, ruleId, forUpdate: true, cancellationToken);
         if (build(existing) is not { } rule)
         {
@@ -81,22 +78,19 @@ public static class NotificationRuleStore
             RETURNING signing_secret = @newSecret
             """,
             new { orgId, ruleId, document = JsonSerializer.Serialize(rule, AnalyticsJsonContext.Default.NotificationRule), newSecret },
-            transaction, cancellationToken: cancellationToken));
-        await transaction.CommitAsync(cancellationToken);
+            cancellationToken: cancellationToken));
         return (rule, created);
     }
 
-    public static async Task<bool> DeleteAsync(NpgsqlDataSource dataSource, string orgId, string ruleId, CancellationToken cancellationToken)
+    public static async Task<bool> DeleteAsync(NpgsqlConnection connection, string orgId, string ruleId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM notification_rules WHERE org_id = @orgId AND rule_id = @ruleId", new { orgId, ruleId }, cancellationToken: cancellationToken)) > 0;
     }
 
     /// <summary>Replaces the rule's signing secret; false when there is no such rule.</summary>
-    public static async Task<bool> RotateSecretAsync(NpgsqlDataSource dataSource, string orgId, string ruleId, string secret, CancellationToken cancellationToken)
+    public static async Task<bool> RotateSecretAsync(NpgsqlConnection connection, string orgId, string ruleId, string secret, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE notification_rules SET signing_secret = @secret WHERE org_id = @orgId AND rule_id = @ruleId",
             new { orgId, ruleId, secret }, cancellationToken: cancellationToken)) > 0;

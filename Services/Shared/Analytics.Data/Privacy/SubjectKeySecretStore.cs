@@ -1,4 +1,5 @@
 using Dapper;
+using Analytics.Data.Tenancy;
 using Npgsql;
 
 namespace Analytics.Data.Privacy;
@@ -16,13 +17,18 @@ public static class SubjectKeySecretStore
     public static async Task<byte[]?> LoadOrCreateAsync(NpgsqlDataSource dataSource, string orgId, DateOnly day, byte[] candidate, CancellationToken cancellationToken)
     {
         // Two replicas may create the day's secret at once: the insert of the second does nothing
-        // (it waits for the first to commit), and the read, a statement of its own, sees the winner.
+        // (it waits for the first to commit), and the read, a statement of its own (read
+        // committed), sees the winner.
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await TenantContext.EnterAsync(connection, orgId, "ingest", cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO subject_key_secrets (org_id, day, secret) VALUES (@orgId, @day, @candidate) ON CONFLICT (org_id, day) DO NOTHING",
             new { orgId, day, candidate }, cancellationToken: cancellationToken));
-        return await connection.ExecuteScalarAsync<byte[]>(new CommandDefinition(
+        var secret = await connection.ExecuteScalarAsync<byte[]>(new CommandDefinition(
             "SELECT secret FROM subject_key_secrets WHERE org_id = @orgId AND day = @day", new { orgId, day }, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return secret;
     }
 
     /// <summary>Deletes every organization's secrets for days before <paramref name="oldestKept"/>; returns how many.</summary>

@@ -57,24 +57,21 @@ public static class RegistryStore
 
     // ---- sites ----
 
-    public static async Task<Site[]> SitesAsync(NpgsqlDataSource dataSource, string orgId, CancellationToken cancellationToken)
+    public static async Task<Site[]> SitesAsync(NpgsqlConnection connection, string orgId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var sites = await connection.QueryAsync<Site>(new CommandDefinition(
             $"SELECT {SiteColumns} FROM sites WHERE org_id = @orgId ORDER BY site_id", new { orgId }, cancellationToken: cancellationToken));
         return [.. sites];
     }
 
-    public static async Task<Site?> SiteAsync(NpgsqlDataSource dataSource, string orgId, string siteId, CancellationToken cancellationToken)
+    public static async Task<Site?> SiteAsync(NpgsqlConnection connection, string orgId, string siteId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<Site>(new CommandDefinition(
             $"SELECT {SiteColumns} FROM sites WHERE org_id = @orgId AND site_id = @siteId", new { orgId, siteId }, cancellationToken: cancellationToken));
     }
 
-    public static async Task<PutOutcome> PutSiteAsync(NpgsqlDataSource dataSource, Site site, CancellationToken cancellationToken)
+    public static async Task<PutOutcome> PutSiteAsync(NpgsqlConnection connection, Site site, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var created = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
             """
             INSERT INTO sites (org_id, site_id, name, time_zone, address, description)
@@ -87,65 +84,52 @@ public static class RegistryStore
         return created ? PutOutcome.Created : PutOutcome.Replaced;
     }
 
-    /// <summary>Deletes a site unless cameras are still at it.</summary>
-    public static async Task<DeleteOutcome> DeleteSiteAsync(NpgsqlDataSource dataSource, string orgId, string siteId, CancellationToken cancellationToken)
+    /// <summary>Deletes a site unless cameras are still at it; inside the caller's transaction.</summary>
+    public static async Task<DeleteOutcome> DeleteSiteAsync(NpgsqlConnection connection, string orgId, string siteId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        try
-        {
-            var deleted = await connection.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM sites WHERE org_id = @orgId AND site_id = @siteId", new { orgId, siteId }, cancellationToken: cancellationToken));
-            return new DeleteOutcome(deleted > 0);
-        }
-        catch (PostgresException exception) when (exception.Violates(CameraSiteKey))
-        {
-            return new DeleteOutcome(false, await ReferencesAsync(connection,
+        var (deleted, refused) = await Refusable.RunAsync(connection, () => connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM sites WHERE org_id = @orgId AND site_id = @siteId", new { orgId, siteId }, cancellationToken: cancellationToken)),
+            exception => exception.Violates(CameraSiteKey), cancellationToken);
+        return refused
+            ? new DeleteOutcome(false, await ReferencesAsync(connection,
                 "SELECT camera_id AS id, count(*) OVER () AS total FROM cameras WHERE org_id = @orgId AND site_id = @id ORDER BY camera_id LIMIT @limit",
-                orgId, siteId, cancellationToken));
-        }
+                orgId, siteId, cancellationToken))
+            : new DeleteOutcome(deleted > 0);
     }
 
     // ---- cameras ----
 
     /// <summary>The organization's cameras, of one site when <paramref name="siteId"/> is given.</summary>
-    public static async Task<Camera[]> CamerasAsync(NpgsqlDataSource dataSource, string orgId, string? siteId, CancellationToken cancellationToken)
+    public static async Task<Camera[]> CamerasAsync(NpgsqlConnection connection, string orgId, string? siteId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var cameras = await connection.QueryAsync<Camera>(new CommandDefinition(
             $"SELECT {CameraColumns} FROM cameras WHERE org_id = @orgId AND (@siteId::text IS NULL OR site_id = @siteId) ORDER BY site_id, camera_id",
             new { orgId, siteId }, cancellationToken: cancellationToken));
         return [.. cameras];
     }
 
-    public static async Task<Camera?> CameraAsync(NpgsqlDataSource dataSource, string orgId, string cameraId, CancellationToken cancellationToken)
+    public static async Task<Camera?> CameraAsync(NpgsqlConnection connection, string orgId, string cameraId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<Camera>(new CommandDefinition(
             $"SELECT {CameraColumns} FROM cameras WHERE org_id = @orgId AND camera_id = @cameraId", new { orgId, cameraId }, cancellationToken: cancellationToken));
     }
 
     /// <summary>
-    /// Creates or replaces a camera at an existing site. Moving it to another site moves its zones
-    /// along (the foreign key cascades) and rewrites their documents in the same transaction.
+    /// Creates or replaces a camera at an existing site, inside the caller's transaction. Moving it to
+    /// another site moves its zones along (the foreign key cascades) and rewrites their documents.
     /// </summary>
-    public static async Task<PutOutcome> PutCameraAsync(NpgsqlDataSource dataSource, Camera camera, CancellationToken cancellationToken)
+    public static async Task<PutOutcome> PutCameraAsync(NpgsqlConnection connection, Camera camera, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        bool created;
-        try
-        {
-            created = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                """
-                INSERT INTO cameras (org_id, camera_id, site_id, name, description, offline_after_seconds)
-                VALUES (@OrgId, @CameraId, @SiteId, @Name, @Description, @OfflineAfterSeconds)
-                ON CONFLICT (org_id, camera_id) DO UPDATE
-                    SET site_id = excluded.site_id, name = excluded.name, description = excluded.description,
-                        offline_after_seconds = excluded.offline_after_seconds, updated_at = now()
-                RETURNING (xmax = 0)
-                """, camera, transaction, cancellationToken: cancellationToken));
-        }
-        catch (PostgresException exception) when (exception.Violates(CameraSiteKey))
+        var (created, refused) = await Refusable.RunAsync(connection, () => connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            """
+            INSERT INTO cameras (org_id, camera_id, site_id, name, description, offline_after_seconds)
+            VALUES (@OrgId, @CameraId, @SiteId, @Name, @Description, @OfflineAfterSeconds)
+            ON CONFLICT (org_id, camera_id) DO UPDATE
+                SET site_id = excluded.site_id, name = excluded.name, description = excluded.description,
+                    offline_after_seconds = excluded.offline_after_seconds, updated_at = now()
+            RETURNING (xmax = 0)
+            """, camera, cancellationToken: cancellationToken)), exception => exception.Violates(CameraSiteKey), cancellationToken);
+        if (refused)
         {
             return PutOutcome.ReferenceMissing;
         }
@@ -157,35 +141,28 @@ public static class RegistryStore
             """
             UPDATE zones SET document = jsonb_set(document, '{siteId}', to_jsonb(site_id)), updated_at = now()
             WHERE org_id = @OrgId AND camera_id = @CameraId AND document->>'siteId' IS DISTINCT FROM site_id
-            """, new { camera.OrgId, camera.CameraId }, transaction, cancellationToken: cancellationToken));
-        await transaction.CommitAsync(cancellationToken);
+            """, new { camera.OrgId, camera.CameraId }, cancellationToken: cancellationToken));
         return created ? PutOutcome.Created : PutOutcome.Replaced;
     }
 
-    /// <summary>Deletes a camera unless zones are still drawn on it.</summary>
-    public static async Task<DeleteOutcome> DeleteCameraAsync(NpgsqlDataSource dataSource, string orgId, string cameraId, CancellationToken cancellationToken)
+    /// <summary>Deletes a camera unless zones are still drawn on it; inside the caller's transaction.</summary>
+    public static async Task<DeleteOutcome> DeleteCameraAsync(NpgsqlConnection connection, string orgId, string cameraId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        try
-        {
-            var deleted = await connection.ExecuteAsync(new CommandDefinition(
-                "DELETE FROM cameras WHERE org_id = @orgId AND camera_id = @cameraId", new { orgId, cameraId }, cancellationToken: cancellationToken));
-            return new DeleteOutcome(deleted > 0);
-        }
-        catch (PostgresException exception) when (exception.Violates(ZoneCameraKey))
-        {
-            return new DeleteOutcome(false, await ReferencesAsync(connection,
+        var (deleted, refused) = await Refusable.RunAsync(connection, () => connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM cameras WHERE org_id = @orgId AND camera_id = @cameraId", new { orgId, cameraId }, cancellationToken: cancellationToken)),
+            exception => exception.Violates(ZoneCameraKey), cancellationToken);
+        return refused
+            ? new DeleteOutcome(false, await ReferencesAsync(connection,
                 "SELECT zone_id AS id, count(*) OVER () AS total FROM zones WHERE org_id = @orgId AND camera_id = @id ORDER BY zone_id LIMIT @limit",
-                orgId, cameraId, cancellationToken));
-        }
+                orgId, cameraId, cancellationToken))
+            : new DeleteOutcome(deleted > 0);
     }
 
     // ---- zones ----
 
     /// <summary>The organization's zones, of one site and/or camera when given.</summary>
-    public static async Task<Zone[]> ZonesAsync(NpgsqlDataSource dataSource, string orgId, string? siteId, string? cameraId, CancellationToken cancellationToken)
+    public static async Task<Zone[]> ZonesAsync(NpgsqlConnection connection, string orgId, string? siteId, string? cameraId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var documents = await connection.QueryAsync<string>(new CommandDefinition(
             """
             SELECT document::text FROM zones
@@ -195,42 +172,36 @@ public static class RegistryStore
         return [.. documents.Select(ParseZone)];
     }
 
-    public static async Task<Zone?> ZoneAsync(NpgsqlDataSource dataSource, string orgId, string zoneId, CancellationToken cancellationToken)
+    public static async Task<Zone?> ZoneAsync(NpgsqlConnection connection, string orgId, string zoneId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var document = await connection.ExecuteScalarAsync<string>(new CommandDefinition(
             "SELECT document::text FROM zones WHERE org_id = @orgId AND zone_id = @zoneId", new { orgId, zoneId }, cancellationToken: cancellationToken));
         return document is null ? null : ParseZone(document);
     }
 
-    /// <summary>Creates or replaces a zone on an existing camera of the organization, at that camera's site.</summary>
-    public static async Task<ZonePut> PutZoneAsync(NpgsqlDataSource dataSource, Zone zone, CancellationToken cancellationToken)
+    /// <summary>Creates or replaces a zone on an existing camera of the organization, at that camera's site; inside the caller's transaction.</summary>
+    public static async Task<ZonePut> PutZoneAsync(NpgsqlConnection connection, Zone zone, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        try
+        var (created, refused) = await Refusable.RunAsync(connection, () => connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            """
+            INSERT INTO zones (org_id, zone_id, site_id, camera_id, document) VALUES (@OrgId, @ZoneId, @SiteId, @CameraId, @Document::jsonb)
+            ON CONFLICT (org_id, zone_id) DO UPDATE
+                SET site_id = excluded.site_id, camera_id = excluded.camera_id, document = excluded.document, updated_at = now()
+            RETURNING (xmax = 0)
+            """, ZoneParameters(zone), cancellationToken: cancellationToken)), exception => exception.Violates(ZoneCameraKey), cancellationToken);
+        if (!refused)
         {
-            var created = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                """
-                INSERT INTO zones (org_id, zone_id, site_id, camera_id, document) VALUES (@OrgId, @ZoneId, @SiteId, @CameraId, @Document::jsonb)
-                ON CONFLICT (org_id, zone_id) DO UPDATE
-                    SET site_id = excluded.site_id, camera_id = excluded.camera_id, document = excluded.document, updated_at = now()
-                RETURNING (xmax = 0)
-                """, ZoneParameters(zone), cancellationToken: cancellationToken));
             return new ZonePut(created ? PutOutcome.Created : PutOutcome.Replaced);
         }
-        catch (PostgresException exception) when (exception.Violates(ZoneCameraKey))
-        {
-            // Which field is wrong: a camera the organization does not have, or the site of another camera.
-            var cameraSite = await connection.ExecuteScalarAsync<string>(new CommandDefinition(
-                "SELECT site_id FROM cameras WHERE org_id = @OrgId AND camera_id = @CameraId",
-                new { zone.OrgId, zone.CameraId }, cancellationToken: cancellationToken));
-            return new ZonePut(PutOutcome.ReferenceMissing, cameraSite);
-        }
+        // Which field is wrong: a camera the organization does not have, or the site of another camera.
+        var cameraSite = await connection.ExecuteScalarAsync<string>(new CommandDefinition(
+            "SELECT site_id FROM cameras WHERE org_id = @OrgId AND camera_id = @CameraId",
+            new { zone.OrgId, zone.CameraId }, cancellationToken: cancellationToken));
+        return new ZonePut(PutOutcome.ReferenceMissing, cameraSite);
     }
 
-    public static async Task<bool> DeleteZoneAsync(NpgsqlDataSource dataSource, string orgId, string zoneId, CancellationToken cancellationToken)
+    public static async Task<bool> DeleteZoneAsync(NpgsqlConnection connection, string orgId, string zoneId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM zones WHERE org_id = @orgId AND zone_id = @zoneId", new { orgId, zoneId }, cancellationToken: cancellationToken)) > 0;
     }

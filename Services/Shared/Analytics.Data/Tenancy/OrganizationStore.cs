@@ -9,12 +9,16 @@ namespace Analytics.Data.Tenancy;
 /// </summary>
 public static class OrganizationStore
 {
-    /// <summary>The organization of an unrevoked key, by the key's hash; null when there is none.</summary>
+    /// <summary>
+    /// The organization of an unrevoked key, by the key's hash; null when there is none. It is read
+    /// before any organization is known, so through the one function that may look past row-level
+    /// security for it (migration 0016), which returns the organization and nothing else.
+    /// </summary>
     public static async Task<string?> OrganizationOfKeyAsync(NpgsqlDataSource dataSource, byte[] keyHash, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<string>(new CommandDefinition(
-            "SELECT org_id FROM api_keys WHERE key_hash = @keyHash AND revoked_at IS NULL", new { keyHash }, cancellationToken: cancellationToken));
+            "SELECT analytics_api_key_organization(@keyHash)", new { keyHash }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Creates the organization if needed and the key (by its hash) if new; safe to repeat.</summary>
@@ -22,6 +26,7 @@ public static class OrganizationStore
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await TenantContext.EnterAsync(connection, orgId, "seed", cancellationToken);
         await EnsureAsync(connection, orgId, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO api_keys (key_hash, org_id, name) VALUES (@keyHash, @orgId, @name) ON CONFLICT DO NOTHING",
