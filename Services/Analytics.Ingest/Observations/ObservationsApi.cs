@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
 using Analytics.Data.Ingest;
 
 namespace Analytics.Ingest.Observations;
@@ -42,6 +43,20 @@ public static class ObservationsApi
             .WithName("IngestObservations")
             .WithSummary("Append a batch of track updates, zone hits and affect telemetry")
             .Accepts<Observation[]>("application/json", NdjsonMediaType)
+            // The handler reads the header itself (it must refuse two of them), so the document is told.
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                operation.Parameters ??= [];
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = IdempotencyKeys.HeaderName,
+                    In = ParameterLocation.Header,
+                    Description = "Makes sending the batch again safe: a batch sent again with the same key and the same bytes after it was committed " +
+                        "is answered as the first time (with `Idempotent-Replayed: true`) and not stored again. A UUID is a good key.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = IdempotencyKeys.MaxKeyLength, Pattern = "^[ -~]+$" },
+                });
+                return Task.CompletedTask;
+            })
             .WithProblem(StatusCodes.Status413PayloadTooLarge,
                 "The body is over `Ingest:MaxBodyBytes` or the batch over `Ingest:MaxItemsPerBatch` observations; nothing of it was stored. Send smaller batches.")
             .WithProblem(StatusCodes.Status422UnprocessableEntity,

@@ -22,10 +22,12 @@ public static class ApiDocuments
     /// <param name="description">What the service is for, in a paragraph or two of Markdown.</param>
     public static TBuilder AddApiDocument<TBuilder>(this TBuilder builder, string title, string description) where TBuilder : IHostApplicationBuilder
     {
+        var service = new ServiceDescription(title, description);
+        builder.Services.AddSingleton(service);
         builder.Services.AddOpenApi(options => options
             .AddTimestampSchemas()
             .AddOperationTransformer(new PlatformResponses())
-            .AddDocumentTransformer(new ServiceDescription(title, description)));
+            .AddDocumentTransformer(service));
         return builder;
     }
 
@@ -36,12 +38,16 @@ public static class ApiDocuments
         {
             // Everything the page loads comes from the service itself (the script is inside the
             // package): sites run without internet access, so no fonts from a CDN, no telemetry,
-            // no AI agent calling out.
+            // no AI agent, and no toolbar of Scalar's hosted services.
+            var title = app.Services.GetRequiredService<ServiceDescription>().Title;
             app.MapScalarApiReference(ReferencePath, options => options
+                .WithTitle(title)
+                .AddPreferredSecuritySchemes(SecuritySchemes.ApiKey)
                 .DisableDefaultFonts()
                 .DisableTelemetry()
                 .DisableAgent()
-                .DisableMcp());
+                .DisableMcp()
+                .HideDeveloperTools());
         }
         return app;
     }

@@ -9,6 +9,8 @@ namespace Analytics.OpenApi;
 /// </summary>
 internal sealed class ServiceDescription(string title, string description) : IOpenApiDocumentTransformer
 {
+    public string Title => title;
+
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
     {
         document.Info.Title = title;
