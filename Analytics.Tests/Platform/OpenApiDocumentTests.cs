@@ -89,11 +89,14 @@ public sealed class OpenApiDocumentTests(PlatformFixture platform)
         using var ingest = platform.CreateClient(ResourceNames.Ingest, apiKey);
 
         using var conflict = await api.DeleteAsync("/v1/sites/site-a");
-        // Over Ingest:MaxBodyBytes (4 MiB by default); refused by its length, before it is read.
-        using var tooLarge = await ingest.PostAsync("/v1/observations", new ByteArrayContent(new byte[(4 * 1024 * 1024) + 1])
+        // Over Ingest:MaxBodyBytes (4 MiB by default), refused by its length before it is read. Asked
+        // first, so the refusal arrives as an answer, not as a connection closed under a half-sent body.
+        using var oversized = new HttpRequestMessage(HttpMethod.Post, "/v1/observations")
         {
-            Headers = { ContentType = new("application/json") },
-        });
+            Content = new ByteArrayContent(new byte[(4 * 1024 * 1024) + 1]) { Headers = { ContentType = new("application/json") } },
+        };
+        oversized.Headers.ExpectContinue = true;
+        using var tooLarge = await ingest.SendAsync(oversized);
 
         await ProblemAssert.IsAsync(conflict, HttpStatusCode.Conflict);
         AssertDeclared(await DocumentAsync(ResourceNames.Api), "DELETE", "/v1/sites/{siteId}", HttpStatusCode.Conflict);

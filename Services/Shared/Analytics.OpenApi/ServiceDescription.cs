@@ -18,12 +18,13 @@ internal sealed class ServiceDescription(string title, string description) : IOp
         // The platform is not open source; the identifier is an SPDX reference to its own terms.
         document.Info.License = new OpenApiLicense { Name = "Proprietary", Identifier = "LicenseRef-Proprietary" };
 
-        // The generator names the server the request reached, with a trailing slash that would make
-        // every path a client joins to it start with two.
-        foreach (var server in document.Servers ?? [])
-        {
-            server.Url = server.Url?.TrimEnd('/');
-        }
+        // The generator names the host the request reached (localhost in development, or whatever a
+        // proxy forwarded), with a trailing slash. Relative to the document instead, the server is
+        // the one that served it, wherever that is reached from; only a path base is kept.
+        var pathBase = document.Servers is [{ Url: { } url }, ..] && Uri.TryCreate(url, UriKind.Absolute, out var served)
+            ? served.AbsolutePath.TrimEnd('/')
+            : "";
+        document.Servers = [new OpenApiServer { Url = pathBase.Length > 0 ? pathBase : "/", Description = "The service that served this document" }];
 
         document.Components ??= new OpenApiComponents();
         document.Components.SecuritySchemes = SecuritySchemes.Definitions();
