@@ -7,14 +7,13 @@ namespace Analytics.OpenApi;
 
 /// <summary>
 /// The OpenAPI document of a service that takes requests from outside (the API, ingest), served at
-/// <see cref="DocumentPath"/> in every environment, and its interactive reference at
-/// <see cref="ReferencePath"/> in Development. What each operation can answer comes from its
-/// endpoint's metadata (<see cref="PlatformResponses"/>), so the document cannot drift from the code.
+/// <c>/openapi/v1.json</c> (<c>MapOpenApi</c>'s own route, which the reference reads) in every
+/// environment, and its interactive reference at <see cref="ReferencePath"/> in Development. What
+/// each operation can answer comes from its endpoint's metadata (<see cref="PlatformResponses"/>),
+/// so the document cannot drift from the code.
 /// </summary>
 public static class ApiDocuments
 {
-    /// <summary>Where <c>MapOpenApi</c> serves the document (its default route, which the reference reads too).</summary>
-    public const string DocumentPath = "/openapi/v1.json";
     public const string ReferencePath = "/scalar";
 
     /// <param name="builder">The service's builder.</param>

@@ -10,8 +10,8 @@ namespace Analytics.OpenApi;
 
 /// <summary>
 /// Every error an operation can answer, each as problem+json. An endpoint declares the errors its
-/// handler gives (<c>.ProducesProblem(404)</c> for an id its organization does not have, 409 for a
-/// conflict); the ones the platform gives around every handler come from the endpoint's metadata here,
+/// handler gives (<c>.ProducesProblem(404)</c> for an id its organization does not have,
+/// <c>.WithProblem(409, "when")</c> for a conflict); the ones the platform gives around every handler come from the endpoint's metadata here,
 /// so no endpoint can forget them:
 /// <list type="bullet">
 /// <item>one that requires authorization: its security (either scheme), 401 (no or unknown

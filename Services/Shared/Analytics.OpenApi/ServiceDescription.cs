@@ -4,7 +4,7 @@ using Microsoft.OpenApi;
 namespace Analytics.OpenApi;
 
 /// <summary>
-/// The document's own parts: who it describes and under which licence, where the service answers,
+/// The document's own parts: what it describes and under which license, where the service answers,
 /// how a caller authenticates, and what each tag groups (<see cref="TagDescriptions"/>).
 /// </summary>
 internal sealed class ServiceDescription(string title, string description) : IOpenApiDocumentTransformer
