@@ -42,3 +42,23 @@ ensure_postgres_server() {
     as_root service postgresql stop >/dev/null 2>&1 || true
   fi
 }
+
+# Redocly CLI, pinned in tools/openapi-lint (package.json and package-lock.json), which the OpenAPI
+# document test runs with Node.js. Reinstalled when what is there is not the pinned version.
+ensure_openapi_linter() {
+  if ! command -v npm >/dev/null 2>&1; then
+    install_packages "Node.js and npm, for Redocly CLI, which lints the OpenAPI documents" nodejs npm
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    say "missing: npm; the OpenAPI document test will say Redocly CLI is not installed"
+    return 0
+  fi
+  # Redocly CLI 2 runs on Node.js 20.19 or newer; an older one (Debian 12's is 18) cannot run it.
+  if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
+    say "Node.js $(node --version) is older than 20.19, which Redocly CLI needs; the OpenAPI document test will fail"
+  fi
+  if ! npm ls --prefix tools/openapi-lint >/dev/null 2>&1; then
+    say "installing Redocly CLI into tools/openapi-lint (npm ci), for the OpenAPI document test"
+    npm ci --prefix tools/openapi-lint --no-audit --no-fund >/dev/null || say "could not install Redocly CLI. Going on without it."
+  fi
+}

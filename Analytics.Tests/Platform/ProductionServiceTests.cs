@@ -41,4 +41,25 @@ public sealed class ProductionServiceTests
         Assert.Matches("^[0-9a-f]{32}$", traceScope.GetProperty("TraceId").GetString());
         Assert.Matches("^[0-9a-f]{16}$", traceScope.GetProperty("SpanId").GetString());
     }
+
+    [Theory]
+    [InlineData("Services/Analytics.Api")]
+    [InlineData("Services/Analytics.Ingest")]
+    public async Task In_production_a_service_serves_its_openapi_document_but_not_the_interactive_reference(string project)
+    {
+        var port = ServiceProcess.FreeLoopbackPort();
+        await using var service = ServiceProcess.Start(project, new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["ConnectionStrings__analytics"] = "Host=127.0.0.1;Port=1;Database=analytics;Username=nobody;Password=none",
+        });
+        await service.WaitForOutputAsync("Now listening on", Timeout);
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = Timeout };
+
+        using var document = await client.GetAsync("/openapi/v1.json");
+        using var reference = await client.GetAsync("/scalar/");
+
+        Assert.Equal(HttpStatusCode.OK, document.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, reference.StatusCode);
+    }
 }

@@ -7,6 +7,7 @@ using Analytics.Api.Silences;
 using Analytics.Api.Sites;
 using Analytics.Api.Zones;
 using Analytics.Incidents;
+using Analytics.OpenApi;
 using Analytics.Tenancy;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -18,12 +19,16 @@ builder.Services.AddTenantTransactions();
 // Fusion's correlations name incident kinds a silence may match.
 builder.AddValidatedSettings<FusionSettings>(FusionSettings.SectionName);
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddOpenApi(options => options.AddTimestampSchemas());
+builder.AddApiDocument("Analytics API",
+    "Operators, the console and integrations reach the platform here: sites, cameras and zones; incidents with their " +
+    "evidence and history, and the actions on them; silences; notification rules and the delivery log; dead letters; " +
+    "and the JSON Schema of every contract. Every call is scoped to the caller's organization, and every error is " +
+    "problem+json (RFC 9457).");
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
-app.MapOpenApi();
+app.MapApiDocument();
 app.MapContractSchemasApi();
 app.MapSitesApi();
 app.MapCamerasApi();

@@ -1,5 +1,6 @@
 using Analytics.Ingest;
 using Analytics.Ingest.Observations;
+using Analytics.OpenApi;
 using Analytics.Schemas.Settings;
 using Analytics.Tenancy;
 
@@ -9,6 +10,10 @@ builder.AddServiceDefaults();
 builder.AddAnalyticsDataSource();
 builder.AddHousekeepingDataSource();
 builder.AddApiKeyAuthentication();
+builder.AddApiDocument("Analytics ingest",
+    "Edge trackers send their observations here (track updates, zone hits, affect telemetry, heartbeats) in batches, " +
+    "as a JSON array or as NDJSON. A batch is taken whole or not at all, and a 2xx answer means it is committed. " +
+    "Send a batch again after a 429 or 503 once `Retry-After` seconds have passed, with the same `Idempotency-Key`.");
 builder.AddValidatedSettings<IngestSettings>(IngestSettings.SectionName);
 builder.AddValidatedSettings<RulesSettings>(RulesSettings.SectionName);
 builder.Services.AddSingleton(TimeProvider.System);
@@ -23,5 +28,6 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapObservationsApi();
+app.MapApiDocument();
 
 return await app.RunServiceAsync();

@@ -1,4 +1,5 @@
 using Analytics.Data.Registry;
+using Analytics.OpenApi;
 using Analytics.Schemas.Contracts;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,12 +20,17 @@ public static class CamerasApi
 
     public static IEndpointRouteBuilder MapCamerasApi(this IEndpointRouteBuilder app)
     {
-        var cameras = app.MapGroup("/v1/cameras").WithTags("Cameras").RequireAuthorization().WithTenantTransaction();
+        var cameras = app.MapGroup("/v1/cameras").RequireAuthorization().WithTenantTransaction()
+            .WithTag("Cameras",
+                "An organization's cameras, each at one of its sites; a camera's zones are drawn in its image.");
 
         cameras.MapGet("/", ListAsync).WithName("ListCameras").WithSummary("The organization's cameras, optionally of one site");
-        cameras.MapGet("/{cameraId}", GetAsync).WithName("GetCamera").WithSummary("One camera");
+        cameras.MapGet("/{cameraId}", GetAsync).WithName("GetCamera").WithSummary("One camera")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         cameras.MapPut("/{cameraId}", PutAsync).WithName("PutCamera").WithSummary("Create or replace a camera at an existing site");
-        cameras.MapDelete("/{cameraId}", DeleteAsync).WithName("DeleteCamera").WithSummary("Delete a camera that has no zones");
+        cameras.MapDelete("/{cameraId}", DeleteAsync).WithName("DeleteCamera").WithSummary("Delete a camera that has no zones")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithProblem(StatusCodes.Status409Conflict, "The camera still has zones; `detail` names them. Nothing was changed.");
         return app;
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Analytics.EventLog;
+using Analytics.OpenApi;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ValidationProblem = Analytics.Schemas.Contracts.ValidationProblem;
@@ -29,7 +30,9 @@ public static class DeadLettersApi
 
     public static IEndpointRouteBuilder MapDeadLettersApi(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/v1/dead-letters").WithTags("Dead letters").RequireAuthorization().WithTenantTransaction()
+        app.MapGroup("/v1/dead-letters").RequireAuthorization().WithTenantTransaction()
+            .WithTag("Dead letters",
+                "Entries of the organization that a consumer (a rule service, fusion, the notifier) could not apply and set aside, with why.")
             .MapGet("/", ListAsync).WithName("ListDeadLetters")
             .WithSummary("Entries of the organization a consumer could not apply and set aside, newest first");
         return app;

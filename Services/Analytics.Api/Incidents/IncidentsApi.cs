@@ -2,6 +2,7 @@ using System.Globalization;
 using Analytics.Data.Incidents;
 using Analytics.Data.Signals;
 using Analytics.Incidents;
+using Analytics.OpenApi;
 using Analytics.Schemas.Contracts;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -57,14 +58,21 @@ public static class IncidentsApi
 
     public static IEndpointRouteBuilder MapIncidentsApi(this IEndpointRouteBuilder app)
     {
-        var incidents = app.MapGroup("/v1/incidents").WithTags("Incidents").RequireAuthorization().WithTenantTransaction();
+        var incidents = app.MapGroup("/v1/incidents").RequireAuthorization().WithTenantTransaction()
+            .WithTag("Incidents",
+                "What a person must look at: signals fused into incidents, with their evidence chain and history, and the operator's actions on them.");
 
         incidents.MapGet("/", ListAsync).WithName("ListIncidents").WithSummary("The organization's incidents, newest first, filtered and paged");
-        incidents.MapGet("/{incidentId}", GetAsync).WithName("GetIncident").WithSummary("One incident with its evidence chain and history");
+        incidents.MapGet("/{incidentId}", GetAsync).WithName("GetIncident").WithSummary("One incident with its evidence chain and history")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         incidents.MapPost("/{incidentId}/acknowledge", AcknowledgeAsync).WithName("AcknowledgeIncident")
-            .WithSummary("Acknowledge: someone is on it; repeat notifications stop");
-        incidents.MapPost("/{incidentId}/resolve", ResolveAsync).WithName("ResolveIncident").WithSummary("Resolve the incident");
-        incidents.MapPost("/{incidentId}/comments", CommentAsync).WithName("CommentOnIncident").WithSummary("Add a comment to the incident's history");
+            .WithSummary("Acknowledge: someone is on it; repeat notifications stop")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithProblem(StatusCodes.Status409Conflict, "The incident is resolved, and a resolved incident cannot be acknowledged. Nothing was changed.");
+        incidents.MapPost("/{incidentId}/resolve", ResolveAsync).WithName("ResolveIncident").WithSummary("Resolve the incident")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        incidents.MapPost("/{incidentId}/comments", CommentAsync).WithName("CommentOnIncident").WithSummary("Add a comment to the incident's history")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
@@ -118,7 +126,7 @@ public static class IncidentsApi
         HttpContext context, TenantTransaction tenant, TimeProvider clock, string incidentId, OperatorNote? note) =>
         ActAsync(context, tenant, incidentId, note, (incident, actor) => incident.Resolve(actor, clock.GetUtcNow(), note?.Comment));
 
-    public static async Task<Results<Created<Incident>, Ok<Incident>, ProblemHttpResult>> CommentAsync(
+    public static async Task<Results<Created<Incident>, ProblemHttpResult>> CommentAsync(
         HttpContext context, TenantTransaction tenant, TimeProvider clock, string incidentId, OperatorNote note)
     {
         if (string.IsNullOrWhiteSpace(note.Comment))

@@ -1,4 +1,5 @@
 using Analytics.Data.Notifications;
+using Analytics.OpenApi;
 using Analytics.Schemas.Contracts;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -31,11 +32,14 @@ public static class DeliveriesApi
 
     public static IEndpointRouteBuilder MapDeliveriesApi(this IEndpointRouteBuilder app)
     {
-        var deliveries = app.MapGroup("/v1/deliveries").WithTags("Deliveries").RequireAuthorization().WithTenantTransaction();
+        var deliveries = app.MapGroup("/v1/deliveries").RequireAuthorization().WithTenantTransaction()
+            .WithTag("Deliveries",
+                "The delivery log: every notification decision with its reason (sent, retried, suppressed, folded into a digest, no rule matched) and every attempt.");
 
         deliveries.MapGet("/", ListAsync).WithName("ListDeliveries")
             .WithSummary("The delivery log, newest first, by incident, rule, status or digest, paged");
-        deliveries.MapGet("/{deliveryId}", GetAsync).WithName("GetDelivery").WithSummary("One delivery with its attempts");
+        deliveries.MapGet("/{deliveryId}", GetAsync).WithName("GetDelivery").WithSummary("One delivery with its attempts")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

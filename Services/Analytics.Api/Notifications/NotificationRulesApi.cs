@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using Analytics.Data.Notifications;
+using Analytics.OpenApi;
 using Analytics.Schemas.Contracts;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -44,16 +45,21 @@ public static class NotificationRulesApi
 
     public static IEndpointRouteBuilder MapNotificationRulesApi(this IEndpointRouteBuilder app)
     {
-        var rules = app.MapGroup("/v1/notification-rules").WithTags("Notification rules").RequireAuthorization().WithTenantTransaction();
+        var rules = app.MapGroup("/v1/notification-rules").RequireAuthorization().WithTenantTransaction()
+            .WithTag("Notification rules",
+                "Who is told about which incidents, and how: webhooks (signed), Slack and e-mail, with quiet hours and a cooldown.");
 
         rules.MapGet("/", ListAsync).WithName("ListNotificationRules").WithSummary("The organization's notification rules");
-        rules.MapGet("/{ruleId}", GetAsync).WithName("GetNotificationRule").WithSummary("One notification rule");
+        rules.MapGet("/{ruleId}", GetAsync).WithName("GetNotificationRule").WithSummary("One notification rule")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         rules.MapPut("/{ruleId}", PutAsync).WithName("PutNotificationRule")
             .WithSummary("Create a rule (the answer carries its signing secret, once) or replace one (the secret stays)");
         rules.MapDelete("/{ruleId}", DeleteAsync).WithName("DeleteNotificationRule")
-            .WithSummary("Delete a rule; its deliveries stay in the log, and those not yet sent become dead letters");
+            .WithSummary("Delete a rule; its deliveries stay in the log, and those not yet sent become dead letters")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         rules.MapPost("/{ruleId}/secret", RotateSecretAsync).WithName("RotateNotificationRuleSecret")
-            .WithSummary("Replace the rule's signing secret and show the new one, once");
+            .WithSummary("Replace the rule's signing secret and show the new one, once")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

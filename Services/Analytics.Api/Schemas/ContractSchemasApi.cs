@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using Analytics.OpenApi;
 using Analytics.Schemas.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -13,7 +15,9 @@ public static class ContractSchemasApi
 
     public static IEndpointRouteBuilder MapContractSchemasApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/v1/schemas").WithTags("Schemas");
+        var api = app.MapGroup("/v1/schemas")
+            .WithTag("Schemas",
+                "The JSON Schema of every contract, generated from the types the services use; open to anyone, no key needed.");
 
         api.MapGet("/", ListSchemas)
             .WithName("ListSchemas")
@@ -21,7 +25,9 @@ public static class ContractSchemasApi
 
         api.MapGet("/{name}", GetSchema)
             .WithName("GetSchema")
-            .WithSummary("One contract's JSON Schema (draft 2020-12)");
+            .WithSummary("One contract's JSON Schema (draft 2020-12)")
+            .Produces<JsonObject>(StatusCodes.Status200OK, "application/schema+json")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         return app;
     }

@@ -1,5 +1,6 @@
 using Analytics.Data.Incidents;
 using Analytics.Incidents;
+using Analytics.OpenApi;
 using Analytics.Schemas.Contracts;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -26,12 +27,16 @@ public static class SilencesApi
 {
     public static IEndpointRouteBuilder MapSilencesApi(this IEndpointRouteBuilder app)
     {
-        var silences = app.MapGroup("/v1/silences").WithTags("Silences").RequireAuthorization().WithTenantTransaction();
+        var silences = app.MapGroup("/v1/silences").RequireAuthorization().WithTenantTransaction()
+            .WithTag("Silences",
+                "Times in which matching incidents are still recorded but notify nobody, e.g. during maintenance.");
 
         silences.MapGet("/", ListAsync).WithName("ListSilences").WithSummary("The organization's silences; active ones only unless all=true");
-        silences.MapGet("/{silenceId}", GetAsync).WithName("GetSilence").WithSummary("One silence");
+        silences.MapGet("/{silenceId}", GetAsync).WithName("GetSilence").WithSummary("One silence")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         silences.MapPost("/", CreateAsync).WithName("CreateSilence").WithSummary("Mute notifications of matching incidents for a while");
-        silences.MapDelete("/{silenceId}", ExpireAsync).WithName("ExpireSilence").WithSummary("End a silence now; it stays listed as expired");
+        silences.MapDelete("/{silenceId}", ExpireAsync).WithName("ExpireSilence").WithSummary("End a silence now; it stays listed as expired")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

@@ -1,4 +1,5 @@
 using Analytics.Data.Registry;
+using Analytics.OpenApi;
 using Analytics.Schemas.Contracts;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -19,12 +20,17 @@ public static class SitesApi
 
     public static IEndpointRouteBuilder MapSitesApi(this IEndpointRouteBuilder app)
     {
-        var sites = app.MapGroup("/v1/sites").WithTags("Sites").RequireAuthorization().WithTenantTransaction();
+        var sites = app.MapGroup("/v1/sites").RequireAuthorization().WithTenantTransaction()
+            .WithTag("Sites",
+                "The places an organization's cameras are at, each with its time zone.");
 
         sites.MapGet("/", ListAsync).WithName("ListSites").WithSummary("The organization's sites");
-        sites.MapGet("/{siteId}", GetAsync).WithName("GetSite").WithSummary("One site");
+        sites.MapGet("/{siteId}", GetAsync).WithName("GetSite").WithSummary("One site")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         sites.MapPut("/{siteId}", PutAsync).WithName("PutSite").WithSummary("Create or replace a site");
-        sites.MapDelete("/{siteId}", DeleteAsync).WithName("DeleteSite").WithSummary("Delete a site that has no cameras");
+        sites.MapDelete("/{siteId}", DeleteAsync).WithName("DeleteSite").WithSummary("Delete a site that has no cameras")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithProblem(StatusCodes.Status409Conflict, "The site still has cameras; `detail` names them. Nothing was changed.");
         return app;
     }
 

@@ -1,4 +1,5 @@
 using Analytics.Data.Registry;
+using Analytics.OpenApi;
 using Analytics.Schemas.Contracts;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -34,12 +35,16 @@ public static class ZonesApi
 
     public static IEndpointRouteBuilder MapZonesApi(this IEndpointRouteBuilder app)
     {
-        var zones = app.MapGroup("/v1/zones").WithTags("Zones").RequireAuthorization().WithTenantTransaction();
+        var zones = app.MapGroup("/v1/zones").RequireAuthorization().WithTenantTransaction()
+            .WithTag("Zones",
+                "Polygons in a camera's image that the rules reason about (shelves, exits, restricted areas), with their schedules and thresholds.");
 
         zones.MapGet("/", ListAsync).WithName("ListZones").WithSummary("The organization's zones, optionally of one site or camera");
-        zones.MapGet("/{zoneId}", GetAsync).WithName("GetZone").WithSummary("One zone");
+        zones.MapGet("/{zoneId}", GetAsync).WithName("GetZone").WithSummary("One zone")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         zones.MapPut("/{zoneId}", PutAsync).WithName("PutZone").WithSummary("Create or replace a zone");
-        zones.MapDelete("/{zoneId}", DeleteAsync).WithName("DeleteZone").WithSummary("Delete a zone");
+        zones.MapDelete("/{zoneId}", DeleteAsync).WithName("DeleteZone").WithSummary("Delete a zone")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 

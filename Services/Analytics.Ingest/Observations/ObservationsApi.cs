@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Analytics.EventLog;
+using Analytics.OpenApi;
 using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Serialization;
 using Analytics.Tenancy;
@@ -12,6 +13,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
 using Analytics.Data.Ingest;
 
 namespace Analytics.Ingest.Observations;
@@ -34,16 +36,34 @@ public static class ObservationsApi
 
     public static IEndpointRouteBuilder MapObservationsApi(this IEndpointRouteBuilder app)
     {
+        // 400, 401, 403 and 429 come with every authenticated operation that takes a body (PlatformResponses).
         app.MapPost("/v1/observations", IngestAsync)
             .RequireAuthorization()
+            .WithTag("Observations", "What edge trackers see, sent in batches and appended to the observation log that the rule services read.")
             .WithName("IngestObservations")
             .WithSummary("Append a batch of track updates, zone hits and affect telemetry")
             .Accepts<Observation[]>("application/json", NdjsonMediaType)
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            // The handler reads the header itself (it must refuse two of them), so the document is told.
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                operation.Parameters ??= [];
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = IdempotencyKeys.HeaderName,
+                    In = ParameterLocation.Header,
+                    Description = "Makes sending the batch again safe: a batch sent again with the same key and the same bytes after it was committed " +
+                        "is answered as the first time (with `Idempotent-Replayed: true`) and not stored again. A UUID is a good key.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = IdempotencyKeys.MaxKeyLength, Pattern = "^[ -~]+$" },
+                });
+                return Task.CompletedTask;
+            })
+            .WithProblem(StatusCodes.Status413PayloadTooLarge,
+                "The body is over `Ingest:MaxBodyBytes` or the batch over `Ingest:MaxItemsPerBatch` observations; nothing of it was stored. Send smaller batches.")
+            .WithProblem(StatusCodes.Status422UnprocessableEntity,
+                "The `Idempotency-Key` was used for a batch with another body; nothing of this one was stored. Send it with a new key.")
             .ProducesProblem(StatusCodes.Status500InternalServerError)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .WithProblem(StatusCodes.Status503ServiceUnavailable,
+                "Ingest is at capacity or the database did not commit; nothing of the batch was stored. Send it again after `Retry-After` seconds.");
         return app;
     }
 

@@ -2,14 +2,14 @@ using Analytics.Schemas.Serialization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
-namespace Analytics.Api.Schemas;
+namespace Analytics.OpenApi;
 
 /// <summary>
 /// Timestamps in the OpenAPI document as the wire takes them. Their converter (<see cref="Rfc3339"/>)
 /// is custom, so the document generator no longer knows them for strings: it left out the type,
 /// and for a nullable one everything.
 /// </summary>
-internal static class TimestampSchemas
+public static class TimestampSchemas
 {
     public static OpenApiOptions AddTimestampSchemas(this OpenApiOptions options) => options.AddSchemaTransformer((schema, context, _) =>
     {
