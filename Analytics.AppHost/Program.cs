@@ -9,9 +9,17 @@ var database = builder.AddAnalyticsDatabase();
 
 var migrations = builder.AddMigrations<Projects.Analytics_Migrations>(ResourceNames.Migrations, database);
 
+// People sign in here (Supabase's GoTrue endpoints) on local runs, dev-org's owner seeded; ingest
+// and the API check its tokens, or those of the source in the AppHost's Auth section.
+var identity = builder.AddAnalyticsService<Projects.Analytics_Identity>(ResourceNames.Identity, database, migrations)
+    .WithIssuerUrl()
+    .WithDevelopmentOwner()
+    .WithExternalHttpEndpoints();
+
 // Ingest writes the idle fallback's closes into the log; the rule services read Rules for lateness.
 var ingest = builder.AddAnalyticsService<Projects.Analytics_Ingest>(ResourceNames.Ingest, database, migrations, RulesSettings.SectionName)
-    .WithDevelopmentApiKey();
+    .WithDevelopmentApiKey()
+    .WithUserTokensFrom(identity);
 
 // The consumers of the log also read Consumers, for when /health says degraded.
 builder.AddLogConsumer<Projects.Analytics_Antitheft>(ResourceNames.Antitheft, database, migrations, RulesSettings.SectionName);
@@ -26,6 +34,7 @@ builder.AddLogConsumer<Projects.Analytics_Notifier>(ResourceNames.Notifier, data
 
 builder.AddAnalyticsService<Projects.Analytics_Api>(ResourceNames.Api, database, migrations, SettingsSections.Fusion)
     .WithDevelopmentApiKey()
+    .WithUserTokensFrom(identity)
     .WithExternalHttpEndpoints();
 
 // Scripted store, warehouse and classroom scenes streamed to ingest as dev-org, so a local run

@@ -7,7 +7,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddAnalyticsDataSource();
-builder.AddApiKeyAuthentication();
+builder.AddCallerAuthentication();
 builder.AddValidatedSettings<IngestSettings>(IngestSettings.SectionName);
 builder.AddValidatedSettings<RulesSettings>(RulesSettings.SectionName);
 builder.Services.AddSingleton(TimeProvider.System);

@@ -75,10 +75,17 @@ public static class OrganizationPrincipal
     /// <summary>The organization of the authenticated caller; every query of the request is scoped to it.</summary>
     public static string OrgId(this ClaimsPrincipal user) =>
         user.FindFirstValue(ApiKeyAuthenticationHandler.OrgIdClaim)
-        ?? throw new InvalidOperationException("The request is not authenticated with an API key");
+        ?? throw new InvalidOperationException("The request is not authenticated");
 
     /// <summary>Who the caller is in audit records, e.g. an incident's history.</summary>
     public static string Actor(this ClaimsPrincipal user) =>
         user.FindFirstValue(ApiKeyAuthenticationHandler.ActorClaim)
-        ?? throw new InvalidOperationException("The request is not authenticated with an API key");
+        ?? throw new InvalidOperationException("The request is not authenticated");
+
+    /// <summary>A user's role in the organization; null for an API key.</summary>
+    public static string? OrgRole(this ClaimsPrincipal user) => user.FindFirstValue(CallerClaims.OrgRole);
+
+    /// <summary>The user id of a user's token; null for an API key.</summary>
+    public static Guid? UserId(this ClaimsPrincipal user) =>
+        user.FindFirstValue(CallerClaims.OrgRole) is not null && Guid.TryParse(user.FindFirstValue(CallerClaims.UserId), out var id) ? id : null;
 }
