@@ -178,7 +178,9 @@ public static class Extensions
         {
             return identity;
         }
-        var email = builder.AddParameter(DevelopmentOwnerEmailParameter, "owner@dev-org.local");
+        // A value given to AddParameter would win over Parameters:dev-owner-email; the configured one must.
+        var email = builder.AddParameter(
+            DevelopmentOwnerEmailParameter, builder.Configuration[$"Parameters:{DevelopmentOwnerEmailParameter}"] ?? "owner@dev-org.local");
         var password = builder.AddParameter(
             DevelopmentOwnerPasswordParameter, new GenerateParameterDefault { MinLength = 22, Special = false }, secret: true, persist: true);
         return identity

@@ -238,7 +238,7 @@ public sealed class IdentityTests(PlatformFixture platform)
                 {
                     return new JsonWebTokenHandler().CreateToken(
                         JsonSerializer.Serialize(payload),
-                        new SigningCredentials(new ECDsaSecurityKey(other) { KeyId = valid.Kid }, SecurityAlgorithms.EcdsaSha256));
+                        new SigningCredentials(Uncached(new ECDsaSecurityKey(other) { KeyId = valid.Kid }), SecurityAlgorithms.EcdsaSha256));
                 }
             case "wrong audience":
                 payload["aud"] = JsonSerializer.SerializeToElement("anon");
@@ -265,7 +265,14 @@ public sealed class IdentityTests(PlatformFixture platform)
         ecdsa.ImportPkcs8PrivateKey(stored.PrivateKey, out _);
         return new JsonWebTokenHandler().CreateToken(
             JsonSerializer.Serialize(payload),
-            new SigningCredentials(new ECDsaSecurityKey(ecdsa) { KeyId = stored.KeyId }, SecurityAlgorithms.EcdsaSha256));
+            new SigningCredentials(Uncached(new ECDsaSecurityKey(ecdsa) { KeyId = stored.KeyId }), SecurityAlgorithms.EcdsaSha256));
+    }
+
+    /// <summary>The handler caches a signer per key id; these keys are disposed after one token.</summary>
+    private static ECDsaSecurityKey Uncached(ECDsaSecurityKey key)
+    {
+        key.CryptoProviderFactory = new CryptoProviderFactory { CacheSignatureProviders = false };
+        return key;
     }
 
     /// <summary>

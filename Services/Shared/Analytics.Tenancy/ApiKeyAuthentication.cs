@@ -57,6 +57,10 @@ public sealed class ApiKeyAuthenticationHandler(
         });
     }
 
+    /// <summary>Authorization answers after authentication, so the 403 is written here, as problem+json like every error.</summary>
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        Forbidden.WriteAsync(Context, problems, "API keys have no role in the organization; sign in as a user with a role that may do this.");
+
     private static string? ReadKey(HttpRequest request)
     {
         if (request.Headers.TryGetValue("X-Api-Key", out var header) && !string.IsNullOrWhiteSpace(header))
@@ -67,6 +71,25 @@ public sealed class ApiKeyAuthenticationHandler(
         return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
             ? authorization["Bearer ".Length..].Trim()
             : null;
+    }
+}
+
+/// <summary>The 403 of both handlers: authenticated, but not allowed to do this.</summary>
+internal static class Forbidden
+{
+    public static Task WriteAsync(HttpContext context, IProblemDetailsService problems, string detail)
+    {
+        context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        return problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status403Forbidden,
+                Title = "Not allowed",
+                Detail = detail,
+            },
+        }).AsTask();
     }
 }
 

@@ -89,6 +89,10 @@ public static class JwtValidation
         {
             OnTokenValidated = context => OnTokenValidatedAsync(context, settings),
             OnChallenge = WriteChallengeAsync,
+            OnForbidden = context => Forbidden.WriteAsync(
+                context.HttpContext,
+                context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>(),
+                $"Your role ({context.HttpContext.User.OrgRole() ?? "none"}) may not do this in your organization."),
         };
     }
 
