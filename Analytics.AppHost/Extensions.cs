@@ -180,6 +180,60 @@ public static class Extensions
         return service;
     }
 
+    public const string DevelopmentOwnerEmailParameter = "dev-owner-email";
+    public const string DevelopmentOwnerPasswordParameter = "dev-owner-password";
+
+    /// <summary>
+    /// In a local run, the identity service creates an owner of <c>dev-org</c> who can sign in at
+    /// once: the e-mail is the <c>dev-owner-email</c> parameter (owner@dev-org.local unless set), the
+    /// password <c>dev-owner-password</c>, generated on first run and kept in the AppHost's user
+    /// secrets like the dev API key; both on the dashboard's Parameters tab. Deployments seed nobody.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithDevelopmentOwner(this IResourceBuilder<ProjectResource> identity)
+    {
+        var builder = identity.ApplicationBuilder;
+        if (!builder.ExecutionContext.IsRunMode)
+        {
+            return identity;
+        }
+        // A value given to AddParameter would win over Parameters:dev-owner-email; the configured one must.
+        var email = builder.AddParameter(
+            DevelopmentOwnerEmailParameter, builder.Configuration[$"Parameters:{DevelopmentOwnerEmailParameter}"] ?? "owner@dev-org.local");
+        var password = builder.AddParameter(
+            DevelopmentOwnerPasswordParameter, new GenerateParameterDefault { MinLength = 22, Special = false }, secret: true, persist: true);
+        return identity
+            .WithEnvironment("Identity__Seed__0__OrgId", DevelopmentOrgId)
+            .WithEnvironment("Identity__Seed__0__Email", email)
+            .WithEnvironment("Identity__Seed__0__Password", password)
+            .WithEnvironment("Identity__Seed__0__OrgRole", "owner");
+    }
+
+    /// <summary>The identity service names itself by its own endpoint in the tokens it issues (Identity:Issuer), as Supabase's GoTrue does.</summary>
+    public static IResourceBuilder<ProjectResource> WithIssuerUrl(this IResourceBuilder<ProjectResource> identity) =>
+        identity.WithEnvironment("Identity__Issuer", IssuerOf(identity));
+
+    /// <summary>
+    /// Ingest and the API accept people's access tokens besides API keys: from the identity service
+    /// (Auth:Mode Local, its issuer and JWKS URL), unless the AppHost's own configuration names
+    /// another source in its Auth section (a Supabase project, an OpenID Connect issuer), which is
+    /// then passed on as it is.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithUserTokensFrom(this IResourceBuilder<ProjectResource> service, IResourceBuilder<ProjectResource> identity)
+    {
+        if (!string.IsNullOrEmpty(service.ApplicationBuilder.Configuration[$"{SettingsSections.Auth}:Mode"]))
+        {
+            return service.WithSettingsSection(SettingsSections.Auth);
+        }
+        var endpoint = identity.GetEndpoint("http");
+        return service
+            .WithEnvironment("Auth__Mode", "Local")
+            .WithEnvironment("Auth__Issuer", IssuerOf(identity))
+            .WithEnvironment("Auth__JwksUrl", ReferenceExpression.Create($"{endpoint}/auth/v1/.well-known/jwks.json"));
+    }
+
+    private static ReferenceExpression IssuerOf(IResourceBuilder<ProjectResource> identity) =>
+        ReferenceExpression.Create($"{identity.GetEndpoint("http")}/auth/v1");
+
     private static IResourceBuilder<ParameterResource> DevelopmentApiKey(IDistributedApplicationBuilder builder) =>
         builder.Resources.OfType<ParameterResource>().FirstOrDefault(p => p.Name == DevelopmentApiKeyParameter) is { } existing
             ? builder.CreateResourceBuilder(existing)

@@ -14,12 +14,21 @@ var migrations = builder.AddMigrations<Projects.Analytics_Migrations>(ResourceNa
 var apiDatabase = builder.AddDatabaseRole(database, migrations, DatabaseRoles.Api);
 var rulesDatabase = builder.AddDatabaseRole(database, migrations, DatabaseRoles.Rules);
 
+// People sign in here (Supabase's GoTrue endpoints) on local runs, dev-org's owner seeded; ingest
+// and the API check its tokens, or those of the source in the AppHost's Auth section.
+var identity = builder.AddAnalyticsService<Projects.Analytics_Identity>(
+        ResourceNames.Identity, builder.AddDatabaseRole(database, migrations, DatabaseRoles.Identity), migrations)
+    .WithIssuerUrl()
+    .WithDevelopmentOwner()
+    .WithExternalHttpEndpoints();
+
 // Ingest writes the idle fallback's closes into the log; the rule services read Rules for lateness.
 // Its background jobs serve every organization, so they connect as a role of their own.
 var ingest = builder.AddAnalyticsService<Projects.Analytics_Ingest>(
         ResourceNames.Ingest, builder.AddDatabaseRole(database, migrations, DatabaseRoles.Ingest), migrations, RulesSettings.SectionName)
     .WithReference(builder.AddDatabaseRole(database, migrations, DatabaseRoles.IngestHousekeeping), DatabaseRoles.HousekeepingConnectionName)
-    .WithDevelopmentApiKey();
+    .WithDevelopmentApiKey()
+    .WithUserTokensFrom(identity);
 
 // The consumers of the log also read Consumers, for when /health says degraded.
 builder.AddLogConsumer<Projects.Analytics_Antitheft>(ResourceNames.Antitheft, rulesDatabase, migrations, RulesSettings.SectionName);
@@ -34,6 +43,7 @@ builder.AddLogConsumer<Projects.Analytics_Notifier>(ResourceNames.Notifier, buil
 
 builder.AddAnalyticsService<Projects.Analytics_Api>(ResourceNames.Api, apiDatabase, migrations, SettingsSections.Fusion)
     .WithDevelopmentApiKey()
+    .WithUserTokensFrom(identity)
     .WithExternalHttpEndpoints();
 
 // Scripted store, warehouse and classroom scenes streamed to ingest as dev-org, so a local run

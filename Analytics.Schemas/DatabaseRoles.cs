@@ -23,7 +23,10 @@ public static class DatabaseRoles
 
     public const string Notifier = "analytics_notifier";
 
-    public static IReadOnlyList<string> All { get; } = [Api, Ingest, IngestHousekeeping, Rules, Fusion, Notifier];
+    /// <summary>The identity service: people of every organization sign in there.</summary>
+    public const string Identity = "analytics_identity";
+
+    public static IReadOnlyList<string> All { get; } = [Api, Ingest, IngestHousekeeping, Rules, Fusion, Notifier, Identity];
 
     /// <summary>The connection string name of ingest's second data source, for its background jobs.</summary>
     public const string HousekeepingConnectionName = "analytics-housekeeping";

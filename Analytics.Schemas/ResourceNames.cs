@@ -16,9 +16,10 @@ public static class ResourceNames
     public const string Fusion = "fusion";
     public const string Notifier = "notifier";
     public const string Api = "api";
+    public const string Identity = "identity";
     public const string Simulator = "simulator";
 
     /// <summary>The web services, each of which exposes health endpoints.</summary>
     public static IReadOnlyList<string> Services { get; } =
-        [Ingest, Antitheft, Safety, Education, Fusion, Notifier, Api];
+        [Ingest, Antitheft, Safety, Education, Fusion, Notifier, Api, Identity];
 }

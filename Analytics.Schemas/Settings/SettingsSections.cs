@@ -14,6 +14,9 @@ public static class SettingsSections
     /// <summary>Section of <c>Analytics.Notifier.NotifierSettings</c>.</summary>
     public const string Notifier = "Notifier";
 
+    /// <summary>Section of <c>Analytics.Tenancy.AuthSettings</c>, read by ingest and the API: where people's tokens come from.</summary>
+    public const string Auth = "Auth";
+
     /// <summary>Section of <c>Analytics.Consumers.ConsumerSettings</c>, read by every checkpointed consumer.</summary>
     public const string Consumers = "Consumers";
 }

@@ -18,6 +18,7 @@ public sealed class DatabaseRoleTests(PlatformFixture platform)
             ["Analytics.Education"] = [DatabaseRoles.Rules],
             ["Analytics.Fusion"] = [DatabaseRoles.Fusion],
             ["Analytics.Notifier"] = [DatabaseRoles.Notifier],
+            ["Analytics.Identity"] = [DatabaseRoles.Identity],
         };
         // A request of each kind, so the API and ingest hold a pooled connection; the consumers
         // hold theirs (they listen), and ingest's idle watcher polls as the housekeeping role.

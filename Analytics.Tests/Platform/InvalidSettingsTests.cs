@@ -23,6 +23,8 @@ public sealed class InvalidSettingsTests
         { "Services/Analytics.Fusion", "Fusion__CameraOfflineSeconds", "5", "Fusion:CameraOfflineSeconds must be between 10 and 86400, was 5" },
         { "Services/Analytics.Notifier", "Notifier__Smtp__Port", "70000", "Notifier:Smtp:Port must be between 1 and 65535, was 70000" },
         { "Services/Analytics.Api", "Service__HealthCheckTimeoutSeconds", "0", "Service:HealthCheckTimeoutSeconds must be between 1 and 60, was 0" },
+        { "Services/Analytics.Api", "Auth__OrgIdClaim", "user_metadata.org_id", "Auth:OrgIdClaim must not read from user_metadata, which users can edit, was 'user_metadata.org_id'" },
+        { "Services/Analytics.Identity", "Identity__AccessTokenMinutes", "0", "Identity:AccessTokenMinutes must be between 1 and 1440, was 0" },
         { "Services/Analytics.Antitheft", "Antitheft__LoiteringSeconds", "abc", "Antitheft:LoiteringSeconds must be a whole number, was 'abc'" },
         { "Services/Analytics.Migrations", "Supabase__CommandTimeoutSeconds", "0", "Supabase:CommandTimeoutSeconds must be between 1 and 3600, was 0" },
         { "Services/Analytics.Simulator", "Simulator__IngestUrl", "ingest:8080", "Simulator:IngestUrl must be an absolute http or https URL, was 'ingest:8080'" },

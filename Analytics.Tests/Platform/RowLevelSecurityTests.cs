@@ -42,6 +42,13 @@ public sealed class RowLevelSecurityTests(PlatformFixture platform)
                     Assert.True(orgs.SequenceEqual(["a"]), $"{role} under a read {string.Join(", ", orgs)} from {table}");
                 }
             }
+            // A person is no organization's row, so users has no org_id: the API sees those with a
+            // membership of its organization.
+            await session.BecomeAsync(role, "a");
+            if (await session.CanAsync("users", "SELECT"))
+            {
+                Assert.Equal(["a@example.test"], await session.ListAsync("SELECT email FROM users"));
+            }
         });
 
     [Theory]
@@ -204,6 +211,12 @@ public sealed class RowLevelSecurityTests(PlatformFixture platform)
                 $"VALUES ('{o}-delivery', '{orgId}', 'notification', 'sent', 'test', '{o}-delivery', now())",
             ["delivery_attempts"] = $"INSERT INTO delivery_attempts (org_id, delivery_id, attempt, outcome, started_at) " +
                 $"VALUES ('{orgId}', '{orgId}-delivery', {(suffix == "" ? 1 : 2)}, 'sent', now())",
+            ["memberships"] = $"WITH u AS (INSERT INTO users (user_id, email, password_hash) VALUES (md5('{o}')::uuid, '{o}@example.test', 'x') RETURNING user_id) " +
+                $"INSERT INTO memberships (org_id, user_id, org_role) SELECT '{orgId}', user_id, 'viewer' FROM u",
+            ["refresh_tokens"] = $"INSERT INTO refresh_tokens (token_hash, org_id, user_id, session_id, expires_at) " +
+                $"VALUES ({hash}, '{orgId}', md5('{orgId}')::uuid, gen_random_uuid(), now() + interval '1 hour')",
+            ["invitations"] = $"INSERT INTO invitations (invitation_id, token_hash, org_id, email, org_role, invited_by, expires_at) " +
+                $"VALUES (gen_random_uuid(), {hash}, '{orgId}', '{o}@example.test', 'viewer', 'test', now() + interval '1 day')",
             ["consumer_dead_letters"] = $"INSERT INTO consumer_dead_letters (consumer, org_id, tx_id, seq, entry, error) " +
                 $"VALUES ('{o}', '{orgId}', '1', 1, '{{}}', 'test')",
         };

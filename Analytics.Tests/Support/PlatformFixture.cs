@@ -24,6 +24,10 @@ public sealed class PlatformFixture : IAsyncLifetime
     /// <summary>The key the AppHost seeds for <c>dev-org</c>, fixed here so tests can use it.</summary>
     public const string DevelopmentApiKey = "ak_test-development-key-0123456789abcdefghijklmnop";
 
+    /// <summary>The owner of <c>dev-org</c> the AppHost has the identity service create, fixed here so tests can sign in.</summary>
+    public const string DevelopmentOwnerEmail = "owner@dev-org.test";
+    public const string DevelopmentOwnerPassword = "test-owner-password-0123456789";
+
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), $"analytics-tests-{Guid.NewGuid():N}");
 
     public DistributedApplication App { get; private set; } = null!;
@@ -53,6 +57,8 @@ public sealed class PlatformFixture : IAsyncLifetime
                 "Simulator:Enabled=false",
                 $"Postgres:DataDirectory={_dataDirectory}",
                 $"Parameters:{Analytics.AppHost.Extensions.DevelopmentApiKeyParameter}={DevelopmentApiKey}",
+                $"Parameters:{Analytics.AppHost.Extensions.DevelopmentOwnerEmailParameter}={DevelopmentOwnerEmail}",
+                $"Parameters:{Analytics.AppHost.Extensions.DevelopmentOwnerPasswordParameter}={DevelopmentOwnerPassword}",
                 // Every test has its own organization and sends at most a few notifications, so a
                 // small quota over a short window only shows in the test that exceeds it.
                 $"Notifier:HourlyQuotaPerOrganization={NotificationQuota}",

@@ -5,6 +5,7 @@ using Analytics.Api.Notifications;
 using Analytics.Api.Schemas;
 using Analytics.Api.Silences;
 using Analytics.Api.Sites;
+using Analytics.Api.Users;
 using Analytics.Api.Zones;
 using Analytics.Incidents;
 using Analytics.OpenApi;
@@ -14,7 +15,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddAnalyticsDataSource();
-builder.AddApiKeyAuthentication();
+builder.AddCallerAuthentication();
 builder.Services.AddTenantTransactions();
 // Fusion's correlations name incident kinds a silence may match.
 builder.AddValidatedSettings<FusionSettings>(FusionSettings.SectionName);
@@ -38,5 +39,6 @@ app.MapSilencesApi();
 app.MapNotificationRulesApi();
 app.MapDeliveriesApi();
 app.MapDeadLettersApi();
+app.MapUsersApi();
 
 return await app.RunServiceAsync();

@@ -9,7 +9,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddAnalyticsDataSource();
 builder.AddHousekeepingDataSource();
-builder.AddApiKeyAuthentication();
+builder.AddCallerAuthentication();
 builder.AddApiDocument("Analytics ingest",
     "Edge trackers send their observations here (track updates, zone hits, affect telemetry, heartbeats) in batches, " +
     "as a JSON array or as NDJSON. A batch is taken whole or not at all, and a 2xx answer means it is committed. " +

@@ -29,6 +29,11 @@ public sealed partial class TableOwnershipTests
         ["delivery_attempts"] = Data + "Notifications/DeliveryStore.cs",
         ["subject_key_secrets"] = Data + "Privacy/SubjectKeySecretStore.cs",
         ["ingest_idempotency_keys"] = Data + "Ingest/IdempotencyKeys.cs",
+        ["users"] = Data + "Identity/UserStore.cs",
+        ["memberships"] = Data + "Identity/UserStore.cs",
+        ["refresh_tokens"] = Data + "Identity/UserStore.cs",
+        ["invitations"] = Data + "Identity/UserStore.cs",
+        ["identity_signing_keys"] = Data + "Identity/SigningKeyStore.cs",
         // The log and its consumers' checkpoints are their own owner, behind the log interface.
         ["observation_log"] = "Services/Shared/Analytics.EventLog/PostgresEventLog.cs",
         ["consumer_checkpoints"] = "Services/Shared/Analytics.EventLog/Checkpoints.cs",

@@ -57,6 +57,10 @@ public sealed class ApiKeyAuthenticationHandler(
         });
     }
 
+    /// <summary>Authorization answers after authentication, so the 403 is written here, as problem+json like every error.</summary>
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        Forbidden.WriteAsync(Context, problems, "API keys have no role in the organization; sign in as a user with a role that may do this.");
+
     private static string? ReadKey(HttpRequest request)
     {
         if (request.Headers.TryGetValue("X-Api-Key", out var header) && !string.IsNullOrWhiteSpace(header))
@@ -70,15 +74,41 @@ public sealed class ApiKeyAuthenticationHandler(
     }
 }
 
+/// <summary>The 403 of both handlers: authenticated, but not allowed to do this.</summary>
+internal static class Forbidden
+{
+    public static Task WriteAsync(HttpContext context, IProblemDetailsService problems, string detail)
+    {
+        context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        return problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status403Forbidden,
+                Title = "Not allowed",
+                Detail = detail,
+            },
+        }).AsTask();
+    }
+}
+
 public static class OrganizationPrincipal
 {
     /// <summary>The organization of the authenticated caller; every query of the request is scoped to it.</summary>
     public static string OrgId(this ClaimsPrincipal user) =>
         user.FindFirstValue(ApiKeyAuthenticationHandler.OrgIdClaim)
-        ?? throw new InvalidOperationException("The request is not authenticated with an API key");
+        ?? throw new InvalidOperationException("The request is not authenticated");
 
     /// <summary>Who the caller is in audit records, e.g. an incident's history.</summary>
     public static string Actor(this ClaimsPrincipal user) =>
         user.FindFirstValue(ApiKeyAuthenticationHandler.ActorClaim)
-        ?? throw new InvalidOperationException("The request is not authenticated with an API key");
+        ?? throw new InvalidOperationException("The request is not authenticated");
+
+    /// <summary>A user's role in the organization; null for an API key.</summary>
+    public static string? OrgRole(this ClaimsPrincipal user) => user.FindFirstValue(CallerClaims.OrgRole);
+
+    /// <summary>The user id of a user's token; null for an API key.</summary>
+    public static Guid? UserId(this ClaimsPrincipal user) =>
+        user.FindFirstValue(CallerClaims.OrgRole) is not null && Guid.TryParse(user.FindFirstValue(CallerClaims.UserId), out var id) ? id : null;
 }
