@@ -9,7 +9,7 @@ namespace Analytics.Tests.Platform;
 public sealed class FlatEnvironmentNamesTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private const string UnusedConnectionString = "Host=127.0.0.1;Port=1;Database=analytics;Username=nobody;Password=none";
+    private const string UnusedConnectionString = ServiceProcess.UnreachableDatabase;
 
     public static TheoryData<string> Services => new()
     {

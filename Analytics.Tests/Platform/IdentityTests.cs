@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Analytics.Data.Identity;
@@ -45,7 +44,7 @@ public sealed class IdentityTests(PlatformFixture platform)
         var jwks = await ProblemAssert.GetAsync(identity, "/auth/v1/.well-known/jwks.json");
         Assert.Contains(jwks.GetProperty("keys").EnumerateArray(), key => key.GetProperty("kid").GetString() == token.Kid);
 
-        using var api = Bearer(ResourceNames.Api, token.EncodedToken);
+        using var api = platform.CreateClient(ResourceNames.Api, token.EncodedToken);
         await ProblemAssert.GetAsync(api, "/v1/sites");
         var users = await ProblemAssert.GetAsync(api, "/v1/users");
         Assert.Contains(users.EnumerateArray(), user => user.GetProperty("email").GetString() == PlatformFixture.DevelopmentOwnerEmail);
@@ -55,7 +54,7 @@ public sealed class IdentityTests(PlatformFixture platform)
     public async Task Ingest_takes_a_users_token()
     {
         var (_, _, session) = await OwnerOfNewOrganizationAsync();
-        using var ingest = Bearer(ResourceNames.Ingest, AccessToken(session));
+        using var ingest = platform.CreateClient(ResourceNames.Ingest, AccessToken(session));
 
         using var response = await ingest.PostAsJsonAsync("/v1/observations", new[] { Heartbeat() });
 
@@ -69,7 +68,7 @@ public sealed class IdentityTests(PlatformFixture platform)
 
         var second = await RefreshAsync(RefreshToken(first));
         Assert.NotEqual(RefreshToken(first), RefreshToken(second));
-        using (var api = Bearer(ResourceNames.Api, AccessToken(second)))
+        using (var api = platform.CreateClient(ResourceNames.Api, AccessToken(second)))
         {
             await ProblemAssert.GetAsync(api, "/v1/sites");
         }
@@ -88,7 +87,7 @@ public sealed class IdentityTests(PlatformFixture platform)
     public async Task Signing_out_revokes_the_refresh_token()
     {
         var (_, _, session) = await OwnerOfNewOrganizationAsync();
-        using var identity = Bearer(ResourceNames.Identity, AccessToken(session));
+        using var identity = platform.CreateClient(ResourceNames.Identity, AccessToken(session));
 
         using (var logout = await identity.PostAsync("/auth/v1/logout", null))
         {
@@ -114,7 +113,7 @@ public sealed class IdentityTests(PlatformFixture platform)
         var metadata = session.GetProperty("user").GetProperty("app_metadata");
         Assert.Equal((orgId, "viewer"), (metadata.GetProperty("org_id").GetString(), metadata.GetProperty("org_role").GetString()));
         Assert.Equal(["store-1"], metadata.GetProperty("sites").EnumerateArray().Select(s => s.GetString()));
-        using var api = Bearer(ResourceNames.Api, AccessToken(session));
+        using var api = platform.CreateClient(ResourceNames.Api, AccessToken(session));
         await ProblemAssert.GetAsync(api, "/v1/sites");
         // A viewer manages no one.
         using (var users = await api.GetAsync("/v1/users"))
@@ -135,7 +134,7 @@ public sealed class IdentityTests(PlatformFixture platform)
         await AcceptAsync(await InviteAsync(owner, adminEmail, "admin"));
         var admin = await SignInAsync(adminEmail, Password);
 
-        using var asAdmin = Bearer(ResourceNames.Api, AccessToken(admin));
+        using var asAdmin = platform.CreateClient(ResourceNames.Api, AccessToken(admin));
         using (var owners = await asAdmin.PostAsJsonAsync("/v1/users/invitations", new { email = $"o-{Guid.NewGuid():N}@example.com", orgRole = "owner" }))
         {
             await ProblemAssert.IsAsync(owners, HttpStatusCode.Forbidden);
@@ -169,10 +168,10 @@ public sealed class IdentityTests(PlatformFixture platform)
         var email = $"op-{Guid.NewGuid():N}@example.com";
         await AcceptAsync(await InviteAsync(owner, email, "operator"));
         var session = await SignInAsync(email, Password);
-        using var asOperator = Bearer(ResourceNames.Api, AccessToken(session));
+        using var asOperator = platform.CreateClient(ResourceNames.Api, AccessToken(session));
         await ProblemAssert.GetAsync(asOperator, "/v1/sites");
 
-        using var asOwner = Bearer(ResourceNames.Api, AccessToken(owner));
+        using var asOwner = platform.CreateClient(ResourceNames.Api, AccessToken(owner));
         using (var disabled = await asOwner.PostAsync($"/v1/users/{session.GetProperty("user").GetProperty("id").GetString()}/disable", null))
         {
             await ProblemAssert.SucceededAsync(disabled);
@@ -186,7 +185,7 @@ public sealed class IdentityTests(PlatformFixture platform)
             Assert.Contains("disabled", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
         // Ingest within Auth:UserStatusCacheSeconds.
-        using var ingest = Bearer(ResourceNames.Ingest, AccessToken(session));
+        using var ingest = platform.CreateClient(ResourceNames.Ingest, AccessToken(session));
         await Eventually.Until(
             async () =>
             {
@@ -209,7 +208,7 @@ public sealed class IdentityTests(PlatformFixture platform)
     {
         var (orgId, _, session) = await OwnerOfNewOrganizationAsync();
         var token = await ForgeAsync(kind, new JsonWebToken(AccessToken(session)));
-        using var api = Bearer(ResourceNames.Api, token);
+        using var api = platform.CreateClient(ResourceNames.Api, token);
 
         using var response = await api.PutAsJsonAsync("/v1/sites/store-1", new { name = "Store", timeZone = "Europe/Berlin" });
 
@@ -293,7 +292,7 @@ public sealed class IdentityTests(PlatformFixture platform)
 
     private async Task<JsonElement> InviteAsync(JsonElement inviter, string email, string role, string[]? sites = null)
     {
-        using var api = Bearer(ResourceNames.Api, AccessToken(inviter));
+        using var api = platform.CreateClient(ResourceNames.Api, AccessToken(inviter));
         using var response = await api.PostAsJsonAsync("/v1/users/invitations", new { email, orgRole = role, sites });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var invitation = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -335,12 +334,6 @@ public sealed class IdentityTests(PlatformFixture platform)
         return await identity.PostAsJsonAsync("/auth/v1/token?grant_type=refresh_token", new Dictionary<string, string> { ["refresh_token"] = refreshToken });
     }
 
-    private HttpClient Bearer(string resource, string token)
-    {
-        var client = platform.CreateClient(resource);
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
 
     private static string AccessToken(JsonElement session) => session.GetProperty("access_token").GetString()!;
 

@@ -12,7 +12,7 @@ public sealed class InvalidSettingsTests
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(60);
 
     // Well-formed but never dialled: settings are validated before any connection is opened.
-    private const string UnusedConnectionString = "Host=127.0.0.1;Port=1;Database=analytics;Username=nobody;Password=none";
+    private const string UnusedConnectionString = ServiceProcess.UnreachableDatabase;
 
     public static TheoryData<string, string, string, string> BrokenSettings => new()
     {

@@ -14,15 +14,9 @@ public sealed class ProductionServiceTests
     [Fact]
     public async Task Without_its_database_a_service_is_alive_but_not_ready_and_logs_json_with_trace_ids()
     {
-        var port = ServiceProcess.FreeLoopbackPort();
-        await using var service = ServiceProcess.Start("Services/Analytics.Api", new Dictionary<string, string>
-        {
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
-            // Port 1 on loopback refuses at once: the database is down, not slow.
-            ["ConnectionStrings__analytics"] = "Host=127.0.0.1;Port=1;Database=analytics;Username=nobody;Password=none",
-        });
-        await service.WaitForOutputAsync("Now listening on", Timeout);
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = Timeout };
+        var (service, client) = await StartWithoutDatabaseAsync("Services/Analytics.Api");
+        await using var stopsService = service;
+        using var disposesClient = client;
 
         using var health = await client.GetAsync("/health");
         using var alive = await client.GetAsync("/alive");
@@ -47,19 +41,27 @@ public sealed class ProductionServiceTests
     [InlineData("Services/Analytics.Ingest")]
     public async Task In_production_a_service_serves_its_openapi_document_but_not_the_interactive_reference(string project)
     {
-        var port = ServiceProcess.FreeLoopbackPort();
-        await using var service = ServiceProcess.Start(project, new Dictionary<string, string>
-        {
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
-            ["ConnectionStrings__analytics"] = "Host=127.0.0.1;Port=1;Database=analytics;Username=nobody;Password=none",
-        });
-        await service.WaitForOutputAsync("Now listening on", Timeout);
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = Timeout };
+        var (service, client) = await StartWithoutDatabaseAsync(project);
+        await using var stopsService = service;
+        using var disposesClient = client;
 
         using var document = await client.GetAsync("/openapi/v1.json");
         using var reference = await client.GetAsync("/scalar/");
 
         Assert.Equal(HttpStatusCode.OK, document.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, reference.StatusCode);
+    }
+
+    /// <summary>The service as production starts it, listening, with <see cref="ServiceProcess.UnreachableDatabase"/>.</summary>
+    private static async Task<(ServiceProcess Service, HttpClient Client)> StartWithoutDatabaseAsync(string project)
+    {
+        var port = ServiceProcess.FreeLoopbackPort();
+        var service = ServiceProcess.Start(project, new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["ConnectionStrings__analytics"] = ServiceProcess.UnreachableDatabase,
+        });
+        await service.WaitForOutputAsync("Now listening on", Timeout);
+        return (service, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = Timeout });
     }
 }

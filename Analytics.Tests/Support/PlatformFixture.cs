@@ -152,11 +152,19 @@ public sealed class PlatformFixture : IAsyncLifetime
     }
 
     /// <summary>Rows of one organization's data, read with <paramref name="read"/>; the SQL takes the org id as $1.</summary>
-    public async Task<List<T>> QueryAsync<T>(string sql, string orgId, Func<NpgsqlDataReader, T> read)
+    public Task<List<T>> QueryAsync<T>(string sql, string orgId, Func<NpgsqlDataReader, T> read) => ReadAsync(sql, orgId, read);
+
+    /// <summary>Rows of <paramref name="sql"/>, which takes no parameters, read with <paramref name="read"/>.</summary>
+    public Task<List<T>> QueryAsync<T>(string sql, Func<NpgsqlDataReader, T> read) => ReadAsync(sql, null, read);
+
+    private async Task<List<T>> ReadAsync<T>(string sql, string? orgId, Func<NpgsqlDataReader, T> read)
     {
         await using var dataSource = await CreateDataSourceAsync();
         await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.Add(new NpgsqlParameter { Value = orgId });
+        if (orgId is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = orgId });
+        }
         var rows = new List<T>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
@@ -188,11 +196,11 @@ public sealed class PlatformFixture : IAsyncLifetime
         return value is DBNull or null ? default : (T)value;
     }
 
-    /// <summary>A client of <paramref name="resource"/> that presents <paramref name="apiKey"/>.</summary>
-    public HttpClient CreateClient(string resource, string apiKey)
+    /// <summary>A client of <paramref name="resource"/> that presents <paramref name="bearer"/>: an API key or a user's access token.</summary>
+    public HttpClient CreateClient(string resource, string bearer)
     {
         var client = CreateClient(resource);
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
         return client;
     }
 

@@ -45,6 +45,9 @@ public sealed class ServiceProcess : IAsyncDisposable
         return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build {project} first", dll);
     }
 
+    /// <summary>A database that cannot be reached: port 1 on loopback refuses at once (down, not slow).</summary>
+    public const string UnreachableDatabase = "Host=127.0.0.1;Port=1;Database=analytics;Username=nobody;Password=none";
+
     public static int FreeLoopbackPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -22,12 +22,7 @@ public static class HousekeepingDatabase
         }
         else
         {
-            builder.AddKeyedNpgsqlDataSource(Key, configureDataSourceBuilder: dataSource =>
-            {
-                // Named like the service's other connections, so an operator sees whose they are.
-                dataSource.ConnectionStringBuilder.ApplicationName ??= builder.Environment.ApplicationName;
-                dataSource.ConnectionStringBuilder.NoResetOnClose = true;
-            });
+            builder.AddKeyedAnalyticsDataSource(Key);
         }
         return builder;
     }

@@ -144,7 +144,13 @@ public static class UsersApi
         }
         var disabled = await UserStore.DisableAsync(tenant.Connection, orgId, userId, context.RequestAborted);
         // This instance refuses the user's tokens from now on; others within Auth:UserStatusCacheSeconds.
-        userStatus.Forget(userId);
+        // Forgotten once the request's transaction has committed (before the answer is written):
+        // forgotten earlier, a request of the user in between would remember the old "enabled".
+        context.Response.OnStarting(() =>
+        {
+            userStatus.Forget(userId);
+            return Task.CompletedTask;
+        });
         return disabled is not null ? TypedResults.Ok(UserView.Of(disabled)) : Problems.NotFound(Resource, userId.ToString());
     }
 

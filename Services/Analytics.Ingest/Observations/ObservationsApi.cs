@@ -36,7 +36,8 @@ public static class ObservationsApi
 
     public static IEndpointRouteBuilder MapObservationsApi(this IEndpointRouteBuilder app)
     {
-        // 400, 401, 403 and 429 come with every authenticated operation that takes a body (PlatformResponses).
+        // 400 and 413 come with every operation that takes a body, 401, 403 and 429 with every
+        // authenticated one (PlatformResponses).
         app.MapPost("/v1/observations", IngestAsync)
             .RequireAuthorization()
             .WithTag("Observations", "What edge trackers see, sent in batches and appended to the observation log that the rule services read.")
@@ -53,7 +54,7 @@ public static class ObservationsApi
                     In = ParameterLocation.Header,
                     Description = "Makes sending the batch again safe: a batch sent again with the same key and the same bytes after it was committed " +
                         "is answered as the first time (with `Idempotent-Replayed: true`) and not stored again. A UUID is a good key.",
-                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = IdempotencyKeys.MaxKeyLength, Pattern = "^[ -~]+$" },
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = IdempotencyKeys.MaxKeyLength, Pattern = IdempotencyKeys.Pattern },
                 });
                 return Task.CompletedTask;
             })

@@ -1,3 +1,4 @@
+using Analytics.Tenancy;
 using Microsoft.OpenApi;
 
 namespace Analytics.OpenApi;
@@ -12,8 +13,8 @@ public static class SecuritySchemes
     public const string ApiKey = "ApiKey";
     public const string Jwt = "Jwt";
 
-    /// <summary>The header the API key handler reads (<c>ApiKeyAuthenticationHandler</c>); it also takes the key as a bearer token.</summary>
-    public const string ApiKeyHeader = "X-Api-Key";
+    /// <summary>The header the API key handler reads; it also takes the key as a bearer token.</summary>
+    public const string ApiKeyHeader = ApiKeyAuthenticationHandler.HeaderName;
 
     internal static Dictionary<string, IOpenApiSecurityScheme> Definitions() => new()
     {

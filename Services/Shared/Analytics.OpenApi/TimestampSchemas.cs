@@ -9,7 +9,7 @@ namespace Analytics.OpenApi;
 /// is custom, so the document generator no longer knows them for strings: it left out the type,
 /// and for a nullable one everything.
 /// </summary>
-public static class TimestampSchemas
+internal static class TimestampSchemas
 {
     public static OpenApiOptions AddTimestampSchemas(this OpenApiOptions options) => options.AddSchemaTransformer((schema, context, _) =>
     {

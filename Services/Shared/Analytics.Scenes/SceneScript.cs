@@ -149,8 +149,8 @@ public sealed class SceneScript
         private readonly List<Segment> _segments = [];
         private double _x;
         private double _y;
-        private double _width;
-        private double _height;
+        private readonly double _width;
+        private readonly double _height;
         private string[] _attributes = [];
 
         internal Actor(SceneScript scene, string trackId, string objectClass, double x, double y, double atSecond, double width, double height)
@@ -184,14 +184,7 @@ public sealed class SceneScript
         public Actor Bend(double seconds) => Posed(seconds, width: 0.16, height: 0.11);
 
         /// <summary>Stays where it is with another box for <paramref name="seconds"/>, then has its own box again.</summary>
-        private Actor Posed(double seconds, double width, double height)
-        {
-            var own = (_width, _height);
-            (_width, _height) = (width, height);
-            Append(seconds, _x, _y, visible: true);
-            (_width, _height) = own;
-            return this;
-        }
+        private Actor Posed(double seconds, double width, double height) => Append(seconds, _x, _y, visible: true, (width, height));
 
         public Actor With(params string[] attributes)
         {
@@ -256,9 +249,11 @@ public sealed class SceneScript
             };
         }
 
-        private Actor Append(double seconds, double toX, double toY, bool visible)
+        // box: the box of this segment only, when not the actor's own.
+        private Actor Append(double seconds, double toX, double toY, bool visible, (double Width, double Height)? box = null)
         {
-            _segments.Add(new Segment(EndSecond, EndSecond + seconds, _x, _y, toX, toY, _width, _height, _attributes, visible, null, 0, 0));
+            var (width, height) = box ?? (_width, _height);
+            _segments.Add(new Segment(EndSecond, EndSecond + seconds, _x, _y, toX, toY, width, height, _attributes, visible, null, 0, 0));
             EndSecond += seconds;
             _x = toX;
             _y = toY;

@@ -19,6 +19,9 @@ public sealed class ApiKeyAuthenticationHandler(
     IProblemDetailsService problems) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
+
+    /// <summary>The header a key may come in besides <c>Authorization: Bearer</c>.</summary>
+    public const string HeaderName = "X-Api-Key";
     public const string OrgIdClaim = "org_id";
 
     /// <summary>Who acted, for audit trails: a short fingerprint of the key, never the key itself.</summary>
@@ -31,39 +34,31 @@ public sealed class ApiKeyAuthenticationHandler(
         {
             return AuthenticateResult.NoResult();
         }
-        var orgId = await keys.FindOrganizationAsync(key, Context.RequestAborted);
+        var hash = ApiKeys.Hash(key);
+        var orgId = await keys.FindOrganizationAsync(hash, Context.RequestAborted);
         if (orgId is null)
         {
             return AuthenticateResult.Fail("Unknown or revoked API key");
         }
-        var actor = "api-key:" + Convert.ToHexStringLower(ApiKeys.Hash(key))[..12];
+        var actor = "api-key:" + Convert.ToHexStringLower(hash)[..12];
         var identity = new ClaimsIdentity([new Claim(OrgIdClaim, orgId), new Claim(ActorClaim, actor)], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
-    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = Context,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status401Unauthorized,
-                Title = "An API key is required",
-                Detail = "Send your organization's API key as 'Authorization: Bearer KEY' or 'X-Api-Key: KEY'; the key given is missing, unknown or revoked.",
-            },
-        });
+        return CallerProblems.WriteAsync(Context, problems, StatusCodes.Status401Unauthorized, "An API key is required",
+            "Send your organization's API key as 'Authorization: Bearer KEY' or 'X-Api-Key: KEY'; the key given is missing, unknown or revoked.");
     }
 
     /// <summary>Authorization answers after authentication, so the 403 is written here, as problem+json like every error.</summary>
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        Forbidden.WriteAsync(Context, problems, "API keys have no role in the organization; sign in as a user with a role that may do this.");
+        CallerProblems.WriteForbiddenAsync(Context, problems, "API keys have no role in the organization; sign in as a user with a role that may do this.");
 
     private static string? ReadKey(HttpRequest request)
     {
-        if (request.Headers.TryGetValue("X-Api-Key", out var header) && !string.IsNullOrWhiteSpace(header))
+        if (request.Headers.TryGetValue(HeaderName, out var header) && !string.IsNullOrWhiteSpace(header))
         {
             return header.ToString().Trim();
         }
@@ -74,21 +69,20 @@ public sealed class ApiKeyAuthenticationHandler(
     }
 }
 
-/// <summary>The 403 of both handlers: authenticated, but not allowed to do this.</summary>
-internal static class Forbidden
+/// <summary>The 401 and 403 answers of both handlers, as problem+json like every error.</summary>
+internal static class CallerProblems
 {
-    public static Task WriteAsync(HttpContext context, IProblemDetailsService problems, string detail)
+    /// <summary>Authenticated, but not allowed to do this.</summary>
+    public static Task WriteForbiddenAsync(HttpContext context, IProblemDetailsService problems, string detail) =>
+        WriteAsync(context, problems, StatusCodes.Status403Forbidden, "Not allowed", detail);
+
+    public static Task WriteAsync(HttpContext context, IProblemDetailsService problems, int status, string title, string detail)
     {
-        context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        context.Response.StatusCode = status;
         return problems.WriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status403Forbidden,
-                Title = "Not allowed",
-                Detail = detail,
-            },
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
         }).AsTask();
     }
 }

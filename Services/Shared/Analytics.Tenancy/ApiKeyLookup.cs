@@ -12,9 +12,10 @@ namespace Analytics.Tenancy;
 /// </summary>
 public sealed class ApiKeyLookup(NpgsqlDataSource dataSource, IMemoryCache cache, IOptions<ApiKeySettings> settings)
 {
-    public async ValueTask<string?> FindOrganizationAsync(string key, CancellationToken cancellationToken)
+    /// <param name="hash">The key's <see cref="ApiKeys.Hash"/>.</param>
+    /// <param name="cancellationToken">Cancels the lookup.</param>
+    public async ValueTask<string?> FindOrganizationAsync(byte[] hash, CancellationToken cancellationToken)
     {
-        var hash = ApiKeys.Hash(key);
         var cacheKey = "api-key:" + Convert.ToHexString(hash);
         if (cache.TryGetValue(cacheKey, out string? orgId))
         {

@@ -125,10 +125,13 @@ public sealed class AuthSettings : IValidatableObject
         }
     }
 
+    /// <summary>Supabase: the project's auth endpoint, which issues its tokens and publishes its keys.</summary>
+    public string? SupabaseAuthUrl => SupabaseUrl is null ? null : SupabaseUrl.TrimEnd('/') + "/auth/v1";
+
     /// <summary>The issuer tokens must name, when it is known without asking the issuer.</summary>
     public string? ExpectedIssuer => Mode switch
     {
-        TokenSource.Supabase => Issuer ?? SupabaseUrl?.TrimEnd('/') + "/auth/v1",
+        TokenSource.Supabase => Issuer ?? SupabaseAuthUrl,
         _ => Issuer,
     };
 }

@@ -46,8 +46,6 @@ public static class JwtValidation
             ValidateIssuerSigningKey = true,
             ClockSkew = TimeSpan.FromSeconds(settings.ClockSkewSeconds),
             ValidAlgorithms = AsymmetricAlgorithms,
-            NameClaimType = CallerClaims.Email,
-            RoleClaimType = CallerClaims.OrgRole,
         };
         if (settings is { Mode: TokenSource.Supabase, JwtSecret: { Length: > 0 } secret })
         {
@@ -61,7 +59,7 @@ public static class JwtValidation
     public static string? JwksUrl(AuthSettings settings) => settings switch
     {
         { Mode: TokenSource.Local } => settings.JwksUrl,
-        { Mode: TokenSource.Supabase, JwtSecret: null or "" } => settings.SupabaseUrl!.TrimEnd('/') + "/auth/v1/.well-known/jwks.json",
+        { Mode: TokenSource.Supabase, JwtSecret: null or "" } => settings.SupabaseAuthUrl + "/.well-known/jwks.json",
         _ => null,
     };
 
@@ -70,7 +68,6 @@ public static class JwtValidation
     {
         options.MapInboundClaims = false;
         options.TokenValidationParameters = Parameters(settings);
-        options.Audience = settings.Audience;
         if (JwksUrl(settings) is { } jwks)
         {
             options.ConfigurationManager = new ConfigurationManager<OpenIdConnectConfiguration>(
@@ -89,7 +86,7 @@ public static class JwtValidation
         {
             OnTokenValidated = context => OnTokenValidatedAsync(context, settings),
             OnChallenge = WriteChallengeAsync,
-            OnForbidden = context => Forbidden.WriteAsync(
+            OnForbidden = context => CallerProblems.WriteForbiddenAsync(
                 context.HttpContext,
                 context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>(),
                 $"Your role ({context.HttpContext.User.OrgRole() ?? "none"}) may not do this in your organization."),
@@ -103,15 +100,17 @@ public static class JwtValidation
             context.Fail(new TokenRefusedException("The token could not be read."));
             return;
         }
-        using var payload = JsonDocument.Parse(Base64UrlEncoder.Decode(token.EncodedPayload));
+        using var payload = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(token.EncodedPayload));
         var (caller, refusal) = TokenClaims.Read(payload.RootElement, settings);
         if (caller is null)
         {
             context.Fail(new TokenRefusedException(refusal!));
             return;
         }
-        var users = context.HttpContext.RequestServices.GetRequiredService<UserStatusLookup>();
-        if (await users.IsDisabledAsync(caller.Subject, context.HttpContext.RequestAborted))
+        // Only the platform's own identity service keeps users here; a Supabase or OIDC user is
+        // disabled at its issuer, so asking this database would cost a round trip for nothing.
+        if (settings.Mode == TokenSource.Local
+            && await context.HttpContext.RequestServices.GetRequiredService<UserStatusLookup>().IsDisabledAsync(caller.Subject, context.HttpContext.RequestAborted))
         {
             context.Fail(new TokenRefusedException("The user is disabled."));
             return;
@@ -119,12 +118,10 @@ public static class JwtValidation
         context.Principal = caller.ToPrincipal(SchemeName);
     }
 
-    private static async Task WriteChallengeAsync(JwtBearerChallengeContext context)
+    private static Task WriteChallengeAsync(JwtBearerChallengeContext context)
     {
         context.HandleResponse();
-        var response = context.Response;
-        response.StatusCode = StatusCodes.Status401Unauthorized;
-        response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+        context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
         var detail = context.AuthenticateFailure switch
         {
             TokenRefusedException refused => refused.Message,
@@ -132,17 +129,8 @@ public static class JwtValidation
             null => "Send a user's access token as 'Authorization: Bearer TOKEN'.",
             _ => "The token is malformed or not signed by a trusted key.",
         };
-        var problems = context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context.HttpContext,
-            ProblemDetails =
-            {
-                Status = StatusCodes.Status401Unauthorized,
-                Title = "The access token was refused",
-                Detail = detail,
-            },
-        });
+        return CallerProblems.WriteAsync(context.HttpContext, context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>(),
+            StatusCodes.Status401Unauthorized, "The access token was refused", detail);
     }
 
     /// <summary>A token that is valid as a JWT but names no caller the platform accepts; its message is shown to the caller.</summary>

@@ -62,7 +62,7 @@ public static class TenancyExtensions
     /// </summary>
     public static bool CarriesJwt(HttpRequest request)
     {
-        if (request.Headers.ContainsKey("X-Api-Key"))
+        if (request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName))
         {
             return false;
         }

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 
 namespace Analytics.Data.Identity;
@@ -8,10 +9,7 @@ namespace Analytics.Data.Identity;
 /// </summary>
 public static class SecretTokens
 {
-    public static string Generate() => Base64Url(RandomNumberGenerator.GetBytes(32));
+    public static string Generate() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
 
     public static byte[] Hash(string token) => SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(token));
-
-    private static string Base64Url(byte[] bytes) =>
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -23,6 +23,9 @@ public static class IdempotencyKeys
     /// <summary>Longest key accepted; a UUID (the usual key) has 36 characters.</summary>
     public const int MaxKeyLength = 255;
 
+    /// <summary>The characters <see cref="Problem"/> accepts (visible ASCII and space), as a JSON Schema pattern.</summary>
+    public const string Pattern = "^[ -~]+$";
+
     /// <summary>
     /// Why <paramref name="key"/> cannot be used as a key, or null when it can: 1 to
     /// <see cref="MaxKeyLength"/> visible ASCII characters (spaces inside allowed), so it is stored and

@@ -85,17 +85,11 @@ public static class RegistryStore
     }
 
     /// <summary>Deletes a site unless cameras are still at it; inside the caller's transaction.</summary>
-    public static async Task<DeleteOutcome> DeleteSiteAsync(NpgsqlConnection connection, string orgId, string siteId, CancellationToken cancellationToken)
-    {
-        var (deleted, refused) = await Refusable.RunAsync(connection, () => connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM sites WHERE org_id = @orgId AND site_id = @siteId", new { orgId, siteId }, cancellationToken: cancellationToken)),
-            exception => exception.Violates(CameraSiteKey), cancellationToken);
-        return refused
-            ? new DeleteOutcome(false, await ReferencesAsync(connection,
-                "SELECT camera_id AS id, count(*) OVER () AS total FROM cameras WHERE org_id = @orgId AND site_id = @id ORDER BY camera_id LIMIT @limit",
-                orgId, siteId, cancellationToken))
-            : new DeleteOutcome(deleted > 0);
-    }
+    public static Task<DeleteOutcome> DeleteSiteAsync(NpgsqlConnection connection, string orgId, string siteId, CancellationToken cancellationToken) =>
+        DeleteUnlessReferencedAsync(connection,
+            "DELETE FROM sites WHERE org_id = @orgId AND site_id = @id", CameraSiteKey,
+            "SELECT camera_id AS id, count(*) OVER () AS total FROM cameras WHERE org_id = @orgId AND site_id = @id ORDER BY camera_id LIMIT @limit",
+            orgId, siteId, cancellationToken);
 
     // ---- cameras ----
 
@@ -146,17 +140,11 @@ public static class RegistryStore
     }
 
     /// <summary>Deletes a camera unless zones are still drawn on it; inside the caller's transaction.</summary>
-    public static async Task<DeleteOutcome> DeleteCameraAsync(NpgsqlConnection connection, string orgId, string cameraId, CancellationToken cancellationToken)
-    {
-        var (deleted, refused) = await Refusable.RunAsync(connection, () => connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM cameras WHERE org_id = @orgId AND camera_id = @cameraId", new { orgId, cameraId }, cancellationToken: cancellationToken)),
-            exception => exception.Violates(ZoneCameraKey), cancellationToken);
-        return refused
-            ? new DeleteOutcome(false, await ReferencesAsync(connection,
-                "SELECT zone_id AS id, count(*) OVER () AS total FROM zones WHERE org_id = @orgId AND camera_id = @id ORDER BY zone_id LIMIT @limit",
-                orgId, cameraId, cancellationToken))
-            : new DeleteOutcome(deleted > 0);
-    }
+    public static Task<DeleteOutcome> DeleteCameraAsync(NpgsqlConnection connection, string orgId, string cameraId, CancellationToken cancellationToken) =>
+        DeleteUnlessReferencedAsync(connection,
+            "DELETE FROM cameras WHERE org_id = @orgId AND camera_id = @id", ZoneCameraKey,
+            "SELECT zone_id AS id, count(*) OVER () AS total FROM zones WHERE org_id = @orgId AND camera_id = @id ORDER BY zone_id LIMIT @limit",
+            orgId, cameraId, cancellationToken);
 
     // ---- zones ----
 
@@ -365,6 +353,22 @@ public static class RegistryStore
         connection.ExecuteScalarAsync<bool>(new CommandDefinition(
             "SELECT EXISTS (SELECT 1 FROM camera_activity WHERE org_id = @orgId AND camera_id = @cameraId AND last_seen_at = @lastSeenAt)",
             new { orgId, cameraId, lastSeenAt }, cancellationToken: cancellationToken));
+
+    /// <summary>
+    /// Runs <paramref name="delete"/> (of the row <c>@orgId</c>, <c>@id</c>) unless the foreign key
+    /// <paramref name="constraint"/> refuses it; then <paramref name="references"/> names what still
+    /// points at the row. Inside the caller's transaction.
+    /// </summary>
+    private static async Task<DeleteOutcome> DeleteUnlessReferencedAsync(
+        NpgsqlConnection connection, string delete, string constraint, string references, string orgId, string id, CancellationToken cancellationToken)
+    {
+        var (deleted, refused) = await Refusable.RunAsync(connection, () => connection.ExecuteAsync(new CommandDefinition(
+            delete, new { orgId, id }, cancellationToken: cancellationToken)),
+            exception => exception.Violates(constraint), cancellationToken);
+        return refused
+            ? new DeleteOutcome(false, await ReferencesAsync(connection, references, orgId, id, cancellationToken))
+            : new DeleteOutcome(deleted > 0);
+    }
 
     private static async Task<References> ReferencesAsync(NpgsqlConnection connection, string sql, string orgId, string id, CancellationToken cancellationToken)
     {
