@@ -134,6 +134,25 @@ public sealed class RowLevelSecurityTests(PlatformFixture platform)
             Assert.Equal(["a", "b"], await session.ListAsync("SELECT org_id FROM incidents WHERE org_id IN ('a', 'b') ORDER BY org_id"));
         });
 
+    [Fact]
+    public Task Audit_events_are_append_only_for_every_role_and_even_the_owner() =>
+        RolledBackAsync(async session =>
+        {
+            foreach (var role in new[] { "analytics_api", "analytics_ingest", "analytics_rules", "analytics_fusion", "analytics_notifier", "analytics_identity" })
+            {
+                await session.BecomeAsync(role, "a");
+                Assert.False(await session.CanAsync("audit_events", "UPDATE"), $"{role} may update audit events");
+                Assert.False(await session.CanAsync("audit_events", "DELETE"), $"{role} may delete audit events");
+            }
+            await session.BecomeAsync("analytics_api", "a");
+            Assert.Equal(1, await session.ExecuteAsync(SeedStatements("a", suffix: "-more")["audit_events"]));
+
+            await session.BecomeOwnerAsync();
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, (await session.RefusedAsync("UPDATE audit_events SET actor = 'someone else'")).SqlState);
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, (await session.RefusedAsync("DELETE FROM audit_events")).SqlState);
+            Assert.Equal(3, (await session.ListAsync("SELECT org_id FROM audit_events WHERE org_id IN ('a', 'b')")).Count);
+        });
+
     private static IReadOnlyCollection<string> Tables => SeedStatements("x").Keys;
 
     private async Task<Dictionary<string, bool>> TenantTablesAsync()
@@ -189,7 +208,7 @@ public sealed class RowLevelSecurityTests(PlatformFixture platform)
         return new Dictionary<string, string>
         {
             ["organizations"] = $"INSERT INTO organizations (org_id, name) VALUES ('{o}', 'Organization')",
-            ["api_keys"] = $"INSERT INTO api_keys (key_hash, org_id, name) VALUES ({hash}, '{orgId}', 'Key')",
+            ["api_keys"] = $"INSERT INTO api_keys (key_hash, org_id, name, prefix, scopes) VALUES ({hash}, '{orgId}', 'Key', 'ak_', '{{read}}')",
             ["sites"] = $"INSERT INTO sites (org_id, site_id, name, time_zone) VALUES ('{orgId}', 'site{suffix}', 'Site', 'UTC')",
             ["cameras"] = $"INSERT INTO cameras (org_id, camera_id, site_id, name) VALUES ('{orgId}', 'cam{suffix}', 'site', 'Camera')",
             ["zones"] = $"INSERT INTO zones (org_id, zone_id, site_id, camera_id, document) VALUES ('{orgId}', 'zone{suffix}', 'site', 'cam', '{{}}')",
@@ -217,6 +236,8 @@ public sealed class RowLevelSecurityTests(PlatformFixture platform)
                 $"VALUES ({hash}, '{orgId}', md5('{orgId}')::uuid, gen_random_uuid(), now() + interval '1 hour')",
             ["invitations"] = $"INSERT INTO invitations (invitation_id, token_hash, org_id, email, org_role, invited_by, expires_at) " +
                 $"VALUES (gen_random_uuid(), {hash}, '{orgId}', '{o}@example.test', 'viewer', 'test', now() + interval '1 day')",
+            ["audit_events"] = $"INSERT INTO audit_events (org_id, event_id, actor, action, target_type, target_id) " +
+                $"VALUES ('{orgId}', gen_random_uuid(), 'test', 'site.created', 'site', 'site{suffix}')",
             ["consumer_dead_letters"] = $"INSERT INTO consumer_dead_letters (consumer, org_id, tx_id, seq, entry, error) " +
                 $"VALUES ('{o}', '{orgId}', '1', 1, '{{}}', 'test')",
         };

@@ -120,7 +120,7 @@ public sealed class PlatformFixture : IAsyncLifetime
         await SignalStore.InsertAsync(connection, [.. signals.Select(s => new TracedSignal(s, traceParent, null))], CancellationToken.None);
     }
 
-    /// <summary>A new organization with its own API key, so a test's data is its own.</summary>
+    /// <summary>A new organization with its own API key (every scope), so a test's data is its own.</summary>
     public async Task<(string OrgId, string ApiKey)> CreateOrganizationAsync()
     {
         var orgId = $"org-{Guid.NewGuid():N}";
@@ -128,9 +128,10 @@ public sealed class PlatformFixture : IAsyncLifetime
         await using var dataSource = await CreateDataSourceAsync();
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO organizations (org_id, name) VALUES ($1, $1)") { Parameters = { new() { Value = orgId } } });
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO api_keys (key_hash, org_id, name) VALUES ($1, $2, 'test')")
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(
+            "INSERT INTO api_keys (key_hash, org_id, name, prefix, scopes) VALUES ($1, $2, 'test', $3, $4)")
         {
-            Parameters = { new() { Value = ApiKeys.Hash(key) }, new() { Value = orgId } },
+            Parameters = { new() { Value = ApiKeys.Hash(key) }, new() { Value = orgId }, new() { Value = ApiKeys.Prefix(key) }, new() { Value = ApiKeyScopes.All.ToArray() } },
         });
         await batch.ExecuteNonQueryAsync();
         return (orgId, key);

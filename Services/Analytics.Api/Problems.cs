@@ -21,6 +21,12 @@ internal static class Problems
         title: $"No such {resource}",
         detail: $"Your organization has no {resource} '{id}'.");
 
+    /// <summary>403 for a caller limited to sites who asked for something beyond them.</summary>
+    public static ProblemHttpResult OutsideSites(string detail) => TypedResults.Problem(
+        statusCode: StatusCodes.Status403Forbidden,
+        title: "You are limited to some sites",
+        detail: detail);
+
     /// <summary>409: the request is valid but the current data forbids it.</summary>
     public static ProblemHttpResult Conflict(string title, string detail) => TypedResults.Problem(
         statusCode: StatusCodes.Status409Conflict,

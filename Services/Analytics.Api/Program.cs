@@ -1,3 +1,5 @@
+using Analytics.Api.Keys;
+using Analytics.Api.Audit;
 using Analytics.Api.Cameras;
 using Analytics.Api.DeadLetters;
 using Analytics.Api.Incidents;
@@ -40,5 +42,7 @@ app.MapNotificationRulesApi();
 app.MapDeliveriesApi();
 app.MapDeadLettersApi();
 app.MapUsersApi();
+app.MapApiKeysApi();
+app.MapAuditApi();
 
 return await app.RunServiceAsync();

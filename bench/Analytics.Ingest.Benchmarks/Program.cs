@@ -55,7 +55,7 @@ var apiKey = ApiKeys.Generate();
 await using (var seed = dataSource.CreateBatch())
 {
     seed.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO organizations (org_id, name) VALUES ($1, $1)") { Parameters = { new() { Value = orgId } } });
-    seed.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO api_keys (key_hash, org_id, name) VALUES ($1, $2, 'bench')") { Parameters = { new() { Value = ApiKeys.Hash(apiKey) }, new() { Value = orgId } } });
+    seed.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO api_keys (key_hash, org_id, name, prefix, scopes) VALUES ($1, $2, 'bench', 'ak_', '{ingest,read,write,admin}')") { Parameters = { new() { Value = ApiKeys.Hash(apiKey) }, new() { Value = orgId } } });
     await seed.ExecuteNonQueryAsync();
 }
 

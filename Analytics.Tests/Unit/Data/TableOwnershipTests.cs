@@ -15,7 +15,7 @@ public sealed partial class TableOwnershipTests
     private static readonly Dictionary<string, string> Owners = new(StringComparer.Ordinal)
     {
         ["organizations"] = Data + "Tenancy/OrganizationStore.cs",
-        ["api_keys"] = Data + "Tenancy/OrganizationStore.cs",
+        ["api_keys"] = Data + "Tenancy/ApiKeyStore.cs",
         ["sites"] = Data + "Registry/RegistryStore.cs",
         ["cameras"] = Data + "Registry/RegistryStore.cs",
         ["zones"] = Data + "Registry/RegistryStore.cs",
@@ -34,6 +34,7 @@ public sealed partial class TableOwnershipTests
         ["refresh_tokens"] = Data + "Identity/UserStore.cs",
         ["invitations"] = Data + "Identity/UserStore.cs",
         ["identity_signing_keys"] = Data + "Identity/SigningKeyStore.cs",
+        ["audit_events"] = Data + "Audit/AuditStore.cs",
         // The log and its consumers' checkpoints are their own owner, behind the log interface.
         ["observation_log"] = "Services/Shared/Analytics.EventLog/PostgresEventLog.cs",
         ["consumer_checkpoints"] = "Services/Shared/Analytics.EventLog/Checkpoints.cs",

@@ -24,21 +24,27 @@ public static class CamerasApi
             .WithTag("Cameras",
                 "An organization's cameras, each at one of its sites; a camera's zones are drawn in its image.");
 
-        cameras.MapGet("/", ListAsync).WithName("ListCameras").WithSummary("The organization's cameras, optionally of one site");
+        cameras.MapGet("/", ListAsync).WithName("ListCameras").WithSummary("The organization's cameras, optionally of one site")
+            .RequirePermission(Permission.Read);
         cameras.MapGet("/{cameraId}", GetAsync).WithName("GetCamera").WithSummary("One camera")
+            .RequirePermission(Permission.Read)
             .ProducesProblem(StatusCodes.Status404NotFound);
-        cameras.MapPut("/{cameraId}", PutAsync).WithName("PutCamera").WithSummary("Create or replace a camera at an existing site");
+        cameras.MapPut("/{cameraId}", PutAsync).WithName("PutCamera").WithSummary("Create or replace a camera at an existing site")
+            .RequirePermission(Permission.Configure, Reach.Organization);
         cameras.MapDelete("/{cameraId}", DeleteAsync).WithName("DeleteCamera").WithSummary("Delete a camera that has no zones")
+            .RequirePermission(Permission.Configure, Reach.Organization)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithProblem(StatusCodes.Status409Conflict, "The camera still has zones; `detail` names them. Nothing was changed.");
         return app;
     }
 
     public static async Task<Ok<Camera[]>> ListAsync(HttpContext context, TenantTransaction tenant, string? siteId) =>
-        TypedResults.Ok(await RegistryStore.CamerasAsync(tenant.Connection, context.User.OrgId(), siteId, context.RequestAborted));
+        TypedResults.Ok((await RegistryStore.CamerasAsync(tenant.Connection, context.User.OrgId(), siteId, context.RequestAborted))
+            .Where(camera => context.User.MayReach(camera.SiteId)).ToArray());
 
     public static async Task<Results<Ok<Camera>, ProblemHttpResult>> GetAsync(HttpContext context, TenantTransaction tenant, string cameraId) =>
         await RegistryStore.CameraAsync(tenant.Connection, context.User.OrgId(), cameraId, context.RequestAborted) is { } camera
+            && context.User.MayReach(camera.SiteId)
             ? TypedResults.Ok(camera)
             : Problems.NotFound(Resource, cameraId);
 
@@ -60,7 +66,13 @@ public static class CamerasApi
             return Problems.Invalid(Resource, problems);
         }
 
-        return await RegistryStore.PutCameraAsync(tenant.Connection, camera, context.RequestAborted) switch
+        var before = await RegistryStore.CameraAsync(tenant.Connection, camera.OrgId, cameraId, context.RequestAborted);
+        var outcome = await RegistryStore.PutCameraAsync(tenant.Connection, camera, context.RequestAborted);
+        if (outcome is PutOutcome.Created or PutOutcome.Replaced)
+        {
+            await AuditTrail.RecordAsync(context, tenant, outcome == PutOutcome.Created ? "camera.created" : "camera.replaced", Resource, cameraId, before, camera);
+        }
+        return outcome switch
         {
             PutOutcome.Created => TypedResults.Created($"/v1/cameras/{Uri.EscapeDataString(cameraId)}", camera),
             PutOutcome.Replaced => TypedResults.Ok(camera),
@@ -68,13 +80,16 @@ public static class CamerasApi
         };
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, TenantTransaction tenant, string cameraId) =>
-        await RegistryStore.DeleteCameraAsync(tenant.Connection, context.User.OrgId(), cameraId, context.RequestAborted) switch
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, TenantTransaction tenant, string cameraId)
+    {
+        var before = await RegistryStore.CameraAsync(tenant.Connection, context.User.OrgId(), cameraId, context.RequestAborted);
+        return await RegistryStore.DeleteCameraAsync(tenant.Connection, context.User.OrgId(), cameraId, context.RequestAborted) switch
         {
-            { Deleted: true } => TypedResults.NoContent(),
+            { Deleted: true } => await AuditTrail.DeletedAsync(context, tenant, Resource, cameraId, before),
             { BlockedBy: { } zones } => Problems.Conflict(
                 "The camera still has zones; nothing was changed",
                 $"Camera '{cameraId}' still has {Problems.Describe(zones, "zone", "zones")}. Delete them first."),
             _ => Problems.NotFound(Resource, cameraId),
         };
+    }
 }

@@ -30,7 +30,7 @@ public static class DeadLettersApi
 
     public static IEndpointRouteBuilder MapDeadLettersApi(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/v1/dead-letters").RequireAuthorization().WithTenantTransaction()
+        app.MapGroup("/v1/dead-letters").RequirePermission(Permission.Read, Reach.Organization).WithTenantTransaction()
             .WithTag("Dead letters",
                 "Entries of the organization that a consumer (a rule service, fusion, the notifier) could not apply and set aside, with why.")
             .MapGet("/", ListAsync).WithName("ListDeadLetters")

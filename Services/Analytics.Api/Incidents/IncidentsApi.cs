@@ -56,22 +56,30 @@ public static class IncidentsApi
     private const int MaxLimit = 500;
     private const int MaxCommentLength = 4000;
 
+    /// <summary>Inferring pupils' affect is restricted by law in many places, so every read of it is on the record.</summary>
+    private const string EducationRead = "education.read";
+
     public static IEndpointRouteBuilder MapIncidentsApi(this IEndpointRouteBuilder app)
     {
         var incidents = app.MapGroup("/v1/incidents").RequireAuthorization().WithTenantTransaction()
             .WithTag("Incidents",
                 "What a person must look at: signals fused into incidents, with their evidence chain and history, and the operator's actions on them.");
 
-        incidents.MapGet("/", ListAsync).WithName("ListIncidents").WithSummary("The organization's incidents, newest first, filtered and paged");
+        incidents.MapGet("/", ListAsync).WithName("ListIncidents").WithSummary("The organization's incidents, newest first, filtered and paged")
+            .RequirePermission(Permission.Read);
         incidents.MapGet("/{incidentId}", GetAsync).WithName("GetIncident").WithSummary("One incident with its evidence chain and history")
+            .RequirePermission(Permission.Read)
             .ProducesProblem(StatusCodes.Status404NotFound);
         incidents.MapPost("/{incidentId}/acknowledge", AcknowledgeAsync).WithName("AcknowledgeIncident")
             .WithSummary("Acknowledge: someone is on it; repeat notifications stop")
+            .RequirePermission(Permission.Act)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithProblem(StatusCodes.Status409Conflict, "The incident is resolved, and a resolved incident cannot be acknowledged. Nothing was changed.");
         incidents.MapPost("/{incidentId}/resolve", ResolveAsync).WithName("ResolveIncident").WithSummary("Resolve the incident")
+            .RequirePermission(Permission.Act)
             .ProducesProblem(StatusCodes.Status404NotFound);
         incidents.MapPost("/{incidentId}/comments", CommentAsync).WithName("CommentOnIncident").WithSummary("Add a comment to the incident's history")
+            .RequirePermission(Permission.Act)
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
@@ -92,11 +100,15 @@ public static class IncidentsApi
         var orgId = context.User.OrgId();
         var states = await IncidentStore.ListAsync(tenant.Connection, new IncidentFilter(
             orgId, statusFilter, domainFilter, query.Kind, query.SiteId, query.CameraId, query.ZoneId, severityFilter,
-            after is { } a ? (a.At, a.Id) : null, pageSize + 1), context.RequestAborted);
+            after is { } a ? (a.At, a.Id) : null, pageSize + 1, context.User.SiteLimit()), context.RequestAborted);
         var more = states.Count > pageSize;
         if (more)
         {
             states.RemoveAt(states.Count - 1);
+        }
+        if (states.Where(s => s.Domain == Domain.Education).Select(s => s.IncidentId).ToArray() is { Length: > 0 } education)
+        {
+            await AuditTrail.RecordAsync(context, tenant, EducationRead, "incidents", "list", after: new { incidentIds = education });
         }
         var signalIds = await IncidentStore.SignalIdsAsync(tenant.Connection, orgId, [.. states.Select(s => s.IncidentId)], context.RequestAborted);
         var items = states.Select(s => s.ToContract(signalIds.GetValueOrDefault(s.IncidentId, []))).ToList();
@@ -107,24 +119,29 @@ public static class IncidentsApi
     {
         var orgId = context.User.OrgId();
         var connection = tenant.Connection;
-        if (await IncidentStore.LoadAsync(connection, orgId, incidentId, context.RequestAborted) is not { } state)
+        if (await IncidentStore.LoadAsync(connection, orgId, incidentId, context.RequestAborted) is not { } state
+            || !context.User.MayReach(state.SiteId))
         {
             return Problems.NotFound("incident", incidentId);
         }
         var signalIds = await IncidentStore.SignalIdsAsync(connection, orgId, [incidentId], context.RequestAborted);
         var evidence = await SignalStore.InOrderAsync(connection, orgId, signalIds.GetValueOrDefault(incidentId, []), context.RequestAborted);
         var history = await IncidentStore.HistoryAsync(connection, orgId, incidentId, context.RequestAborted);
+        if (state.Domain == Domain.Education)
+        {
+            await AuditTrail.RecordAsync(context, tenant, EducationRead, "incident", incidentId, after: new { signalIds = evidence.Select(s => s.Id) });
+        }
         return TypedResults.Ok(new IncidentDetail(
             state.ToContract(evidence.Select(s => s.Id).ToList()), state.Resolution, state.SilenceId, state.Annotation, evidence, history));
     }
 
     public static Task<Results<Ok<Incident>, ProblemHttpResult>> AcknowledgeAsync(
         HttpContext context, TenantTransaction tenant, TimeProvider clock, string incidentId, OperatorNote? note) =>
-        ActAsync(context, tenant, incidentId, note, (incident, actor) => incident.Acknowledge(actor, clock.GetUtcNow(), note?.Comment));
+        ActAsync(context, tenant, incidentId, note, "incident.acknowledged", (incident, actor) => incident.Acknowledge(actor, clock.GetUtcNow(), note?.Comment));
 
     public static Task<Results<Ok<Incident>, ProblemHttpResult>> ResolveAsync(
         HttpContext context, TenantTransaction tenant, TimeProvider clock, string incidentId, OperatorNote? note) =>
-        ActAsync(context, tenant, incidentId, note, (incident, actor) => incident.Resolve(actor, clock.GetUtcNow(), note?.Comment));
+        ActAsync(context, tenant, incidentId, note, "incident.resolved", (incident, actor) => incident.Resolve(actor, clock.GetUtcNow(), note?.Comment));
 
     public static async Task<Results<Created<Incident>, ProblemHttpResult>> CommentAsync(
         HttpContext context, TenantTransaction tenant, TimeProvider clock, string incidentId, OperatorNote note)
@@ -133,7 +150,7 @@ public static class IncidentsApi
         {
             return Problems.Invalid("comment", "$.comment", "is required");
         }
-        var result = await ActAsync(context, tenant, incidentId, note, (incident, actor) => incident.Comment(actor, clock.GetUtcNow(), note.Comment));
+        var result = await ActAsync(context, tenant, incidentId, note, "incident.commented", (incident, actor) => incident.Comment(actor, clock.GetUtcNow(), note.Comment));
         return result.Result switch
         {
             Ok<Incident> ok => TypedResults.Created($"/v1/incidents/{Uri.EscapeDataString(incidentId)}", ok.Value),
@@ -149,7 +166,7 @@ public static class IncidentsApi
     /// answers the incident as it is.
     /// </summary>
     private static async Task<Results<Ok<Incident>, ProblemHttpResult>> ActAsync(
-        HttpContext context, TenantTransaction tenant, string incidentId, OperatorNote? note,
+        HttpContext context, TenantTransaction tenant, string incidentId, OperatorNote? note, string action,
         Func<IncidentState, string, IncidentTransition> transition)
     {
         if (note?.Comment is { Length: > MaxCommentLength } tooLong)
@@ -158,7 +175,8 @@ public static class IncidentsApi
         }
         var orgId = context.User.OrgId();
         var connection = tenant.Connection;
-        if (await IncidentStore.LoadForUpdateAsync(connection, orgId, incidentId, context.RequestAborted) is not { } incident)
+        if (await IncidentStore.LoadForUpdateAsync(connection, orgId, incidentId, context.RequestAborted) is not { } incident
+            || !context.User.MayReach(incident.SiteId))
         {
             return Problems.NotFound("incident", incidentId);
         }
@@ -170,6 +188,8 @@ public static class IncidentsApi
                 return Problems.Conflict("The incident is not in a state for that", refused.Reason);
             case IncidentTransition.Append(var e, var next):
                 await IncidentStore.AppendAsync(connection, [new TracedIncidentEvent(e, System.Diagnostics.Activity.Current?.Id)], [next], context.RequestAborted);
+                await AuditTrail.RecordAsync(context, tenant, action, "incident", incidentId,
+                    new { status = incident.Status }, new { status = next.Status, comment = note?.Comment });
                 return TypedResults.Ok(await ContractAsync(connection, next, context.RequestAborted));
             default:
                 throw new InvalidOperationException("unexpected transition");

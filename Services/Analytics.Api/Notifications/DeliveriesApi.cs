@@ -32,7 +32,7 @@ public static class DeliveriesApi
 
     public static IEndpointRouteBuilder MapDeliveriesApi(this IEndpointRouteBuilder app)
     {
-        var deliveries = app.MapGroup("/v1/deliveries").RequireAuthorization().WithTenantTransaction()
+        var deliveries = app.MapGroup("/v1/deliveries").RequirePermission(Permission.Read, Reach.Organization).WithTenantTransaction()
             .WithTag("Deliveries",
                 "The delivery log: every notification decision with its reason (sent, retried, suppressed, folded into a digest, no rule matched) and every attempt.");
 

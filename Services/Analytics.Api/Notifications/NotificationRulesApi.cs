@@ -42,6 +42,7 @@ public static class NotificationRulesApi
     public const int DefaultCooldownSeconds = 300;
 
     private const string Resource = "notification rule";
+    private const string AuditTarget = "notification_rule";
 
     public static IEndpointRouteBuilder MapNotificationRulesApi(this IEndpointRouteBuilder app)
     {
@@ -49,15 +50,20 @@ public static class NotificationRulesApi
             .WithTag("Notification rules",
                 "Who is told about which incidents, and how: webhooks (signed), Slack and e-mail, with quiet hours and a cooldown.");
 
-        rules.MapGet("/", ListAsync).WithName("ListNotificationRules").WithSummary("The organization's notification rules");
+        rules.MapGet("/", ListAsync).WithName("ListNotificationRules").WithSummary("The organization's notification rules")
+            .RequirePermission(Permission.Read, Reach.Organization);
         rules.MapGet("/{ruleId}", GetAsync).WithName("GetNotificationRule").WithSummary("One notification rule")
+            .RequirePermission(Permission.Read, Reach.Organization)
             .ProducesProblem(StatusCodes.Status404NotFound);
         rules.MapPut("/{ruleId}", PutAsync).WithName("PutNotificationRule")
+            .RequirePermission(Permission.Configure, Reach.Organization)
             .WithSummary("Create a rule (the answer carries its signing secret, once) or replace one (the secret stays)");
         rules.MapDelete("/{ruleId}", DeleteAsync).WithName("DeleteNotificationRule")
+            .RequirePermission(Permission.Configure, Reach.Organization)
             .WithSummary("Delete a rule; its deliveries stay in the log, and those not yet sent become dead letters")
             .ProducesProblem(StatusCodes.Status404NotFound);
         rules.MapPost("/{ruleId}/secret", RotateSecretAsync).WithName("RotateNotificationRuleSecret")
+            .RequirePermission(Permission.Configure, Reach.Organization)
             .WithSummary("Replace the rule's signing secret and show the new one, once")
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
@@ -78,8 +84,10 @@ public static class NotificationRulesApi
         var now = clock.GetUtcNow();
         IReadOnlyList<ValidationProblem> problems = [];
         var secret = NewSecret();
+        NotificationRule? before = null;
         var (rule, created) = await NotificationRuleStore.PutAsync(tenant.Connection, orgId, ruleId, secret, existing =>
         {
+            before = existing;
             var rule = new NotificationRule
             {
                 OrgId = orgId,
@@ -105,23 +113,31 @@ public static class NotificationRulesApi
         {
             return Problems.Invalid(Resource, problems);
         }
+        await AuditTrail.RecordAsync(context, tenant, created ? "notification_rule.created" : "notification_rule.replaced", AuditTarget, ruleId, before, rule);
         return !created
             ? TypedResults.Ok(rule)
             : TypedResults.Created($"/v1/notification-rules/{Uri.EscapeDataString(ruleId)}", new NotificationRuleCreated(rule, secret));
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, TenantTransaction tenant, string ruleId) =>
-        await NotificationRuleStore.DeleteAsync(tenant.Connection, context.User.OrgId(), ruleId, context.RequestAborted)
-            ? TypedResults.NoContent()
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, TenantTransaction tenant, string ruleId)
+    {
+        var before = await NotificationRuleStore.GetAsync(tenant.Connection, context.User.OrgId(), ruleId, context.RequestAborted);
+        return await NotificationRuleStore.DeleteAsync(tenant.Connection, context.User.OrgId(), ruleId, context.RequestAborted)
+            ? await AuditTrail.DeletedAsync(context, tenant, AuditTarget, ruleId, before)
             : Problems.NotFound(Resource, ruleId);
+    }
 
     public static async Task<Results<Ok<NotificationRuleSecret>, ProblemHttpResult>> RotateSecretAsync(
         HttpContext context, TenantTransaction tenant, string ruleId)
     {
         var secret = NewSecret();
-        return await NotificationRuleStore.RotateSecretAsync(tenant.Connection, context.User.OrgId(), ruleId, secret, context.RequestAborted)
-            ? TypedResults.Ok(new NotificationRuleSecret(ruleId, secret))
-            : Problems.NotFound(Resource, ruleId);
+        if (!await NotificationRuleStore.RotateSecretAsync(tenant.Connection, context.User.OrgId(), ruleId, secret, context.RequestAborted))
+        {
+            return Problems.NotFound(Resource, ruleId);
+        }
+        // What changed is a secret, which is never recorded; that it changed, and by whom, is.
+        await AuditTrail.RecordAsync(context, tenant, "notification_rule.secret_rotated", AuditTarget, ruleId);
+        return TypedResults.Ok(new NotificationRuleSecret(ruleId, secret));
     }
 
     /// <summary>256 random bits, URL-safe, with a prefix that says what it is when it turns up in a log.</summary>

@@ -31,26 +31,38 @@ public static class SilencesApi
             .WithTag("Silences",
                 "Times in which matching incidents are still recorded but notify nobody, e.g. during maintenance.");
 
-        silences.MapGet("/", ListAsync).WithName("ListSilences").WithSummary("The organization's silences; active ones only unless all=true");
+        silences.MapGet("/", ListAsync).WithName("ListSilences").WithSummary("The organization's silences; active ones only unless all=true")
+            .RequirePermission(Permission.Read);
         silences.MapGet("/{silenceId}", GetAsync).WithName("GetSilence").WithSummary("One silence")
+            .RequirePermission(Permission.Read)
             .ProducesProblem(StatusCodes.Status404NotFound);
-        silences.MapPost("/", CreateAsync).WithName("CreateSilence").WithSummary("Mute notifications of matching incidents for a while");
+        silences.MapPost("/", CreateAsync).WithName("CreateSilence").WithSummary("Mute notifications of matching incidents for a while")
+            .RequirePermission(Permission.Act);
         silences.MapDelete("/{silenceId}", ExpireAsync).WithName("ExpireSilence").WithSummary("End a silence now; it stays listed as expired")
+            .RequirePermission(Permission.Act)
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
     public static async Task<Ok<Silence[]>> ListAsync(HttpContext context, TenantTransaction tenant, TimeProvider clock, bool? all) =>
-        TypedResults.Ok(await SilenceStore.ListAsync(tenant.Connection, context.User.OrgId(), all ?? false, clock.GetUtcNow(), context.RequestAborted));
+        TypedResults.Ok((await SilenceStore.ListAsync(tenant.Connection, context.User.OrgId(), all ?? false, clock.GetUtcNow(), context.RequestAborted))
+            .Where(silence => Visible(context.User, silence)).ToArray());
 
     public static async Task<Results<Ok<Silence>, ProblemHttpResult>> GetAsync(HttpContext context, TenantTransaction tenant, string silenceId) =>
         await SilenceStore.GetAsync(tenant.Connection, context.User.OrgId(), silenceId, context.RequestAborted) is { } silence
+            && Visible(context.User, silence)
             ? TypedResults.Ok(silence)
             : Problems.NotFound("silence", silenceId);
 
     public static async Task<Results<Created<Silence>, ProblemHttpResult>> CreateAsync(
         HttpContext context, TenantTransaction tenant, TimeProvider clock, IOptions<FusionSettings> fusion, SilenceRequest request)
     {
+        if (!context.User.MayReach(request.SiteId))
+        {
+            return Problems.OutsideSites(request.SiteId is null
+                ? "A silence without a site mutes every site; name one of your sites in siteId."
+                : $"Site '{request.SiteId}' is not one of your sites.");
+        }
         var now = clock.GetUtcNow();
         var silence = new Silence
         {
@@ -78,6 +90,7 @@ public static class SilencesApi
             return Problems.Invalid("silence", problems);
         }
         await SilenceStore.WriteAsync(tenant.Connection, silence, context.RequestAborted);
+        await AuditTrail.RecordAsync(context, tenant, "silence.created", "silence", silence.SilenceId, after: silence);
         return TypedResults.Created($"/v1/silences/{silence.SilenceId}", silence);
     }
 
@@ -89,6 +102,10 @@ public static class SilencesApi
         {
             return Problems.NotFound("silence", silenceId);
         }
+        if (!context.User.MayReach(silence.SiteId))
+        {
+            return Problems.OutsideSites("The silence mutes every site; only a caller who reaches every site may end it.");
+        }
         var now = clock.GetUtcNow();
         if (silence.EndsAt <= now)
         {
@@ -97,6 +114,14 @@ public static class SilencesApi
         // A silence that has not started yet ends before it starts: it never applied.
         var expired = silence with { EndsAt = now, StartsAt = silence.StartsAt > now ? now : silence.StartsAt };
         await SilenceStore.WriteAsync(tenant.Connection, expired, context.RequestAborted);
+        await AuditTrail.RecordAsync(context, tenant, "silence.expired", "silence", silenceId, silence, expired);
         return TypedResults.Ok(expired);
     }
+
+    /// <summary>
+    /// A caller limited to sites sees the silences of its sites and those that mute every site
+    /// (they mute its incidents too), and makes or ends only silences of its sites.
+    /// </summary>
+    private static bool Visible(System.Security.Claims.ClaimsPrincipal caller, Silence silence) =>
+        silence.SiteId is null || caller.MayReach(silence.SiteId);
 }

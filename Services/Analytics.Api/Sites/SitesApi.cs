@@ -24,21 +24,27 @@ public static class SitesApi
             .WithTag("Sites",
                 "The places an organization's cameras are at, each with its time zone.");
 
-        sites.MapGet("/", ListAsync).WithName("ListSites").WithSummary("The organization's sites");
+        sites.MapGet("/", ListAsync).WithName("ListSites").WithSummary("The organization's sites")
+            .RequirePermission(Permission.Read);
         sites.MapGet("/{siteId}", GetAsync).WithName("GetSite").WithSummary("One site")
+            .RequirePermission(Permission.Read)
             .ProducesProblem(StatusCodes.Status404NotFound);
-        sites.MapPut("/{siteId}", PutAsync).WithName("PutSite").WithSummary("Create or replace a site");
+        sites.MapPut("/{siteId}", PutAsync).WithName("PutSite").WithSummary("Create or replace a site")
+            .RequirePermission(Permission.Configure, Reach.Organization);
         sites.MapDelete("/{siteId}", DeleteAsync).WithName("DeleteSite").WithSummary("Delete a site that has no cameras")
+            .RequirePermission(Permission.Configure, Reach.Organization)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithProblem(StatusCodes.Status409Conflict, "The site still has cameras; `detail` names them. Nothing was changed.");
         return app;
     }
 
     public static async Task<Ok<Site[]>> ListAsync(HttpContext context, TenantTransaction tenant) =>
-        TypedResults.Ok(await RegistryStore.SitesAsync(tenant.Connection, context.User.OrgId(), context.RequestAborted));
+        TypedResults.Ok((await RegistryStore.SitesAsync(tenant.Connection, context.User.OrgId(), context.RequestAborted))
+            .Where(site => context.User.MayReach(site.SiteId)).ToArray());
 
     public static async Task<Results<Ok<Site>, ProblemHttpResult>> GetAsync(HttpContext context, TenantTransaction tenant, string siteId) =>
         await RegistryStore.SiteAsync(tenant.Connection, context.User.OrgId(), siteId, context.RequestAborted) is { } site
+            && context.User.MayReach(site.SiteId)
             ? TypedResults.Ok(site)
             : Problems.NotFound(Resource, siteId);
 
@@ -60,18 +66,22 @@ public static class SitesApi
             return Problems.Invalid(Resource, problems);
         }
 
-        return await RegistryStore.PutSiteAsync(tenant.Connection, site, context.RequestAborted) == PutOutcome.Created
-            ? TypedResults.Created($"/v1/sites/{Uri.EscapeDataString(siteId)}", site)
-            : TypedResults.Ok(site);
+        var before = await RegistryStore.SiteAsync(tenant.Connection, site.OrgId, siteId, context.RequestAborted);
+        var created = await RegistryStore.PutSiteAsync(tenant.Connection, site, context.RequestAborted) == PutOutcome.Created;
+        await AuditTrail.RecordAsync(context, tenant, created ? "site.created" : "site.replaced", Resource, siteId, before, site);
+        return created ? TypedResults.Created($"/v1/sites/{Uri.EscapeDataString(siteId)}", site) : TypedResults.Ok(site);
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, TenantTransaction tenant, string siteId) =>
-        await RegistryStore.DeleteSiteAsync(tenant.Connection, context.User.OrgId(), siteId, context.RequestAborted) switch
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, TenantTransaction tenant, string siteId)
+    {
+        var before = await RegistryStore.SiteAsync(tenant.Connection, context.User.OrgId(), siteId, context.RequestAborted);
+        return await RegistryStore.DeleteSiteAsync(tenant.Connection, context.User.OrgId(), siteId, context.RequestAborted) switch
         {
-            { Deleted: true } => TypedResults.NoContent(),
+            { Deleted: true } => await AuditTrail.DeletedAsync(context, tenant, Resource, siteId, before),
             { BlockedBy: { } cameras } => Problems.Conflict(
                 "The site still has cameras; nothing was changed",
                 $"Site '{siteId}' still has {Problems.Describe(cameras, "camera", "cameras")}. Delete them or move them to another site first."),
             _ => Problems.NotFound(Resource, siteId),
         };
+    }
 }

@@ -31,7 +31,7 @@ public sealed record UserView(Guid UserId, string Email, string OrgRole, string[
 
 /// <summary>
 /// The people of the caller's organization, managed by its owners and admins with their own
-/// access tokens (<see cref="TenancyExtensions.ManageUsersPolicy"/>; API keys carry no role and are
+/// access tokens (<see cref="Permission.ManageUsers"/>; API keys carry no role and are
 /// refused): invite, list, change role and sites, disable. Who may do what to whom is
 /// <see cref="UserAdministration"/>. Another organization's users answer 404.
 /// </summary>
@@ -44,7 +44,7 @@ public static class UsersApi
 
     public static IEndpointRouteBuilder MapUsersApi(this IEndpointRouteBuilder app)
     {
-        var users = app.MapGroup("/v1/users").RequireAuthorization(TenancyExtensions.ManageUsersPolicy).WithTenantTransaction()
+        var users = app.MapGroup("/v1/users").RequirePermission(Permission.ManageUsers, Reach.Organization).WithTenantTransaction()
             .WithTag("Users", "The people of the organization, their roles and sites; owners and admins manage them.");
 
         users.MapGet("/", ListAsync).WithName("ListUsers").WithSummary("The organization's users");
@@ -99,6 +99,8 @@ public static class UsersApi
                 "The address already has an account",
                 $"'{invitation.Email}' already belongs to an organization; an account belongs to one organization.");
         }
+        await AuditTrail.RecordAsync(context, tenant, "user.invited", "invitation", invitation.InvitationId.ToString(),
+            after: new { invitation.Email, invitation.OrgRole, invitation.Sites, invitation.ExpiresAt });
         // The identity service serves the acceptance under its issuer URL, as GoTrue serves /verify.
         var acceptUrl = auth.Value is { Mode: TokenSource.Local, Issuer: { } issuer } ? issuer.TrimEnd('/') + "/invite/accept" : null;
         return TypedResults.Created(
@@ -125,9 +127,12 @@ public static class UsersApi
         {
             return Refused(refusal);
         }
-        return await UserStore.UpdateMembershipAsync(tenant.Connection, orgId, userId, role, sites, context.RequestAborted) is { } updated
-            ? TypedResults.Ok(UserView.Of(updated))
-            : Problems.NotFound(Resource, userId.ToString());
+        if (await UserStore.UpdateMembershipAsync(tenant.Connection, orgId, userId, role, sites, context.RequestAborted) is not { } updated)
+        {
+            return Problems.NotFound(Resource, userId.ToString());
+        }
+        await AuditTrail.RecordAsync(context, tenant, "user.changed", Resource, userId.ToString(), UserView.Of(member), UserView.Of(updated));
+        return TypedResults.Ok(UserView.Of(updated));
     }
 
     public static async Task<Results<Ok<UserView>, ProblemHttpResult>> DisableAsync(
@@ -151,7 +156,12 @@ public static class UsersApi
             userStatus.Forget(userId);
             return Task.CompletedTask;
         });
-        return disabled is not null ? TypedResults.Ok(UserView.Of(disabled)) : Problems.NotFound(Resource, userId.ToString());
+        if (disabled is null)
+        {
+            return Problems.NotFound(Resource, userId.ToString());
+        }
+        await AuditTrail.RecordAsync(context, tenant, "user.disabled", Resource, userId.ToString(), UserView.Of(member), UserView.Of(disabled));
+        return TypedResults.Ok(UserView.Of(disabled));
     }
 
     private static async Task<List<ValidationProblem>> RoleAndSiteProblemsAsync(
@@ -162,7 +172,11 @@ public static class UsersApi
         {
             problems.Add(new ValidationProblem("$.orgRole", $"must be one of {string.Join(", ", OrgRoles.All)}, was '{role}'"));
         }
-        if (sites.Length > 0)
+        if (sites.Length > 0 && role is OrgRoles.Owner or OrgRoles.Admin)
+        {
+            problems.Add(new ValidationProblem("$.sites", $"must be empty for the role {role}: owners and admins reach every site; operators and viewers may be limited to sites"));
+        }
+        else if (sites.Length > 0)
         {
             var known = (await RegistryStore.SitesAsync(tenant.Connection, orgId, cancellationToken)).Select(s => s.SiteId).ToHashSet(StringComparer.Ordinal);
             for (var i = 0; i < sites.Length; i++)

@@ -39,20 +39,26 @@ public static class ZonesApi
             .WithTag("Zones",
                 "Polygons in a camera's image that the rules reason about (shelves, exits, restricted areas), with their schedules and thresholds.");
 
-        zones.MapGet("/", ListAsync).WithName("ListZones").WithSummary("The organization's zones, optionally of one site or camera");
+        zones.MapGet("/", ListAsync).WithName("ListZones").WithSummary("The organization's zones, optionally of one site or camera")
+            .RequirePermission(Permission.Read);
         zones.MapGet("/{zoneId}", GetAsync).WithName("GetZone").WithSummary("One zone")
+            .RequirePermission(Permission.Read)
             .ProducesProblem(StatusCodes.Status404NotFound);
-        zones.MapPut("/{zoneId}", PutAsync).WithName("PutZone").WithSummary("Create or replace a zone");
+        zones.MapPut("/{zoneId}", PutAsync).WithName("PutZone").WithSummary("Create or replace a zone")
+            .RequirePermission(Permission.Configure, Reach.Organization);
         zones.MapDelete("/{zoneId}", DeleteAsync).WithName("DeleteZone").WithSummary("Delete a zone")
+            .RequirePermission(Permission.Configure, Reach.Organization)
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
 
     public static async Task<Ok<Zone[]>> ListAsync(HttpContext context, TenantTransaction tenant, [AsParameters] ZoneListQuery query) =>
-        TypedResults.Ok(await RegistryStore.ZonesAsync(tenant.Connection, context.User.OrgId(), query.SiteId, query.CameraId, context.RequestAborted));
+        TypedResults.Ok((await RegistryStore.ZonesAsync(tenant.Connection, context.User.OrgId(), query.SiteId, query.CameraId, context.RequestAborted))
+            .Where(zone => context.User.MayReach(zone.SiteId)).ToArray());
 
     public static async Task<Results<Ok<Zone>, ProblemHttpResult>> GetAsync(HttpContext context, TenantTransaction tenant, string zoneId) =>
         await RegistryStore.ZoneAsync(tenant.Connection, context.User.OrgId(), zoneId, context.RequestAborted) is { } zone
+            && context.User.MayReach(zone.SiteId)
             ? TypedResults.Ok(zone)
             : Problems.NotFound(Resource, zoneId);
 
@@ -78,7 +84,13 @@ public static class ZonesApi
             return Problems.Invalid(Resource, problems);
         }
 
-        return await RegistryStore.PutZoneAsync(tenant.Connection, zone, context.RequestAborted) switch
+        var before = await RegistryStore.ZoneAsync(tenant.Connection, zone.OrgId, zoneId, context.RequestAborted);
+        var put = await RegistryStore.PutZoneAsync(tenant.Connection, zone, context.RequestAborted);
+        if (put.Outcome is PutOutcome.Created or PutOutcome.Replaced)
+        {
+            await AuditTrail.RecordAsync(context, tenant, put.Outcome == PutOutcome.Created ? "zone.created" : "zone.replaced", Resource, zoneId, before, zone);
+        }
+        return put switch
         {
             { Outcome: PutOutcome.Created } => TypedResults.Created($"/v1/zones/{Uri.EscapeDataString(zoneId)}", zone),
             { Outcome: PutOutcome.Replaced } => TypedResults.Ok(zone),
@@ -90,8 +102,11 @@ public static class ZonesApi
         };
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, TenantTransaction tenant, string zoneId) =>
-        await RegistryStore.DeleteZoneAsync(tenant.Connection, context.User.OrgId(), zoneId, context.RequestAborted)
-            ? TypedResults.NoContent()
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(HttpContext context, TenantTransaction tenant, string zoneId)
+    {
+        var before = await RegistryStore.ZoneAsync(tenant.Connection, context.User.OrgId(), zoneId, context.RequestAborted);
+        return await RegistryStore.DeleteZoneAsync(tenant.Connection, context.User.OrgId(), zoneId, context.RequestAborted)
+            ? await AuditTrail.DeletedAsync(context, tenant, Resource, zoneId, before)
             : Problems.NotFound(Resource, zoneId);
+    }
 }

@@ -39,7 +39,7 @@ public static class ObservationsApi
         // 400 and 413 come with every operation that takes a body, 401, 403 and 429 with every
         // authenticated one (PlatformResponses).
         app.MapPost("/v1/observations", IngestAsync)
-            .RequireAuthorization()
+            .RequirePermission(Permission.Ingest, Reach.Organization)
             .WithTag("Observations", "What edge trackers see, sent in batches and appended to the observation log that the rule services read.")
             .WithName("IngestObservations")
             .WithSummary("Append a batch of track updates, zone hits and affect telemetry")

@@ -35,13 +35,18 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
         var hash = ApiKeys.Hash(key);
-        var orgId = await keys.FindOrganizationAsync(hash, Context.RequestAborted);
-        if (orgId is null)
+        if (await keys.FindAsync(hash, Context.RequestAborted) is not { } grant)
         {
-            return AuthenticateResult.Fail("Unknown or revoked API key");
+            return AuthenticateResult.Fail("Unknown, expired or revoked API key");
         }
-        var actor = "api-key:" + Convert.ToHexStringLower(hash)[..12];
-        var identity = new ClaimsIdentity([new Claim(OrgIdClaim, orgId), new Claim(ActorClaim, actor)], SchemeName);
+        var identity = new ClaimsIdentity(
+            [
+                new Claim(OrgIdClaim, grant.OrgId),
+                new Claim(ActorClaim, ApiKeys.Actor(hash)),
+                new Claim(CallerClaims.KeyId, grant.KeyId.ToString()),
+                .. grant.Scopes.Select(scope => new Claim(CallerClaims.Scope, scope)),
+            ],
+            SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
@@ -49,12 +54,12 @@ public sealed class ApiKeyAuthenticationHandler(
     {
         Response.Headers.WWWAuthenticate = "Bearer";
         return CallerProblems.WriteAsync(Context, problems, StatusCodes.Status401Unauthorized, "An API key is required",
-            "Send your organization's API key as 'Authorization: Bearer KEY' or 'X-Api-Key: KEY'; the key given is missing, unknown or revoked.");
+            "Send your organization's API key as 'Authorization: Bearer KEY' or 'X-Api-Key: KEY'; the key given is missing, unknown, expired or revoked.");
     }
 
-    /// <summary>Authorization answers after authentication, so the 403 is written here, as problem+json like every error.</summary>
+    /// <summary>A fallback: the authorization result handler writes the 403 that names what was missing.</summary>
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        CallerProblems.WriteForbiddenAsync(Context, problems, "API keys have no role in the organization; sign in as a user with a role that may do this.");
+        CallerProblems.WriteForbiddenAsync(Context, problems, "The key's scopes do not allow this.");
 
     private static string? ReadKey(HttpRequest request)
     {
@@ -101,6 +106,17 @@ public static class OrganizationPrincipal
 
     /// <summary>A user's role in the organization; null for an API key.</summary>
     public static string? OrgRole(this ClaimsPrincipal user) => user.FindFirstValue(CallerClaims.OrgRole);
+
+    /// <summary>The sites a user is limited to; null when the caller reaches every site (an API key, or a user with none listed).</summary>
+    public static IReadOnlySet<string>? SiteLimit(this ClaimsPrincipal user)
+    {
+        var sites = user.FindAll(CallerClaims.Site).Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
+        return sites.Count == 0 ? null : sites;
+    }
+
+    /// <summary>Whether the caller may see and touch things of <paramref name="siteId"/>.</summary>
+    public static bool MayReach(this ClaimsPrincipal user, string? siteId) =>
+        user.SiteLimit() is not { } sites || (siteId is not null && sites.Contains(siteId));
 
     /// <summary>The user id of a user's token; null for an API key.</summary>
     public static Guid? UserId(this ClaimsPrincipal user) =>

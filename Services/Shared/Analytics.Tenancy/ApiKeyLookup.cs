@@ -6,35 +6,47 @@ using Npgsql;
 namespace Analytics.Tenancy;
 
 /// <summary>
-/// Finds the organization a key belongs to. Verified keys are remembered briefly so a busy edge
-/// device costs one database lookup per <see cref="ApiKeySettings.CacheSeconds"/>, not per request;
-/// unknown keys are not remembered, so guessing cannot fill the cache.
+/// Finds what a key grants. Verified keys are remembered briefly so a busy edge device costs one
+/// database lookup per <see cref="ApiKeySettings.CacheSeconds"/>, not per request, never past the
+/// key's expiry; unknown keys are not remembered, so guessing cannot fill the cache. A revoked key
+/// is forgotten at once by the instance that revoked it, and by the others within the cache time.
 /// </summary>
-public sealed class ApiKeyLookup(NpgsqlDataSource dataSource, IMemoryCache cache, IOptions<ApiKeySettings> settings)
+public sealed class ApiKeyLookup(NpgsqlDataSource dataSource, IMemoryCache cache, IOptions<ApiKeySettings> settings, TimeProvider clock)
 {
     /// <param name="hash">The key's <see cref="ApiKeys.Hash"/>.</param>
     /// <param name="cancellationToken">Cancels the lookup.</param>
-    public async ValueTask<string?> FindOrganizationAsync(byte[] hash, CancellationToken cancellationToken)
+    public async ValueTask<ApiKeyGrant?> FindAsync(byte[] hash, CancellationToken cancellationToken)
     {
-        var cacheKey = "api-key:" + Convert.ToHexString(hash);
-        if (cache.TryGetValue(cacheKey, out string? orgId))
+        var cacheKey = CacheKey(hash);
+        if (cache.TryGetValue(cacheKey, out ApiKeyGrant? grant) && grant is not null)
         {
-            return orgId;
+            return grant.ExpiresAt is { } expires && expires <= clock.GetUtcNow() ? null : grant;
         }
 
-        orgId = await OrganizationStore.OrganizationOfKeyAsync(dataSource, hash, cancellationToken);
-        if (orgId is not null && settings.Value.CacheSeconds > 0)
+        grant = await ApiKeyStore.FindAsync(dataSource, hash, cancellationToken);
+        if (grant is not null && settings.Value.CacheSeconds > 0)
         {
-            cache.Set(cacheKey, orgId, new MemoryCacheEntryOptions
+            var remembered = TimeSpan.FromSeconds(settings.Value.CacheSeconds);
+            if (grant.ExpiresAt is { } expires && expires - clock.GetUtcNow() < remembered)
             {
-                AbsoluteExpirationRelativeToNow = TimeSpan.FromSeconds(settings.Value.CacheSeconds),
-                Size = 1,
-            });
+                remembered = expires - clock.GetUtcNow();
+            }
+            if (remembered > TimeSpan.Zero)
+            {
+                cache.Set(cacheKey, grant, new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = remembered, Size = 1 });
+            }
         }
-        return orgId;
+        return grant;
     }
+
+    /// <summary>Forgets a key this instance may remember, after it is revoked.</summary>
+    public void Forget(byte[] hash) => cache.Remove(CacheKey(hash));
 
     /// <summary>Creates the organization if needed and the key (by its hash) if new; safe to repeat.</summary>
     public Task SeedAsync(SeededApiKey seed, CancellationToken cancellationToken) =>
-        OrganizationStore.SeedKeyAsync(dataSource, seed.OrgId, ApiKeys.Hash(seed.Key), seed.Name, cancellationToken);
+        ApiKeyStore.SeedAsync(dataSource, new NewApiKey(
+            Guid.CreateVersion7(), ApiKeys.Hash(seed.Key), seed.OrgId, seed.Name, ApiKeys.Prefix(seed.Key), [.. seed.ScopesOrAll()], null, "configuration"),
+            cancellationToken);
+
+    private static string CacheKey(byte[] hash) => "api-key:" + Convert.ToHexString(hash);
 }

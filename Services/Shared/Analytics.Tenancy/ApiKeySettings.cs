@@ -1,11 +1,13 @@
 using System.ComponentModel.DataAnnotations;
+using Analytics.Schemas.Contracts;
 using Analytics.Schemas.Settings;
 
 namespace Analytics.Tenancy;
 
 /// <summary>
-/// Per-organization API keys that edge devices and, until operator accounts exist, API clients
-/// present. Keys are stored only as hashes; these seeds let a development run start with one.
+/// Per-organization API keys that edge devices and integrations present. Admins manage them through
+/// the API (<c>/v1/api-keys</c>); keys are stored only as hashes. These seeds let a development run
+/// start with one.
 /// </summary>
 public sealed class ApiKeySettings : IValidatableObject
 {
@@ -33,6 +35,12 @@ public sealed class ApiKeySettings : IValidatableObject
                 yield return new ValidationResult(
                     $"{key}:Key must have at least {SeededApiKey.MinKeyLength} characters, had {seed.Key?.Length ?? 0}", [$"{nameof(Seed)}:{i}:Key"]);
             }
+            if (seed.Scopes is not null && seed.Scopes.Any(s => !ApiKeyScopes.IsKnown(s)))
+            {
+                yield return new ValidationResult(
+                    $"{key}:Scopes must list one or more of {string.Join(", ", ApiKeyScopes.All)}, was '{string.Join(", ", seed.Scopes)}'",
+                    [$"{nameof(Seed)}:{i}:Scopes"]);
+            }
         }
     }
 }
@@ -48,4 +56,10 @@ public sealed class SeededApiKey
     public string Key { get; set; } = "";
 
     public string Name { get; set; } = "seeded";
+
+    /// <summary>What the key may be used for; unset: everything a key can (a development key).</summary>
+    public IList<string>? Scopes { get; set; }
+
+    /// <summary>The configured scopes, or every scope.</summary>
+    public IReadOnlyList<string> ScopesOrAll() => Scopes is { Count: > 0 } scopes ? [.. scopes.Distinct(StringComparer.Ordinal)] : ApiKeyScopes.All;
 }

@@ -1,9 +1,9 @@
-using Analytics.Schemas.Contracts;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -13,9 +13,6 @@ public static class TenancyExtensions
 {
     /// <summary>The scheme every endpoint authenticates with: a user's token or an API key, whichever the request carries.</summary>
     public const string CallerScheme = "Caller";
-
-    /// <summary>Owners and admins: they manage the organization's users.</summary>
-    public const string ManageUsersPolicy = "ManageUsers";
 
     /// <summary>
     /// Authentication for every endpoint that requires authorization: an API key, or a person's
@@ -27,6 +24,7 @@ public static class TenancyExtensions
         builder.AddValidatedSettings<AuthSettings>(AuthSettings.SectionName);
         var auth = builder.ReadBeforeValidation<AuthSettings>(AuthSettings.SectionName);
         builder.Services.AddMemoryCache(options => options.SizeLimit = 100_000);
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ApiKeyLookup>();
         builder.Services.AddSingleton<UserStatusLookup>();
 
@@ -44,14 +42,13 @@ public static class TenancyExtensions
                     JwtValidation.Configure(options, settings.Value, http.CreateClient(JwtValidation.SchemeName)));
         }
 
-        builder.Services.AddAuthorizationBuilder()
+        var authorization = builder.Services.AddAuthorizationBuilder()
             .SetDefaultPolicy(new AuthorizationPolicyBuilder(CallerScheme)
                 .RequireClaim(CallerClaims.OrgId)
-                .Build())
-            .AddPolicy(ManageUsersPolicy, policy => policy
-                .AddAuthenticationSchemes(CallerScheme)
-                .RequireClaim(CallerClaims.OrgId)
-                .RequireClaim(CallerClaims.OrgRole, OrgRoles.Owner, OrgRoles.Admin));
+                .Build());
+        Permissions.AddPolicies(authorization, CallerScheme);
+        builder.Services.AddSingleton<IAuthorizationHandler, PermissionHandler>();
+        builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, CallerAuthorizationResults>();
         builder.Services.AddHostedService<ApiKeySeeder>();
         return builder;
     }

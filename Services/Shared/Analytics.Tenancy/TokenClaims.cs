@@ -23,6 +23,12 @@ public static class CallerClaims
     public const string UserId = "sub";
 
     public const string Email = "email";
+
+    /// <summary>One claim per scope an API key holds (<see cref="ApiKeyScopes"/>); users have none.</summary>
+    public const string Scope = "scope";
+
+    /// <summary>An API key's id, as the key list shows it.</summary>
+    public const string KeyId = "key_id";
 }
 
 /// <summary>A user's token, read: who, in which organization, with which role and sites.</summary>

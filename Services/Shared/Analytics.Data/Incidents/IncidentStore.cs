@@ -26,7 +26,8 @@ public sealed record IncidentFilter(
     string? ZoneId,
     Severity? MinSeverity,
     (DateTimeOffset OpenedAt, string IncidentId)? After,
-    int Limit);
+    int Limit,
+    IReadOnlyCollection<string>? WithinSites = null);
 
 /// <summary>An unresolved incident of one camera, as housekeeping looks for recovered cameras.</summary>
 public sealed record CameraIncident(string OrgId, string IncidentId, string CameraId, DateTimeOffset OpenedAt);
@@ -173,6 +174,7 @@ public static class IncidentStore
               AND (@status::text IS NULL OR status = @status) AND (@domain::text IS NULL OR domain = @domain) AND (@kind::text IS NULL OR kind = @kind)
               AND (@siteId::text IS NULL OR site_id = @siteId) AND (@cameraId::text IS NULL OR camera_id = @cameraId) AND (@zoneId::text IS NULL OR zone_id = @zoneId)
               AND (@minSeverityRank::int IS NULL OR severity_rank >= @minSeverityRank)
+              AND (@withinSites::text[] IS NULL OR site_id = ANY (@withinSites))
               AND (@afterOpenedAt::timestamptz IS NULL OR (opened_at, incident_id) < (@afterOpenedAt, @afterId))
             ORDER BY opened_at DESC, incident_id DESC
             LIMIT @limit
@@ -190,6 +192,7 @@ public static class IncidentStore
                 afterOpenedAt = filter.After?.OpenedAt,
                 afterId = filter.After?.IncidentId,
                 limit = filter.Limit,
+                withinSites = filter.WithinSites?.ToArray(),
             },
             cancellationToken: cancellationToken));
         return [.. rows.Select(row => row.ToState())];
