@@ -217,6 +217,8 @@ public sealed class RowLevelSecurityTests(PlatformFixture platform)
                 $"VALUES ({hash}, '{orgId}', md5('{orgId}')::uuid, gen_random_uuid(), now() + interval '1 hour')",
             ["invitations"] = $"INSERT INTO invitations (invitation_id, token_hash, org_id, email, org_role, invited_by, expires_at) " +
                 $"VALUES (gen_random_uuid(), {hash}, '{orgId}', '{o}@example.test', 'viewer', 'test', now() + interval '1 day')",
+            ["rate_limit_overrides"] = $"INSERT INTO rate_limit_overrides (org_id, service, org_tokens_per_second, org_burst) " +
+                $"VALUES ('{orgId}', '{(suffix == "" ? "api" : "ingest")}', 1, 2)",
             ["consumer_dead_letters"] = $"INSERT INTO consumer_dead_letters (consumer, org_id, tx_id, seq, entry, error) " +
                 $"VALUES ('{o}', '{orgId}', '1', 1, '{{}}', 'test')",
         };
