@@ -23,9 +23,11 @@ var identity = builder.AddAnalyticsService<Projects.Analytics_Identity>(
     .WithExternalHttpEndpoints();
 
 // Ingest writes the idle fallback's closes into the log; the rule services read Rules for lateness.
-// Its background jobs serve every organization, so they connect as a role of their own.
+// Its background jobs serve every organization, so they connect as a role of their own. It and
+// the API limit each organization's and key's requests (RateLimits).
 var ingest = builder.AddAnalyticsService<Projects.Analytics_Ingest>(
-        ResourceNames.Ingest, builder.AddDatabaseRole(database, migrations, DatabaseRoles.Ingest), migrations, RulesSettings.SectionName)
+        ResourceNames.Ingest, builder.AddDatabaseRole(database, migrations, DatabaseRoles.Ingest), migrations,
+        RulesSettings.SectionName, SettingsSections.RateLimits)
     .WithReference(builder.AddDatabaseRole(database, migrations, DatabaseRoles.IngestHousekeeping), DatabaseRoles.HousekeepingConnectionName)
     .WithDevelopmentApiKey()
     .WithUserTokensFrom(identity);
@@ -41,7 +43,7 @@ builder.AddLogConsumer<Projects.Analytics_Fusion>(ResourceNames.Fusion, builder.
 // Its SMTP server, quota and retry settings come from the AppHost's Notifier section.
 builder.AddLogConsumer<Projects.Analytics_Notifier>(ResourceNames.Notifier, builder.AddDatabaseRole(database, migrations, DatabaseRoles.Notifier), migrations, SettingsSections.Notifier);
 
-builder.AddAnalyticsService<Projects.Analytics_Api>(ResourceNames.Api, apiDatabase, migrations, SettingsSections.Fusion)
+builder.AddAnalyticsService<Projects.Analytics_Api>(ResourceNames.Api, apiDatabase, migrations, SettingsSections.Fusion, SettingsSections.RateLimits)
     .WithDevelopmentApiKey()
     .WithUserTokensFrom(identity)
     .WithExternalHttpEndpoints();

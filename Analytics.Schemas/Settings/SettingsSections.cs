@@ -19,4 +19,7 @@ public static class SettingsSections
 
     /// <summary>Section of <c>Analytics.Consumers.ConsumerSettings</c>, read by every checkpointed consumer.</summary>
     public const string Consumers = "Consumers";
+
+    /// <summary>Section of <c>Analytics.Tenancy.RateLimiting.RateLimitSettings</c>, read by ingest and the API.</summary>
+    public const string RateLimits = "RateLimits";
 }

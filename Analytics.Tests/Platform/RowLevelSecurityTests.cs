@@ -238,6 +238,8 @@ public sealed class RowLevelSecurityTests(PlatformFixture platform)
                 $"VALUES (gen_random_uuid(), {hash}, '{orgId}', '{o}@example.test', 'viewer', 'test', now() + interval '1 day')",
             ["audit_events"] = $"INSERT INTO audit_events (org_id, event_id, actor, action, target_type, target_id) " +
                 $"VALUES ('{orgId}', gen_random_uuid(), 'test', 'site.created', 'site', 'site{suffix}')",
+            ["rate_limit_overrides"] = $"INSERT INTO rate_limit_overrides (org_id, service, org_tokens_per_second, org_burst) " +
+                $"VALUES ('{orgId}', '{(suffix == "" ? "api" : "ingest")}', 1, 2)",
             ["consumer_dead_letters"] = $"INSERT INTO consumer_dead_letters (consumer, org_id, tx_id, seq, entry, error) " +
                 $"VALUES ('{o}', '{orgId}', '1', 1, '{{}}', 'test')",
         };

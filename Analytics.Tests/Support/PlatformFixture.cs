@@ -44,6 +44,9 @@ public sealed class PlatformFixture : IAsyncLifetime
     /// <summary>How long a dead letter or restarts keep a consumer's health degraded on the test platform.</summary>
     public static readonly TimeSpan DegradedWindow = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often ingest and the API read the rate limit overrides on the test platform.</summary>
+    public static readonly TimeSpan RateLimitOverrideRefresh = TimeSpan.FromSeconds(1);
+
     /// <summary>The idle fallback's timeout on the test platform.</summary>
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(20);
 
@@ -74,6 +77,10 @@ public sealed class PlatformFixture : IAsyncLifetime
                 // A dead letter turns a consumer's health degraded for this long: long enough for
                 // the poison-entry tests to see it, short enough that later tests find it healthy.
                 $"Consumers:DegradedWindowSeconds={DegradedWindow.TotalSeconds}",
+                // Ingest and the API read the organizations' rate limit overrides this often, so a
+                // test's override applies within a second or two. Their defaults are far above what
+                // any test sends, so only the organizations a test gives an override are limited.
+                $"RateLimits:OverrideRefreshSeconds={RateLimitOverrideRefresh.TotalSeconds}",
             ], cts.Token);
         KeepLogsQuiet(builder);
         App = await builder.BuildAsync(cts.Token);

@@ -11,13 +11,16 @@ using Analytics.Api.Users;
 using Analytics.Api.Zones;
 using Analytics.Incidents;
 using Analytics.OpenApi;
+using Analytics.Schemas;
 using Analytics.Tenancy;
+using Analytics.Tenancy.RateLimiting;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddAnalyticsDataSource();
 builder.AddCallerAuthentication();
+builder.AddCallerRateLimits(ResourceNames.Api);
 builder.Services.AddTenantTransactions();
 // Fusion's correlations name incident kinds a silence may match.
 builder.AddValidatedSettings<FusionSettings>(FusionSettings.SectionName);
@@ -31,6 +34,7 @@ builder.AddApiDocument("Analytics API",
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.UseCallerRateLimits();
 app.MapApiDocument();
 app.MapContractSchemasApi();
 app.MapSitesApi();

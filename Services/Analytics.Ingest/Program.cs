@@ -1,8 +1,10 @@
 using Analytics.Ingest;
 using Analytics.Ingest.Observations;
 using Analytics.OpenApi;
+using Analytics.Schemas;
 using Analytics.Schemas.Settings;
 using Analytics.Tenancy;
+using Analytics.Tenancy.RateLimiting;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -10,6 +12,7 @@ builder.AddServiceDefaults();
 builder.AddAnalyticsDataSource();
 builder.AddHousekeepingDataSource();
 builder.AddCallerAuthentication();
+builder.AddCallerRateLimits(ResourceNames.Ingest);
 builder.AddApiDocument("Analytics ingest",
     "Edge trackers send their observations here (track updates, zone hits, affect telemetry, heartbeats) in batches, " +
     "as a JSON array or as NDJSON. A batch is taken whole or not at all, and a 2xx answer means it is committed. " +
@@ -27,6 +30,7 @@ builder.Services.AddHostedService(sp => sp.GetRequiredService<CameraIdleWatcher>
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.UseCallerRateLimits();
 app.MapObservationsApi();
 app.MapApiDocument();
 

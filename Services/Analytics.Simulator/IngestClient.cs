@@ -10,11 +10,11 @@ namespace Analytics.Simulator;
 
 /// <summary>
 /// Posts observation batches to ingest until each is committed: the same batch is retried after
-/// Retry-After on 503 (or 429, 5xx) and with exponential back-off on network errors and timeouts,
-/// so no batch is dropped. Each batch carries a fresh Idempotency-Key that its retries repeat, so a
-/// batch committed whose answer was lost is not stored twice. A batch ingest refuses (4xx) can never
-/// succeed: it is split when too large (each half a new batch with its own key), otherwise counted
-/// and logged.
+/// Retry-After on 429 (the organization's or key's rate limit) as on 503 (or another 5xx), and with
+/// exponential back-off on network errors and timeouts, so no batch is dropped. Each batch carries a
+/// fresh Idempotency-Key that its retries repeat, so a batch committed whose answer was lost is not
+/// stored twice. Any other refusal (4xx) can never succeed: a batch too large is split (each half a
+/// new batch with its own key), any other is counted and logged.
 /// </summary>
 public sealed partial class IngestClient(HttpClient http, IOptions<SimulatorSettings> options, SimulatorMetrics metrics, TimeProvider time, ILogger<IngestClient> logger)
 {

@@ -21,8 +21,8 @@ public sealed class SimulatorMetrics
         var meter = meterFactory.Create(Telemetry.MeterName);
         _observations = meter.CreateCounter<long>("analytics.simulator.observations_sent", "{observation}", "Observations ingest committed.");
         _batches = meter.CreateCounter<long>("analytics.simulator.batches_sent", "{batch}", "Batches ingest committed.");
-        _refused = meter.CreateCounter<long>("analytics.simulator.batches_refused", "{batch}", "Batches ingest refused (4xx); their observations are lost and logged.");
-        _retried = meter.CreateCounter<long>("analytics.simulator.batches_retried", "{retry}", "Attempts repeated after 503 or a network error.");
+        _refused = meter.CreateCounter<long>("analytics.simulator.batches_refused", "{batch}", "Batches ingest refused (4xx other than 429); their observations are lost and logged.");
+        _retried = meter.CreateCounter<long>("analytics.simulator.batches_retried", "{retry}", "Attempts repeated after 429 (a rate limit), 503 or another 5xx, or a network error.");
     }
 
     public long ObservationsSent => Interlocked.Read(ref _observationsSent);

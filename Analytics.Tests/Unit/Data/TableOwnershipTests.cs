@@ -16,6 +16,7 @@ public sealed partial class TableOwnershipTests
     {
         ["organizations"] = Data + "Tenancy/OrganizationStore.cs",
         ["api_keys"] = Data + "Tenancy/ApiKeyStore.cs",
+        ["rate_limit_overrides"] = Data + "Tenancy/RateLimitOverrideStore.cs",
         ["sites"] = Data + "Registry/RegistryStore.cs",
         ["cameras"] = Data + "Registry/RegistryStore.cs",
         ["zones"] = Data + "Registry/RegistryStore.cs",

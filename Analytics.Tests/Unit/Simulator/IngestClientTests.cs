@@ -39,6 +39,25 @@ public sealed class IngestClientTests : IDisposable
     }
 
     [Fact]
+    public async Task A_429_is_retried_like_a_503_after_its_Retry_After_with_the_same_batch_and_key()
+    {
+        // Over its organization's or key's rate limit, ingest stored nothing; the batch is sent
+        // again as it was, once the wait ingest asked for has passed.
+        var ingest = new ScriptedIngest(
+            _ => Answer(HttpStatusCode.TooManyRequests, retryAfterSeconds: 3),
+            _ => Answer(HttpStatusCode.OK));
+        var (client, metrics) = Create(ingest);
+
+        await client.SendAsync(Batch(3), CancellationToken.None);
+
+        Assert.Equal(2, ingest.Bodies.Count);
+        Assert.Single(ingest.Bodies.Distinct(StringComparer.Ordinal));
+        Assert.Single(ingest.IdempotencyKeys.Distinct(StringComparer.Ordinal));
+        Assert.Equal([TimeSpan.FromSeconds(3)], _time.Delays);
+        Assert.Equal((1, 3, 1, 0), (metrics.BatchesSent, metrics.ObservationsSent, metrics.BatchesRetried, metrics.BatchesRefused));
+    }
+
+    [Fact]
     public async Task Every_attempt_of_a_batch_carries_its_one_idempotency_key_and_the_next_batch_a_new_one()
     {
         // The answer to the first attempt is lost (a reset after ingest committed), the second is
