@@ -64,6 +64,35 @@ public sealed class AuditTrailTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task Every_read_of_an_education_incident_is_recorded_and_reads_of_others_are_not()
+    {
+        var (orgId, key) = await platform.CreateOrganizationAsync(educationEnabled: true);
+        var viewer = await platform.AddAsync(orgId, "viewer");
+        var start = DateTimeOffset.UtcNow.AddMinutes(-1);
+        await platform.InsertSignalsAsync(
+            TestSignals.Of(orgId, "s-class", "low_engagement", "room-1", start, camera: "class-cam") with { Domain = Analytics.Schemas.Contracts.Domain.Education },
+            TestSignals.Of(orgId, "s-shop", "intrusion", "vault", start, camera: "shop-cam"));
+        using var api = platform.CreateClient(ResourceNames.Api, viewer.AccessToken);
+        var items = await Eventually.Until(
+            async () => (await api.GetFromJsonAsync<JsonDocument>("/v1/incidents"))!.RootElement.GetProperty("items").EnumerateArray().Select(i => i.Clone()).ToList(),
+            list => list.Count == 2, "an education and an antitheft incident");
+        var education = items.Single(i => i.GetProperty("domain").GetString() == "education").GetProperty("id").GetString()!;
+        var other = items.Single(i => i.GetProperty("domain").GetString() != "education").GetProperty("id").GetString()!;
+
+        await ProblemAssert.SucceededAsync(await api.GetAsync($"/v1/incidents/{education}"));
+        await ProblemAssert.SucceededAsync(await api.GetAsync($"/v1/incidents/{other}"));
+
+        using var audit = platform.CreateClient(ResourceNames.Api, key);
+        var reads = await PageAsync(audit, "?actor=" + Uri.EscapeDataString("user:" + viewer.UserId));
+        Assert.All(reads, e => Assert.Equal("education.read", e.GetProperty("action").GetString()));
+        // The lists that held it (one per list call above, at least the last) and the one read of it.
+        Assert.Contains(reads, e => e.GetProperty("targetType").GetString() == "incidents"
+            && e.GetProperty("after").GetProperty("incidentIds").EnumerateArray().Select(id => id.GetString()).SequenceEqual([education]));
+        Assert.Single(reads, e => e.GetProperty("targetType").GetString() == "incident" && e.GetProperty("targetId").GetString() == education);
+        Assert.DoesNotContain(reads, e => e.GetProperty("targetId").GetString() == other);
+    }
+
+    [Fact]
     public async Task A_bad_query_is_refused_at_its_field()
     {
         var (_, key) = await platform.CreateOrganizationAsync();

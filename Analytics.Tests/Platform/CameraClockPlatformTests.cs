@@ -32,7 +32,7 @@ public sealed class CameraClockPlatformTests(PlatformFixture platform)
     [Fact]
     public async Task Heartbeats_complete_a_quiet_cameras_last_window_and_its_last_dwell()
     {
-        var (orgId, key) = await platform.CreateOrganizationAsync();
+        var (orgId, key) = await platform.CreateOrganizationAsync(educationEnabled: true);
         var classroom = await AddZoneAsync(key, "school-1", "class-cam", "room-1", ZoneKind.Classroom);
         var store = await AddZoneAsync(key, "store-1", "store-cam", "shelf-1", ZoneKind.Shelf);
         var window = WindowStart(DateTimeOffset.UtcNow.AddMinutes(-10));
@@ -62,7 +62,7 @@ public sealed class CameraClockPlatformTests(PlatformFixture platform)
     [Fact]
     public async Task A_camera_that_sends_nothing_at_all_is_closed_by_the_idle_fallback_within_its_timeout()
     {
-        var (orgId, key) = await platform.CreateOrganizationAsync();
+        var (orgId, key) = await platform.CreateOrganizationAsync(educationEnabled: true);
         var classroom = await AddZoneAsync(key, "school-1", "class-cam", "room-1", ZoneKind.Classroom);
         var lesson = Lesson(classroom, WindowStart(DateTimeOffset.UtcNow.AddMinutes(-10)));
         using var ingest = platform.CreateClient(ResourceNames.Ingest, key);
@@ -82,7 +82,7 @@ public sealed class CameraClockPlatformTests(PlatformFixture platform)
     [Fact]
     public async Task An_outage_shorter_than_the_fallback_then_its_backlog_gives_the_live_signals_while_a_neighbour_runs_ahead()
     {
-        var (orgId, key) = await platform.CreateOrganizationAsync();
+        var (orgId, key) = await platform.CreateOrganizationAsync(educationEnabled: true);
         var behind = await AddZoneAsync(key, "store-1", "cam-behind", "shelf-1", ZoneKind.Shelf);
         var ahead = await AddZoneAsync(key, "store-1", "cam-ahead", "shelf-2", ZoneKind.Shelf);
         var start = WindowStart(DateTimeOffset.UtcNow.AddMinutes(-20));
@@ -107,7 +107,7 @@ public sealed class CameraClockPlatformTests(PlatformFixture platform)
     [Fact]
     public async Task A_rule_service_killed_while_a_fallback_close_is_written_signals_the_closed_window_once_after_its_restart()
     {
-        var (orgId, key) = await platform.CreateOrganizationAsync();
+        var (orgId, key) = await platform.CreateOrganizationAsync(educationEnabled: true);
         var classroom = await AddZoneAsync(key, "school-1", "class-cam", "room-1", ZoneKind.Classroom);
         var lesson = Lesson(classroom, WindowStart(DateTimeOffset.UtcNow.AddMinutes(-10)));
         using var ingest = platform.CreateClient(ResourceNames.Ingest, key);
@@ -135,7 +135,7 @@ public sealed class CameraClockPlatformTests(PlatformFixture platform)
     [Fact]
     public async Task A_rule_service_killed_during_a_backlog_hours_late_signals_exactly_the_live_behaviours_after_its_restart()
     {
-        var (orgId, key) = await platform.CreateOrganizationAsync();
+        var (orgId, key) = await platform.CreateOrganizationAsync(educationEnabled: true);
         var store = await AddZoneAsync(key, "store-1", "store-cam", "shelf-1", ZoneKind.Shelf);
         var start = WindowStart(DateTimeOffset.UtcNow.AddHours(-3));
         // Three hours ago: p-1 stands 150 s at the shelf, p-2 130 s from 100 s on, p-3 passes by.
@@ -170,7 +170,7 @@ public sealed class CameraClockPlatformTests(PlatformFixture platform)
     [Fact]
     public async Task A_restart_replaying_a_cameras_open_dwell_does_not_signal_again_what_ended_before_the_checkpoint()
     {
-        var (orgId, key) = await platform.CreateOrganizationAsync();
+        var (orgId, key) = await platform.CreateOrganizationAsync(educationEnabled: true);
         var store = await AddZoneAsync(key, "store-1", "store-cam", "shelf-1", ZoneKind.Shelf);
         var start = WindowStart(DateTimeOffset.UtcNow.AddMinutes(-30));
         // p-1 stands at the shelf from 0 to 500 s (signalled at 120 s) and leaves; p-2 arrives at
@@ -204,7 +204,7 @@ public sealed class CameraClockPlatformTests(PlatformFixture platform)
     [Fact]
     public async Task A_camera_that_only_sends_heartbeats_is_online()
     {
-        var (orgId, key) = await platform.CreateOrganizationAsync();
+        var (orgId, key) = await platform.CreateOrganizationAsync(educationEnabled: true);
         var camera = await AddZoneAsync(key, "store-1", "quiet-cam", "shelf-1", ZoneKind.Shelf);
         using var ingest = platform.CreateClient(ResourceNames.Ingest, key);
         using var api = platform.CreateClient(ResourceNames.Api, key);
@@ -223,6 +223,54 @@ public sealed class CameraClockPlatformTests(PlatformFixture platform)
 
         Assert.Equal(IncidentStatus.Resolved, (await OfflineAsync(api)).Status);
         Assert.Equal(2, await CountAsync("SELECT count(*) FROM observation_log WHERE org_id = $1 AND type = 'camera_heartbeat'", orgId));
+    }
+
+    [Fact]
+    public async Task Education_is_off_until_an_owner_turns_it_on_and_nothing_is_inferred_for_an_organization_that_has_not()
+    {
+        var (orgId, key) = await platform.CreateOrganizationAsync();
+        var classroom = await AddZoneAsync(key, "school-1", "class-cam", "room-1", ZoneKind.Classroom);
+        var window = WindowStart(DateTimeOffset.UtcNow.AddMinutes(-10));
+        List<Observation> lesson = [.. Lesson(classroom, window), Heartbeat(classroom, window.AddSeconds(61))];
+        using var ingest = platform.CreateClient(ResourceNames.Ingest, key);
+
+        // Ingest refuses the whole batch and names the setting.
+        var body = JsonSerializer.Serialize(lesson.ToArray(), AnalyticsJsonContext.Default.ObservationArray);
+        using (var refused = await ingest.PostAsync("/v1/observations", new StringContent(body, Encoding.UTF8, "application/json")))
+        {
+            var problem = await ProblemAssert.IsAsync(refused, HttpStatusCode.Forbidden);
+            Assert.Equal("educationEnabled", problem.GetProperty("setting").GetString());
+        }
+        Assert.Equal(0L, await CountAsync("SELECT count(*) FROM observation_log WHERE org_id = $1", orgId));
+
+        // Telemetry that reached the log anyway (sent before an owner turned education off) is
+        // never fed to the rules: an opted-in organization's lesson, logged after it, is signalled,
+        // and by then the education service has passed the first organization's entries.
+        await AppendToLogAsync(orgId, lesson);
+        var (optedIn, optedInKey) = await platform.CreateOrganizationAsync(educationEnabled: true);
+        var otherClassroom = await AddZoneAsync(optedInKey, "school-1", "class-cam", "room-1", ZoneKind.Classroom);
+        using (var optedInIngest = platform.CreateClient(ResourceNames.Ingest, optedInKey))
+        {
+            await PostAsync(optedInIngest, [.. Lesson(otherClassroom, window), Heartbeat(otherClassroom, window.AddSeconds(61))]);
+        }
+        await Eventually.Until(() => SignalsAsync(optedIn, RuleCatalog.LowEngagement.Name), s => s.Count == 1, "the opted-in organization's signal", Timeout);
+        await WaitForConsumersAsync(orgId);
+        Assert.Empty(await SignalsAsync(orgId));
+
+        // An admin may not turn it on; an owner may, and ingest takes the lesson within its cache time.
+        var admin = await platform.AddAsync(orgId, "admin");
+        using (var byAdmin = await platform.CreateClient(ResourceNames.Api, admin.AccessToken).PutAsJsonAsync("/v1/organization/settings", new { educationEnabled = true }))
+        {
+            await ProblemAssert.IsAsync(byAdmin, HttpStatusCode.Forbidden);
+        }
+        var owner = await platform.AddAsync(orgId, "owner");
+        using (var byOwner = await platform.CreateClient(ResourceNames.Api, owner.AccessToken).PutAsJsonAsync("/v1/organization/settings", new { educationEnabled = true }))
+        {
+            Assert.Equal(HttpStatusCode.OK, byOwner.StatusCode);
+        }
+        await Eventually.Until(
+            async () => (await ingest.PostAsync("/v1/observations", new StringContent(body, Encoding.UTF8, "application/json"))).StatusCode,
+            status => status == HttpStatusCode.OK, "ingest to take the lesson", Timeout);
     }
 
     private sealed record IncidentPage(List<Incident> Items);
@@ -354,4 +402,25 @@ public sealed class CameraClockPlatformTests(PlatformFixture platform)
         orgId, reader => reader.GetString(0));
 
     private async Task<long> CountAsync(string sql, string orgId) => await platform.ScalarAsync<long>(sql, orgId);
+
+    /// <summary>Writes observations straight into the log, as ingest would have stored them, bypassing its checks.</summary>
+    private async Task AppendToLogAsync(string orgId, IEnumerable<Observation> observations)
+    {
+        await using var dataSource = await platform.CreateDataSourceAsync();
+        await using var batch = dataSource.CreateBatch();
+        foreach (var observation in observations)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(
+                "INSERT INTO observation_log (id, org_id, type, schema_version, camera_id, occurred_at, payload) VALUES ($1, $2, $3, 1, $4, $5, $6)")
+            {
+                Parameters =
+                {
+                    new() { Value = Guid.NewGuid() }, new() { Value = orgId }, new() { Value = EventTypes.Of(observation) },
+                    new() { Value = observation.CameraId }, new() { Value = observation.OccurredAt },
+                    new() { Value = JsonSerializer.SerializeToUtf8Bytes(observation, AnalyticsJsonContext.Default.Observation) },
+                },
+            });
+        }
+        await batch.ExecuteNonQueryAsync();
+    }
 }

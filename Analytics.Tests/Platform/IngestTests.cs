@@ -29,7 +29,7 @@ public sealed class IngestTests(PlatformFixture platform)
     [Fact]
     public async Task A_mixed_json_batch_is_committed_under_the_keys_organization_with_its_trace()
     {
-        var (orgId, key) = await platform.CreateOrganizationAsync();
+        var (orgId, key) = await platform.CreateOrganizationAsync(educationEnabled: true);
         using var client = Client(key);
 
         using var response = await client.PostAsync("/v1/observations", Json($"[{Track("cam-1", "t-1")},{ZoneHit("cam-1")},{Affect("cam-2")}]"));

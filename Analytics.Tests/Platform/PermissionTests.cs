@@ -65,6 +65,8 @@ public sealed class PermissionTests(PlatformFixture platform)
         ["CreateApiKey"] = (Need.ManageKeys, OnOtherSite.AsTable),
         ["RevokeApiKey"] = (Need.ManageKeys, OnOtherSite.AsTable),
         ["ListAuditEvents"] = (Need.ReadAudit, OnOtherSite.AsTable),
+        ["GetOrganizationSettings"] = (Need.Read, OnOtherSite.Refused),
+        ["PutOrganizationSettings"] = (Need.ManageOrganization, OnOtherSite.AsTable),
         ["IngestObservations"] = (Need.Ingest, OnOtherSite.AsTable),
     };
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Analytics.Schemas;
-using Analytics.Tenancy;
 using Npgsql;
 
 namespace Analytics.Tests.Platform;
@@ -69,9 +69,14 @@ public sealed class RateLimitTests(PlatformFixture platform)
     public async Task A_key_over_its_limit_gets_429_while_another_key_of_its_organization_is_served()
     {
         var (orgId, key) = await platform.CreateOrganizationAsync();
-        var secondKey = ApiKeys.Generate();
-        await platform.ExecuteAsync(
-            $"INSERT INTO api_keys (key_hash, org_id, name) VALUES (decode('{Convert.ToHexString(ApiKeys.Hash(secondKey))}', 'hex'), $1, 'second')", orgId);
+        // The second key made through the API, before the first key's limit is lowered.
+        string secondKey;
+        using (var api = platform.CreateClient(ResourceNames.Api, key))
+        using (var created = await api.PostAsJsonAsync("/v1/api-keys", new { name = "second", scopes = new[] { "read" } }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            secondKey = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("secret").GetString()!;
+        }
         await platform.ExecuteAsync(
             "INSERT INTO rate_limit_overrides (org_id, service, key_tokens_per_second, key_burst) VALUES ($1, 'api', 1, 2)", orgId);
         using var client = platform.CreateClient(ResourceNames.Api, key);

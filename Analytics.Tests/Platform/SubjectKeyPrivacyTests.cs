@@ -22,7 +22,7 @@ public sealed class SubjectKeyPrivacyTests(PlatformFixture platform)
     [Fact]
     public async Task No_subject_key_is_stored_anywhere_and_pseudonyms_group_one_subjects_samples_of_one_day()
     {
-        var (orgId, key) = await platform.CreateOrganizationAsync();
+        var (orgId, key) = await platform.CreateOrganizationAsync(educationEnabled: true);
         using var client = platform.CreateClient(ResourceNames.Ingest, key);
         // Random, so nothing else in the database can hold them by chance; the zone proves the search finds what is there.
         var subjectKeys = Enumerable.Range(0, Subjects).Select(_ => $"subject-{Guid.NewGuid():N}").ToList();
@@ -71,7 +71,7 @@ public sealed class SubjectKeyPrivacyTests(PlatformFixture platform)
     [Fact]
     public async Task A_batch_whose_subject_secret_cannot_be_had_is_503_with_retry_after_and_nothing_of_it_is_stored()
     {
-        var (orgId, key) = await platform.CreateOrganizationAsync();
+        var (orgId, key) = await platform.CreateOrganizationAsync(educationEnabled: true);
         using var client = platform.CreateClient(ResourceNames.Ingest, key);
         var now = DateTimeOffset.UtcNow;
         var body = "[" + TestObservations.Track(now, "t-1", 0.1, 0.1) + "," + Affect("slot-1", "room-1", now, 0.5) + "]";

@@ -127,14 +127,20 @@ public sealed class PlatformFixture : IAsyncLifetime
         await SignalStore.InsertAsync(connection, [.. signals.Select(s => new TracedSignal(s, traceParent, null))], CancellationToken.None);
     }
 
-    /// <summary>A new organization with its own API key (every scope), so a test's data is its own.</summary>
-    public async Task<(string OrgId, string ApiKey)> CreateOrganizationAsync()
+    /// <summary>
+    /// A new organization with its own API key (every scope), so a test's data is its own; with
+    /// <paramref name="educationEnabled"/>, opted into education as an owner would opt it in.
+    /// </summary>
+    public async Task<(string OrgId, string ApiKey)> CreateOrganizationAsync(bool educationEnabled = false)
     {
         var orgId = $"org-{Guid.NewGuid():N}";
         var key = ApiKeys.Generate();
         await using var dataSource = await CreateDataSourceAsync();
         await using var batch = dataSource.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO organizations (org_id, name) VALUES ($1, $1)") { Parameters = { new() { Value = orgId } } });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO organizations (org_id, name, education_enabled) VALUES ($1, $1, $2)")
+        {
+            Parameters = { new() { Value = orgId }, new() { Value = educationEnabled } },
+        });
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             "INSERT INTO api_keys (key_hash, org_id, name, prefix, scopes) VALUES ($1, $2, 'test', $3, $4)")
         {

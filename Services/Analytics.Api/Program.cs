@@ -4,6 +4,7 @@ using Analytics.Api.Cameras;
 using Analytics.Api.DeadLetters;
 using Analytics.Api.Incidents;
 using Analytics.Api.Notifications;
+using Analytics.Api.Organization;
 using Analytics.Api.Schemas;
 using Analytics.Api.Silences;
 using Analytics.Api.Sites;
@@ -48,5 +49,6 @@ app.MapDeadLettersApi();
 app.MapUsersApi();
 app.MapApiKeysApi();
 app.MapAuditApi();
+app.MapOrganizationSettingsApi();
 
 return await app.RunServiceAsync();

@@ -20,6 +20,10 @@ public sealed class IngestSettings : IValidatableObject
     [Range(1, 1000000)]
     public int WriteQueueCapacity { get; set; } = 200000;
 
+    /// <summary>How long ingest remembers whether an organization has opted into education; turning it off refuses affect telemetry within this time.</summary>
+    [Range(0, 300)]
+    public int EducationOptInCacheSeconds { get; set; } = 10;
+
     /// <summary>How far ahead of the server clock an observation may be stamped.</summary>
     [Range(0, 3600)]
     public int MaxClockSkewSeconds { get; set; } = 300;

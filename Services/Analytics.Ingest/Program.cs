@@ -21,6 +21,7 @@ builder.AddValidatedSettings<IngestSettings>(IngestSettings.SectionName);
 builder.AddValidatedSettings<RulesSettings>(RulesSettings.SectionName);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<SubjectKeySecrets>();
+builder.Services.AddSingleton<EducationOptIns>();
 builder.Services.AddSingleton<ObservationWriter>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<ObservationWriter>());
 builder.Services.AddHostedService<ObservationLogMaintenance>();

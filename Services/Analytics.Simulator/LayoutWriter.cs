@@ -1,3 +1,4 @@
+using Analytics.Data.Audit;
 using Analytics.Data.Registry;
 using Analytics.Data.Tenancy;
 using Analytics.Scenes;
@@ -17,7 +18,10 @@ public sealed partial class LayoutWriter(IConfiguration configuration, ILogger<L
     /// <summary>Time zone of the sites registered here; an operator sets the real one with PUT /v1/sites/{siteId}.</summary>
     public const string SiteTimeZone = "UTC";
 
-    public async Task WriteAsync(string orgId, IReadOnlyCollection<SceneScript> scenes, CancellationToken cancellationToken)
+    /// <summary>Who the audit trail names when the simulator opts its organization into education.</summary>
+    public const string Actor = "simulator";
+
+    public async Task WriteAsync(string orgId, IReadOnlyCollection<SceneScript> scenes, bool enableEducation, CancellationToken cancellationToken)
     {
         var zones = scenes.SelectMany(scene => scene.Zones).ToList();
         var connectionString = configuration.GetConnectionString(ResourceNames.Database);
@@ -31,8 +35,22 @@ public sealed partial class LayoutWriter(IConfiguration configuration, ILogger<L
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // It connects as the API's role, which writes only the organization it is under.
-        await TenantContext.EnterAsync(connection, orgId, "simulator", cancellationToken);
+        await TenantContext.EnterAsync(connection, orgId, Actor, cancellationToken);
         await OrganizationStore.EnsureAsync(connection, orgId, cancellationToken);
+        if (enableEducation && await OrganizationStore.SetEducationEnabledAsync(connection, orgId, true, cancellationToken))
+        {
+            await AuditStore.AppendAsync(connection, new AuditEvent
+            {
+                EventId = Guid.CreateVersion7(),
+                OrgId = orgId,
+                Actor = Actor,
+                Action = "organization.education_enabled",
+                TargetType = "organization",
+                TargetId = orgId,
+                Before = """{"educationEnabled":false}""",
+                After = """{"educationEnabled":true}""",
+            }, cancellationToken);
+        }
         // Existing sites and cameras are kept as they are, so names and time zones an operator
         // gave them survive a restart of the simulator.
         await RegistryStore.EnsureSitesAsync(connection, orgId, scenes.Select(scene => scene.SiteId).Distinct(StringComparer.Ordinal), SiteTimeZone, cancellationToken);

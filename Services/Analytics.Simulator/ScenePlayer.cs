@@ -38,7 +38,7 @@ public sealed partial class ScenePlayer(
         var started = time.GetUtcNow();
 
         var layout = Plays(settings, scenes, run: 0, started).ToList();
-        await layoutWriter.WriteAsync(settings.OrgId, [.. layout.Select(p => p.Script)], stoppingToken);
+        await layoutWriter.WriteAsync(settings.OrgId, [.. layout.Select(p => p.Script)], settings.EnableEducation, stoppingToken);
         LogStarting(logger, string.Join(", ", scenes), settings.Cameras, settings.ObjectsPerCamera, settings.FramesPerSecond,
             string.Join("; ", layout.SelectMany(p => p.Script.Labels).Select(l => $"{l.Kind}:{l.Subject}")));
 

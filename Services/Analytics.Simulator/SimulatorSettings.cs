@@ -50,6 +50,12 @@ public sealed class SimulatorSettings : IValidatableObject
     /// <summary>Whether the scenes restart with new times and track ids after they end.</summary>
     public bool Loop { get; set; } = true;
 
+    /// <summary>
+    /// Whether registering the layout opts the organization into education, so the classroom scenes'
+    /// affect telemetry is taken (development only; recorded in the audit trail with the actor 'simulator').
+    /// </summary>
+    public bool EnableEducation { get; set; } = true;
+
     /// <summary>How long to run before exiting; 0 runs until stopped.</summary>
     [Range(0, 31536000)]
     public int DurationSeconds { get; set; }

@@ -31,13 +31,17 @@ public sealed class LayoutWriterTests(PlatformFixture platform)
             .ToList();
         using var api = platform.CreateClient(ResourceNames.Api, key);
 
-        await writer.WriteAsync(orgId, scenes, CancellationToken.None);
+        await writer.WriteAsync(orgId, scenes, enableEducation: true, CancellationToken.None);
         using (var renamed = await api.PutAsJsonAsync($"/v1/sites/{SimulatedScenes.SiteOf("store")}", new { name = "Demo store", timeZone = "Europe/Paris" }))
         {
             await ProblemAssert.SucceededAsync(renamed);
         }
-        await writer.WriteAsync(orgId, scenes, CancellationToken.None);
+        await writer.WriteAsync(orgId, scenes, enableEducation: true, CancellationToken.None);
 
+        // Opted into education once, on the record under the simulator's name.
+        Assert.True((await api.GetFromJsonAsync<JsonElement>("/v1/organization/settings")).GetProperty("educationEnabled").GetBoolean());
+        var optIns = (await api.GetFromJsonAsync<JsonElement>("/v1/audit?targetType=organization")).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal([(LayoutWriter.Actor, "organization.education_enabled")], optIns.Select(e => (e.GetProperty("actor").GetString(), e.GetProperty("action").GetString())));
         var sites = await api.GetFromJsonAsync<JsonElement[]>("/v1/sites") ?? [];
         Assert.Equal(
             SimulatorSettings.KnownScenes.Select(SimulatedScenes.SiteOf).Order(StringComparer.Ordinal),

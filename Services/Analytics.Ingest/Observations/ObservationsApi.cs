@@ -58,6 +58,9 @@ public static class ObservationsApi
                 });
                 return Task.CompletedTask;
             })
+            .WithProblem(StatusCodes.Status403Forbidden,
+                "The key's scopes or the user's role do not allow sending observations, or the batch holds affect telemetry and the organization has not " +
+                "opted into education (`setting`: `educationEnabled`); nothing of the batch was stored.")
             .WithProblem(StatusCodes.Status413PayloadTooLarge,
                 "The body is over `Ingest:MaxBodyBytes` or the batch over `Ingest:MaxItemsPerBatch` observations; nothing of it was stored. Send smaller batches.")
             .WithProblem(StatusCodes.Status422UnprocessableEntity,
@@ -69,7 +72,8 @@ public static class ObservationsApi
     }
 
     public static async Task<Results<Ok<IngestAccepted>, ContentHttpResult, ProblemHttpResult>> IngestAsync(
-        HttpContext context, ObservationWriter writer, SubjectKeySecrets subjectKeySecrets, IOptions<IngestSettings> options, IOptions<JsonOptions> json, TimeProvider clock)
+        HttpContext context, ObservationWriter writer, SubjectKeySecrets subjectKeySecrets, EducationOptIns educationOptIns,
+        IOptions<IngestSettings> options, IOptions<JsonOptions> json, TimeProvider clock)
     {
         var settings = options.Value;
         var orgId = context.User.OrgId();
@@ -133,6 +137,26 @@ public static class ObservationsApi
             if (invalid.Count > 0)
             {
                 return Rejected("invalid", [.. invalid.Select(p => new ObservationProblem(ObservationBatch.IndexOf(p.Path), p.Path, p.Message))]);
+            }
+
+            // Affect telemetry only from an organization whose owner has turned education on.
+            try
+            {
+                if (observations.Any(o => o is AffectTelemetry) && !await educationOptIns.IsEnabledAsync(orgId, context.RequestAborted))
+                {
+                    IngestMetrics.RejectedBatches.Add(1, new KeyValuePair<string, object?>("reason", "education_not_enabled"));
+                    return TypedResults.Problem(
+                        statusCode: StatusCodes.Status403Forbidden,
+                        title: "Education is not enabled for your organization; nothing of the batch was stored",
+                        detail: $"The batch holds affect telemetry, which is refused until an owner of your organization turns the education domain on " +
+                            $"(setting '{EducationOptIns.SettingName}': PUT /v1/organization/settings {{\"{EducationOptIns.SettingName}\": true}} on the API). " +
+                            "Send the other observations in batches without it.",
+                        extensions: new Dictionary<string, object?> { ["setting"] = EducationOptIns.SettingName });
+                }
+            }
+            catch (Exception e) when (TransientFaults.IsTransient(e))
+            {
+                return Unavailable(context, retryAfterSeconds: 2, "The database could not say whether your organization has opted into education; nothing of this batch was stored.");
             }
 
             // Subject keys are never stored: the batch's affect samples are written with pseudonyms

@@ -22,6 +22,7 @@ public sealed partial class RuleConsumer(
     string name,
     Func<RuleEngine> createEngine,
     ZoneSource zones,
+    OptedInOrganizations? optedIn,
     ILogger<RuleConsumer> logger) : ILogConsumer<LogEntry>
 {
     private readonly ObservationDecoder _decoder = new();
@@ -77,10 +78,11 @@ public sealed partial class RuleConsumer(
     private async ValueTask FeedAsync(LogPage<LogEntry> page, CancellationToken cancellationToken)
     {
         var catalog = await zones.CurrentAsync(cancellationToken);
+        var served = optedIn is null ? null : await optedIn.CurrentAsync(cancellationToken);
         foreach (var entry in page.Entries)
         {
             var record = entry.Record;
-            if (!EventTypes.IsCameraEvent(record.Type))
+            if (!EventTypes.IsCameraEvent(record.Type) || (served is not null && !served.Contains(record.OrgId)))
             {
                 continue;
             }

@@ -14,10 +14,11 @@ public static class RuleService
     /// <summary>
     /// Runs <paramref name="createRules"/>' rules over the observation log as consumer
     /// <paramref name="name"/>, with <typeparamref name="TSettings"/> bound from
-    /// <paramref name="settingsSection"/> and validated at start (exit code 78 when invalid).
+    /// <paramref name="settingsSection"/> and validated at start (exit code 78 when invalid); with
+    /// <paramref name="optInOnly"/>, only for the organizations that opted into the domain.
     /// </summary>
     public static async Task<int> RunAsync<TSettings>(
-        string[] args, string name, string settingsSection, Func<TSettings, IRule> createRules)
+        string[] args, string name, string settingsSection, Func<TSettings, IRule> createRules, bool optInOnly = false)
         where TSettings : class
     {
         var builder = WebApplication.CreateBuilder(args);
@@ -25,7 +26,7 @@ public static class RuleService
         builder.AddServiceDefaults();
         builder.AddAnalyticsDataSource();
         builder.AddValidatedSettings<TSettings>(settingsSection);
-        builder.AddRuleConsumer(name, sp => createRules(sp.GetRequiredService<IOptions<TSettings>>().Value));
+        builder.AddRuleConsumer(name, sp => createRules(sp.GetRequiredService<IOptions<TSettings>>().Value), optInOnly);
 
         var app = builder.Build();
 
