@@ -36,6 +36,8 @@ public sealed class ApiKeysApiTests(PlatformFixture platform)
         var key = JsonDocument.Parse(text).RootElement.EnumerateArray().Single(k => k.GetProperty("keyId").GetString() == keyId);
         Assert.Equal("Store 12 tracker", key.GetProperty("name").GetString());
         Assert.Equal(["ingest", "read"], key.GetProperty("scopes").EnumerateArray().Select(s => s.GetString()));
+        Assert.Equal(body.GetProperty("key").GetProperty("actor").GetString(), key.GetProperty("actor").GetString());
+        Assert.StartsWith("api-key:", key.GetProperty("actor").GetString(), StringComparison.Ordinal);
         Assert.Equal("user:" + admin.UserId, key.GetProperty("createdBy").GetString());
         Assert.Equal(JsonValueKind.String, key.GetProperty("lastUsedAt").ValueKind);
         Assert.False(key.TryGetProperty("revokedAt", out var revokedAt) && revokedAt.ValueKind != JsonValueKind.Null, "a live key is not revoked");
@@ -64,6 +66,21 @@ public sealed class ApiKeysApiTests(PlatformFixture platform)
         using var device = platform.CreateClient(ResourceNames.Api, secret);
         await Eventually.Until(async () => (await device.GetAsync("/v1/sites")).StatusCode, s => s == HttpStatusCode.Unauthorized, "the key to expire", TimeSpan.FromSeconds(30));
         Assert.NotNull(await platform.ScalarAsync<DateTime?>("SELECT expires_at FROM api_keys WHERE org_id = $1 AND name = 'Short-lived'", orgId));
+    }
+
+    [Fact]
+    public async Task A_key_cannot_make_a_key_that_outlives_it()
+    {
+        var (_, ownerKey) = await platform.CreateOrganizationAsync();
+        using var api = platform.CreateClient(ResourceNames.Api, ownerKey);
+        var expires = DateTimeOffset.UtcNow.AddHours(1);
+        using var created = await api.PostAsJsonAsync("/v1/api-keys", new { name = "Temporary admin", scopes = new[] { "admin" }, expiresAt = expires });
+        var temporary = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("secret").GetString()!;
+
+        using var asTemporary = platform.CreateClient(ResourceNames.Api, temporary);
+        await ProblemAssert.InvalidAtAsync(await asTemporary.PostAsJsonAsync("/v1/api-keys", new { name = "Forever", scopes = new[] { "read" } }), "$.expiresAt");
+        using var within = await asTemporary.PostAsJsonAsync("/v1/api-keys", new { name = "Shorter", scopes = new[] { "read" }, expiresAt = expires.AddMinutes(-1) });
+        Assert.Equal(HttpStatusCode.Created, within.StatusCode);
     }
 
     [Theory]

@@ -246,6 +246,11 @@ public sealed class PermissionTests(PlatformFixture platform)
         {
             await ProblemAssert.SucceededAsync(everywhere);
         }
+        // No site, but a camera of site-b: not the site-a operator's to see.
+        using (var cameraOnly = await api.PostAsJsonAsync("/v1/silences", new { cameraId = "cam-b", endsAt = DateTimeOffset.UtcNow.AddDays(1), comment = "sil-cam-b" }))
+        {
+            await ProblemAssert.SucceededAsync(cameraOnly);
+        }
         var silenceB = (await api.GetFromJsonAsync<JsonElement[]>("/v1/silences"))!.Single(s => s.GetProperty("comment").GetString() == "sil-site-b").GetProperty("silenceId").GetString()!;
         var incidents = await Eventually.Until(
             async () => (await api.GetFromJsonAsync<JsonDocument>("/v1/incidents"))!.RootElement.GetProperty("items").EnumerateArray().Select(i => i.Clone()).ToList(),

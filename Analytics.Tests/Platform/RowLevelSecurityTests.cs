@@ -150,6 +150,7 @@ public sealed class RowLevelSecurityTests(PlatformFixture platform)
             await session.BecomeOwnerAsync();
             Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, (await session.RefusedAsync("UPDATE audit_events SET actor = 'someone else'")).SqlState);
             Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, (await session.RefusedAsync("DELETE FROM audit_events")).SqlState);
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, (await session.RefusedAsync("TRUNCATE audit_events")).SqlState);
             Assert.Equal(3, (await session.ListAsync("SELECT org_id FROM audit_events WHERE org_id IN ('a', 'b')")).Count);
         });
 

@@ -19,6 +19,13 @@ internal static class AuditTrail
         HttpContext context, TenantTransaction tenant, string action, string targetType, string targetId, object? before = null, object? after = null)
     {
         var json = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        var beforeJson = before is null ? null : JsonSerializer.Serialize(before, before.GetType(), json);
+        var afterJson = after is null ? null : JsonSerializer.Serialize(after, after.GetType(), json);
+        if (beforeJson is not null && beforeJson == afterJson)
+        {
+            // A PUT of what was already there changed nothing, so there is nothing to record.
+            return Task.CompletedTask;
+        }
         return AuditStore.AppendAsync(tenant.Connection, new AuditEvent
         {
             EventId = Guid.CreateVersion7(),
@@ -27,8 +34,8 @@ internal static class AuditTrail
             Action = action,
             TargetType = targetType,
             TargetId = targetId,
-            Before = before is null ? null : JsonSerializer.Serialize(before, before.GetType(), json),
-            After = after is null ? null : JsonSerializer.Serialize(after, after.GetType(), json),
+            Before = beforeJson,
+            After = afterJson,
             TraceId = Activity.Current?.TraceId.ToString(),
         }, context.RequestAborted);
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Analytics.EventLog;
 using Analytics.OpenApi;
+using Analytics.Schemas;
 using Analytics.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
 using ValidationProblem = Analytics.Schemas.Contracts.ValidationProblem;
@@ -61,6 +62,11 @@ public static class DeadLettersApi
             letters.RemoveAt(letters.Count - 1);
         }
         var items = letters.Select(View).ToList();
+        // The education service's set-aside entries may hold affect telemetry: reading them is on the record.
+        if (items.Where(i => i.Consumer == ResourceNames.Education).Select(i => i.Id).ToArray() is { Length: > 0 } education)
+        {
+            await AuditTrail.RecordAsync(context, tenant, "education.read", "dead_letters", "list", after: new { deadLetterIds = education });
+        }
         return TypedResults.Ok(new DeadLetterPage(
             items, more ? KeysetCursor.Of(letters[^1].FailedAt, letters[^1].Id.ToString(CultureInfo.InvariantCulture)) : null));
     }

@@ -10,20 +10,20 @@ namespace Analytics.Api.Keys;
 /// <summary>A key as an admin asks for it: a name to know it by, what it may do, and until when (none: until revoked).</summary>
 public sealed record ApiKeyRequest(string Name, string[] Scopes, DateTimeOffset? ExpiresAt = null);
 
-/// <summary>A key of the organization: never its secret.</summary>
+/// <summary>
+/// A key of the organization: never its secret. <see cref="Actor"/> is how the key appears in
+/// incident histories and the audit trail.
+/// </summary>
 public sealed record ApiKeyView(
-    Guid KeyId, string Name, string Prefix, string[] Scopes, DateTimeOffset CreatedAt, string? CreatedBy,
+    Guid KeyId, string Name, string Prefix, string[] Scopes, string Actor, DateTimeOffset CreatedAt, string? CreatedBy,
     DateTimeOffset? ExpiresAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt)
 {
     public static ApiKeyView Of(StoredApiKey key) =>
-        new(key.KeyId, key.Name, key.Prefix, key.Scopes, key.CreatedAt, key.CreatedBy, key.ExpiresAt, key.LastUsedAt, key.RevokedAt);
+        new(key.KeyId, key.Name, key.Prefix, key.Scopes, ApiKeys.Actor(key.KeyHash), key.CreatedAt, key.CreatedBy, key.ExpiresAt, key.LastUsedAt, key.RevokedAt);
 }
 
-/// <summary>
-/// The key just made, with its secret: shown here only, never again. <see cref="Actor"/> is how
-/// the key appears in incident histories and the audit trail.
-/// </summary>
-public sealed record ApiKeyCreated(ApiKeyView Key, string Secret, string Actor);
+/// <summary>The key just made, with its secret: shown here only, never again.</summary>
+public sealed record ApiKeyCreated(ApiKeyView Key, string Secret);
 
 /// <summary>
 /// The organization's API keys, for edge devices and integrations, managed by owners, admins and
@@ -63,6 +63,13 @@ public static class ApiKeysApi
         HttpContext context, TenantTransaction tenant, TimeProvider clock, ApiKeyRequest request)
     {
         var problems = Validate(request, clock.GetUtcNow());
+        // A key that makes keys cannot make one that outlives it, so its expiry ends what it began.
+        if (context.User.FindFirst(CallerClaims.KeyExpiresAt)?.Value is { } callerExpiry
+            && DateTimeOffset.Parse(callerExpiry, System.Globalization.CultureInfo.InvariantCulture) is var limit
+            && (request.ExpiresAt is null || request.ExpiresAt > limit))
+        {
+            problems.Add(new ValidationProblem("$.expiresAt", $"must be at or before {limit:O}, when the key making it expires"));
+        }
         if (problems.Count > 0)
         {
             return Problems.Invalid(Resource, problems);
@@ -73,7 +80,7 @@ public static class ApiKeysApi
             Guid.CreateVersion7(), hash, context.User.OrgId(), request.Name.Trim(), ApiKeys.Prefix(secret),
             [.. request.Scopes.Distinct(StringComparer.Ordinal)], request.ExpiresAt, context.User.Actor()), context.RequestAborted);
         await AuditTrail.RecordAsync(context, tenant, "api_key.created", AuditTarget, stored.KeyId.ToString(), after: ApiKeyView.Of(stored));
-        return TypedResults.Created($"/v1/api-keys/{stored.KeyId}", new ApiKeyCreated(ApiKeyView.Of(stored), secret, ApiKeys.Actor(hash)));
+        return TypedResults.Created($"/v1/api-keys/{stored.KeyId}", new ApiKeyCreated(ApiKeyView.Of(stored), secret));
     }
 
     public static async Task<Results<Ok<ApiKeyView>, ProblemHttpResult>> RevokeAsync(
@@ -91,7 +98,7 @@ public static class ApiKeysApi
         // remembers the key again as it was.
         context.Response.OnStarting(() =>
         {
-            lookup.Forget(revoked.KeyHash);
+            lookup.Forget(revoked.After.KeyHash);
             return Task.CompletedTask;
         });
         return TypedResults.Ok(ApiKeyView.Of(revoked.After));

@@ -119,9 +119,10 @@ public static class SilencesApi
     }
 
     /// <summary>
-    /// A caller limited to sites sees the silences of its sites and those that mute every site
-    /// (they mute its incidents too), and makes or ends only silences of its sites.
+    /// A caller limited to sites sees the silences of its sites and those that mute a kind at every
+    /// site (they mute its incidents too), and makes or ends only silences of its sites. A silence
+    /// that names a camera or zone but no site is not shown to it: the camera may be another site's.
     /// </summary>
     private static bool Visible(System.Security.Claims.ClaimsPrincipal caller, Silence silence) =>
-        silence.SiteId is null || caller.MayReach(silence.SiteId);
+        silence.SiteId is null ? caller.SiteLimit() is null || (silence.CameraId is null && silence.ZoneId is null) : caller.MayReach(silence.SiteId);
 }

@@ -34,3 +34,12 @@ REVOKE EXECUTE ON FUNCTION analytics_api_key(bytea) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION analytics_api_key(bytea) TO analytics_api, analytics_ingest;
 
 DROP FUNCTION analytics_api_key_organization(bytea);
+
+-- Owners and admins reach every site: only operators and viewers may be limited to sites (the
+-- permission table, README). Rows made before that rule lose their sites.
+UPDATE memberships SET sites = '{}' WHERE org_role IN ('owner', 'admin') AND cardinality(sites) > 0;
+UPDATE invitations SET sites = '{}' WHERE org_role IN ('owner', 'admin') AND cardinality(sites) > 0;
+ALTER TABLE memberships ADD CONSTRAINT memberships_sites_only_for_operators_and_viewers
+    CHECK (org_role IN ('operator', 'viewer') OR cardinality(sites) = 0);
+ALTER TABLE invitations ADD CONSTRAINT invitations_sites_only_for_operators_and_viewers
+    CHECK (org_role IN ('operator', 'viewer') OR cardinality(sites) = 0);

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using Analytics.Schemas.Contracts;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -45,6 +46,7 @@ public sealed class ApiKeyAuthenticationHandler(
                 new Claim(ActorClaim, ApiKeys.Actor(hash)),
                 new Claim(CallerClaims.KeyId, grant.KeyId.ToString()),
                 .. grant.Scopes.Select(scope => new Claim(CallerClaims.Scope, scope)),
+                .. grant.ExpiresAt is { } expires ? [new Claim(CallerClaims.KeyExpiresAt, expires.ToString("O", System.Globalization.CultureInfo.InvariantCulture))] : Array.Empty<Claim>(),
             ],
             SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
@@ -107,9 +109,16 @@ public static class OrganizationPrincipal
     /// <summary>A user's role in the organization; null for an API key.</summary>
     public static string? OrgRole(this ClaimsPrincipal user) => user.FindFirstValue(CallerClaims.OrgRole);
 
-    /// <summary>The sites a user is limited to; null when the caller reaches every site (an API key, or a user with none listed).</summary>
+    /// <summary>
+    /// The sites a user is limited to; null when the caller reaches every site: an API key, an
+    /// owner or admin (whatever a token from another issuer lists), or a user with none listed.
+    /// </summary>
     public static IReadOnlySet<string>? SiteLimit(this ClaimsPrincipal user)
     {
+        if (user.OrgRole() is null or OrgRoles.Owner or OrgRoles.Admin)
+        {
+            return null;
+        }
         var sites = user.FindAll(CallerClaims.Site).Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
         return sites.Count == 0 ? null : sites;
     }

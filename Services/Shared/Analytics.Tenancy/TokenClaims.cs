@@ -29,6 +29,9 @@ public static class CallerClaims
 
     /// <summary>An API key's id, as the key list shows it.</summary>
     public const string KeyId = "key_id";
+
+    /// <summary>When an API key expires (round-trip format); absent for a key without expiry.</summary>
+    public const string KeyExpiresAt = "key_expires_at";
 }
 
 /// <summary>A user's token, read: who, in which organization, with which role and sites.</summary>

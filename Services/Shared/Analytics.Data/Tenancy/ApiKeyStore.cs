@@ -16,6 +16,9 @@ public sealed record ApiKeyGrant
 public sealed record StoredApiKey
 {
     public Guid KeyId { get; init; }
+
+    /// <summary>The secret's SHA-256: never shown, but it names the key in audit records (its fingerprint).</summary>
+    public byte[] KeyHash { get; init; } = [];
     public string Name { get; init; } = "";
 
     /// <summary>The secret's first characters, enough to tell keys apart.</summary>
@@ -41,7 +44,7 @@ public sealed record NewApiKey(Guid KeyId, byte[] KeyHash, string OrgId, string 
 /// </summary>
 public static class ApiKeyStore
 {
-    private const string Columns = "key_id, name, prefix, scopes, created_at, created_by, expires_at, last_used_at, revoked_at";
+    private const string Columns = "key_id, key_hash, name, prefix, scopes, created_at, created_by, expires_at, last_used_at, revoked_at";
 
     /// <summary>
     /// What an unrevoked, unexpired key grants, by the key's hash; null when nothing. It is read
@@ -83,21 +86,23 @@ public static class ApiKeyStore
             new { orgId, keyId }, cancellationToken: cancellationToken));
 
     /// <summary>
-    /// Revokes the key unless it already is; answers the key before and after (equal when it was
-    /// revoked already), and the hash, so the caller's cache can forget it; null when no such key.
+    /// Revokes the key unless it already is, under a row lock so two revocations record one
+    /// change; answers the key before and after (equal when it was revoked already); null when no such key.
     /// </summary>
-    public static async Task<(StoredApiKey Before, StoredApiKey After, byte[] KeyHash)?> RevokeAsync(
+    public static async Task<(StoredApiKey Before, StoredApiKey After)?> RevokeAsync(
         NpgsqlConnection connection, string orgId, Guid keyId, CancellationToken cancellationToken)
     {
-        if (await GetAsync(connection, orgId, keyId, cancellationToken) is not { } before)
+        var before = await connection.QuerySingleOrDefaultAsync<StoredApiKey>(new CommandDefinition(
+            $"SELECT {Columns} FROM api_keys WHERE org_id = @orgId AND key_id = @keyId FOR UPDATE",
+            new { orgId, keyId }, cancellationToken: cancellationToken));
+        if (before is null)
         {
             return null;
         }
-        var hash = await connection.ExecuteScalarAsync<byte[]>(new CommandDefinition(
-            "UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE org_id = @orgId AND key_id = @keyId RETURNING key_hash",
+        var after = await connection.QuerySingleAsync<StoredApiKey>(new CommandDefinition(
+            $"UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE org_id = @orgId AND key_id = @keyId RETURNING {Columns}",
             new { orgId, keyId }, cancellationToken: cancellationToken));
-        var after = await GetAsync(connection, orgId, keyId, cancellationToken);
-        return (before, after!, hash!);
+        return (before, after);
     }
 
     private static Task<StoredApiKey?> InsertAsync(NpgsqlConnection connection, NewApiKey key, string onConflict, CancellationToken cancellationToken) =>
