@@ -43,6 +43,7 @@ public sealed class PermissionTests(PlatformFixture platform)
         ["AcknowledgeIncident"] = (Need.Act, OnOtherSite.Hidden),
         ["ResolveIncident"] = (Need.Act, OnOtherSite.Hidden),
         ["CommentOnIncident"] = (Need.Act, OnOtherSite.Hidden),
+        ["StreamIncidentChanges"] = (Need.Read, OnOtherSite.AsTable),
         ["ListSilences"] = (Need.Read, OnOtherSite.AsTable),
         ["GetSilence"] = (Need.Read, OnOtherSite.Hidden),
         ["CreateSilence"] = (Need.Act, OnOtherSite.Refused),
@@ -215,7 +216,8 @@ public sealed class PermissionTests(PlatformFixture platform)
                 _ => new StringContent("{}", Encoding.UTF8, "application/json"),
             };
         }
-        return await client.SendAsync(request);
+        // Headers only: a stream (the incident change feed) answers its status and goes on.
+        return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
     }
 
     private sealed record World(string OrgId, List<(string Caller, string Bearer)> Callers, Dictionary<string, string> Keys, Dictionary<string, string> PathValues);

@@ -26,6 +26,8 @@ builder.Services.AddTenantTransactions();
 // Fusion's correlations name incident kinds a silence may match.
 builder.AddValidatedSettings<FusionSettings>(FusionSettings.SectionName);
 builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<IncidentChangeFeed>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<IncidentChangeFeed>());
 builder.AddApiDocument("Analytics API",
     "Operators, the console and integrations reach the platform here: sites, cameras and zones; incidents with their " +
     "evidence and history, and the actions on them; silences; notification rules and the delivery log; dead letters; " +

@@ -81,7 +81,63 @@ public static class IncidentsApi
         incidents.MapPost("/{incidentId}/comments", CommentAsync).WithName("CommentOnIncident").WithSummary("Add a comment to the incident's history")
             .RequirePermission(Permission.Act)
             .ProducesProblem(StatusCodes.Status404NotFound);
+        // Outside the group's tenant transaction: a stream lives for minutes and holds no connection.
+        app.MapGet("/v1/incidents/changes", StreamChanges).WithName("StreamIncidentChanges").WithTags("Incidents")
+            .WithSummary("Server-sent events: an 'incident' event for every incident opened or changed, a 'ready' event first, 'resync' when changes were lost, 'heartbeat' every 15 s")
+            .RequirePermission(Permission.Read);
         return app;
+    }
+
+    /// <summary>How often an idle stream says it is alive, so proxies and clients do not time it out.</summary>
+    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// The caller's incident changes as they happen, for screens that update without a reload: an
+    /// <c>incident</c> event names the incident to read again. <c>ready</c> comes first, once the
+    /// subscription is live; <c>resync</c> means changes were lost and everything should be read again.
+    /// </summary>
+    public static ServerSentEventsResult<IncidentChange?> StreamChanges(HttpContext context, IncidentChangeFeed feed) =>
+        TypedResults.ServerSentEvents(ChangesAsync(feed.Subscribe(context.User.OrgId(), context.User.SiteLimit()), context.RequestAborted));
+
+    private static async IAsyncEnumerable<System.Net.ServerSentEvents.SseItem<IncidentChange?>> ChangesAsync(
+        IncidentChangeFeed.Subscription subscription, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var _ = subscription;
+        yield return new(null, "ready");
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            using var beat = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            beat.CancelAfter(HeartbeatInterval);
+            var woken = false;
+            try
+            {
+                woken = await subscription.Reader.WaitToReadAsync(beat.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+            catch (OperationCanceledException)
+            {
+                yield break;
+            }
+            if (!woken)
+            {
+                yield return new(null, "heartbeat");
+                continue;
+            }
+            while (subscription.Reader.TryRead(out var change))
+            {
+                if (change is not null)
+                {
+                    yield return new(change, "incident");
+                }
+            }
+            if (subscription.Resync)
+            {
+                subscription.Resync = false;
+                yield return new(null, "resync");
+            }
+        }
     }
 
     public static async Task<Results<Ok<IncidentPage>, ProblemHttpResult>> ListAsync(
