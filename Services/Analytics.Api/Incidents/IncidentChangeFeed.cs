@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading.Channels;
+using Analytics.Data.Incidents;
 using Npgsql;
 
 namespace Analytics.Api.Incidents;
@@ -12,16 +13,13 @@ namespace Analytics.Api.Incidents;
 public sealed record IncidentChange(string IncidentId, string SiteId, string Status, int Version);
 
 /// <summary>
-/// Incident changes as the database announces them (channel <c>incident_changes</c>, migration
-/// 0023), passed to each subscriber of the change's organization, and for a subscriber limited to
+/// Incident changes as the database announces them (<see cref="IncidentStore.ChangesChannel"/>), passed to each subscriber of the change's organization, and for a subscriber limited to
 /// sites only its sites'. One connection listens for the whole service; if it is lost, it listens
 /// again and tells every subscriber to read again (<see cref="Subscription.Resync"/>), since what
 /// was announced meanwhile is gone.
 /// </summary>
 public sealed partial class IncidentChangeFeed(NpgsqlDataSource dataSource, ILogger<IncidentChangeFeed> logger) : BackgroundService
 {
-    public const string Channel = "incident_changes";
-
     /// <summary>How many changes a slow subscriber may lag before the oldest are dropped (it is told to read again).</summary>
     private const int SubscriberCapacity = 1000;
 
@@ -45,10 +43,7 @@ public sealed partial class IncidentChangeFeed(NpgsqlDataSource dataSource, ILog
             {
                 await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
                 connection.Notification += (_, e) => Announce(e.Payload);
-                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
+                await IncidentStore.ListenForChangesAsync(connection, stoppingToken);
                 if (lost)
                 {
                     foreach (var subscription in _subscriptions.Keys)

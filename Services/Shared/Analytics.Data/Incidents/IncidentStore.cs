@@ -160,6 +160,20 @@ public static class IncidentStore
     public static Task<IncidentState?> LoadForUpdateAsync(NpgsqlConnection connection, string orgId, string incidentId, CancellationToken cancellationToken) =>
         OneAsync(connection, $"SELECT {StateColumns} FROM incidents WHERE org_id = @orgId AND incident_id = @incidentId FOR UPDATE", new { orgId, incidentId }, cancellationToken);
 
+    /// <summary>The channel the database announces every incident opened or changed on (migration 0023).</summary>
+    public const string ChangesChannel = "incident_changes";
+
+    /// <summary>
+    /// Makes <paramref name="connection"/> receive the announcements of <see cref="ChangesChannel"/>
+    /// (its <c>Notification</c> event, while the caller waits on it): JSON with the organization,
+    /// incident id, site, status and version, nothing more.
+    /// </summary>
+    public static async Task ListenForChangesAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var listen = new NpgsqlCommand($"LISTEN {ChangesChannel}", connection);
+        await listen.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>One incident of one organization as it is now; null when there is none.</summary>
     public static Task<IncidentState?> LoadAsync(NpgsqlConnection connection, string orgId, string incidentId, CancellationToken cancellationToken) =>
         OneAsync(connection, $"SELECT {StateColumns} FROM incidents WHERE org_id = @orgId AND incident_id = @incidentId", new { orgId, incidentId }, cancellationToken);
