@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Analytics.Data.Identity;
 using Analytics.Schemas;
-using Microsoft.AspNetCore.Identity;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -17,12 +16,12 @@ namespace Analytics.Tests.Platform;
 [Collection(PlatformCollectionDefinition.Name)]
 public sealed class IdentityTests(PlatformFixture platform)
 {
-    private const string Password = "a-long-enough-password-1234";
+    private const string Password = TestUsers.Password;
 
     [Fact]
     public async Task The_seeded_owner_signs_in_and_calls_the_api_with_a_supabase_shaped_token()
     {
-        var session = await SignInAsync(PlatformFixture.DevelopmentOwnerEmail, PlatformFixture.DevelopmentOwnerPassword);
+        var session = await platform.SignInAsync(PlatformFixture.DevelopmentOwnerEmail, PlatformFixture.DevelopmentOwnerPassword);
 
         Assert.Equal("bearer", session.GetProperty("token_type").GetString());
         Assert.Equal(15 * 60, session.GetProperty("expires_in").GetInt32());
@@ -107,7 +106,7 @@ public sealed class IdentityTests(PlatformFixture platform)
 
         var invitation = await InviteAsync(owner, email, "viewer", ["store-1"]);
         var accepted = await AcceptAsync(invitation);
-        var session = await SignInAsync(email, Password);
+        var session = await platform.SignInAsync(email, Password);
 
         Assert.NotEmpty(AccessToken(accepted));
         var metadata = session.GetProperty("user").GetProperty("app_metadata");
@@ -132,7 +131,7 @@ public sealed class IdentityTests(PlatformFixture platform)
         var (_, apiKey, owner) = await OwnerOfNewOrganizationAsync();
         var adminEmail = $"admin-{Guid.NewGuid():N}@example.com";
         await AcceptAsync(await InviteAsync(owner, adminEmail, "admin"));
-        var admin = await SignInAsync(adminEmail, Password);
+        var admin = await platform.SignInAsync(adminEmail, Password);
 
         using var asAdmin = platform.CreateClient(ResourceNames.Api, AccessToken(admin));
         using (var owners = await asAdmin.PostAsJsonAsync("/v1/users/invitations", new { email = $"o-{Guid.NewGuid():N}@example.com", orgRole = "owner" }))
@@ -167,7 +166,7 @@ public sealed class IdentityTests(PlatformFixture platform)
         var (_, _, owner) = await OwnerOfNewOrganizationAsync();
         var email = $"op-{Guid.NewGuid():N}@example.com";
         await AcceptAsync(await InviteAsync(owner, email, "operator"));
-        var session = await SignInAsync(email, Password);
+        var session = await platform.SignInAsync(email, Password);
         using var asOperator = platform.CreateClient(ResourceNames.Api, AccessToken(session));
         await ProblemAssert.GetAsync(asOperator, "/v1/sites");
 
@@ -196,7 +195,7 @@ public sealed class IdentityTests(PlatformFixture platform)
             "ingest to refuse the disabled user's token");
         using var refresh = await RefreshResponseAsync(RefreshToken(session));
         await ProblemAssert.IsAsync(refresh, HttpStatusCode.BadRequest);
-        using var signIn = await SignInResponseAsync(email, Password);
+        using var signIn = await platform.SignInResponseAsync(email, Password);
         await ProblemAssert.IsAsync(signIn, HttpStatusCode.BadRequest);
     }
 
@@ -274,20 +273,11 @@ public sealed class IdentityTests(PlatformFixture platform)
         return key;
     }
 
-    /// <summary>
-    /// A new organization with an API key and an owner, created as the identity service seeds
-    /// one (the hasher the service uses), then signed in through the service.
-    /// </summary>
+    /// <summary>A new organization with an API key and an owner, signed in through the service.</summary>
     private async Task<(string OrgId, string ApiKey, JsonElement Session)> OwnerOfNewOrganizationAsync()
     {
         var (orgId, apiKey) = await platform.CreateOrganizationAsync();
-        var email = $"owner-{Guid.NewGuid():N}@example.com";
-        var hasher = new PasswordHasher<Account>();
-        await using (var dataSource = await platform.CreateDataSourceAsync())
-        {
-            await UserStore.SeedAsync(dataSource, orgId, email, "owner", hasher.HashPassword(new Account(), Password), _ => false, CancellationToken.None);
-        }
-        return (orgId, apiKey, await SignInAsync(email, Password));
+        return (orgId, apiKey, (await platform.AddAsync(orgId, "owner")).Session);
     }
 
     private async Task<JsonElement> InviteAsync(JsonElement inviter, string email, string role, string[]? sites = null)
@@ -306,19 +296,6 @@ public sealed class IdentityTests(PlatformFixture platform)
         using var response = await identity.PostAsJsonAsync("/auth/v1/invite/accept", new { token = invitation.GetProperty("token").GetString(), password = Password });
         await ProblemAssert.SucceededAsync(response);
         return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
-
-    private async Task<JsonElement> SignInAsync(string email, string password)
-    {
-        using var response = await SignInResponseAsync(email, password);
-        await ProblemAssert.SucceededAsync(response);
-        return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
-
-    private async Task<HttpResponseMessage> SignInResponseAsync(string email, string password)
-    {
-        using var identity = platform.CreateClient(ResourceNames.Identity);
-        return await identity.PostAsJsonAsync("/auth/v1/token?grant_type=password", new { email, password });
     }
 
     private async Task<JsonElement> RefreshAsync(string refreshToken)

@@ -70,10 +70,9 @@ public sealed class IncidentChangeFeedTests(PlatformFixture platform)
     {
         public async Task<SseItem<string>> NextAsync()
         {
-            var next = events.MoveNextAsync().AsTask();
-            if (await Task.WhenAny(next, Task.Delay(Timeout)) != next || !await next)
+            if (!await events.MoveNextAsync().AsTask().WaitAsync(Timeout))
             {
-                throw new TimeoutException("No event arrived on the incident change feed");
+                throw new InvalidOperationException("The incident change feed ended");
             }
             return events.Current;
         }

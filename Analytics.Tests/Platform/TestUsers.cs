@@ -6,8 +6,8 @@ using Microsoft.AspNetCore.Identity;
 
 namespace Analytics.Tests.Platform;
 
-/// <summary>A person signed in at the identity service: its id and access token.</summary>
-public sealed record TestUser(Guid UserId, string Email, string AccessToken);
+/// <summary>A person signed in at the identity service: its id, access token and the whole session GoTrue answered.</summary>
+public sealed record TestUser(Guid UserId, string Email, string AccessToken, JsonElement Session);
 
 /// <summary>People of a test's own organization, created as the identity service seeds its first owner, then signed in.</summary>
 public static class TestUsers
@@ -29,15 +29,21 @@ public static class TestUsers
                 "WHERE org_id = $1 AND user_id = (SELECT user_id FROM users WHERE email = '" + email + "')", orgId);
         }
         var session = await SignInAsync(platform, email);
-        return new TestUser(session.GetProperty("user").GetProperty("id").GetGuid(), email, session.GetProperty("access_token").GetString()!);
+        return new TestUser(session.GetProperty("user").GetProperty("id").GetGuid(), email, session.GetProperty("access_token").GetString()!, session);
     }
 
     /// <summary>The session GoTrue's password grant answers.</summary>
     public static async Task<JsonElement> SignInAsync(this PlatformFixture platform, string email, string password = Password)
     {
-        using var identity = platform.CreateClient(ResourceNames.Identity);
-        using var response = await identity.PostAsJsonAsync("/auth/v1/token?grant_type=password", new { email, password });
+        using var response = await platform.SignInResponseAsync(email, password);
         await ProblemAssert.SucceededAsync(response);
         return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    /// <summary>GoTrue's password grant's answer, whatever it is.</summary>
+    public static async Task<HttpResponseMessage> SignInResponseAsync(this PlatformFixture platform, string email, string password = Password)
+    {
+        using var identity = platform.CreateClient(ResourceNames.Identity);
+        return await identity.PostAsJsonAsync("/auth/v1/token?grant_type=password", new { email, password });
     }
 }

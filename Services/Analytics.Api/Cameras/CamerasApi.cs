@@ -40,7 +40,7 @@ public static class CamerasApi
 
     public static async Task<Ok<Camera[]>> ListAsync(HttpContext context, TenantTransaction tenant, string? siteId) =>
         TypedResults.Ok((await RegistryStore.CamerasAsync(tenant.Connection, context.User.OrgId(), siteId, context.RequestAborted))
-            .Where(camera => context.User.MayReach(camera.SiteId)).ToArray());
+            .WithinReach(context.User, camera => camera.SiteId));
 
     public static async Task<Results<Ok<Camera>, ProblemHttpResult>> GetAsync(HttpContext context, TenantTransaction tenant, string cameraId) =>
         await RegistryStore.CameraAsync(tenant.Connection, context.User.OrgId(), cameraId, context.RequestAborted) is { } camera

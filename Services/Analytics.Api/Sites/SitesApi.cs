@@ -40,7 +40,7 @@ public static class SitesApi
 
     public static async Task<Ok<Site[]>> ListAsync(HttpContext context, TenantTransaction tenant) =>
         TypedResults.Ok((await RegistryStore.SitesAsync(tenant.Connection, context.User.OrgId(), context.RequestAborted))
-            .Where(site => context.User.MayReach(site.SiteId)).ToArray());
+            .WithinReach(context.User, site => site.SiteId));
 
     public static async Task<Results<Ok<Site>, ProblemHttpResult>> GetAsync(HttpContext context, TenantTransaction tenant, string siteId) =>
         await RegistryStore.SiteAsync(tenant.Connection, context.User.OrgId(), siteId, context.RequestAborted) is { } site

@@ -54,7 +54,7 @@ public static class ZonesApi
 
     public static async Task<Ok<Zone[]>> ListAsync(HttpContext context, TenantTransaction tenant, [AsParameters] ZoneListQuery query) =>
         TypedResults.Ok((await RegistryStore.ZonesAsync(tenant.Connection, context.User.OrgId(), query.SiteId, query.CameraId, context.RequestAborted))
-            .Where(zone => context.User.MayReach(zone.SiteId)).ToArray());
+            .WithinReach(context.User, zone => zone.SiteId));
 
     public static async Task<Results<Ok<Zone>, ProblemHttpResult>> GetAsync(HttpContext context, TenantTransaction tenant, string zoneId) =>
         await RegistryStore.ZoneAsync(tenant.Connection, context.User.OrgId(), zoneId, context.RequestAborted) is { } zone
