@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every test of the solution: installs what the tests need and a fresh Debian or Ubuntu machine
-# lacks (the PostgreSQL server, bubblewrap, Node.js and the pinned Redocly CLI), then runs the three
+# lacks (the PostgreSQL server, bubblewrap, Chromium, Node.js and the pinned Redocly CLI), then runs the three
 # test projects one after another: unit (seconds), platform (the real AppHost), deployment (files,
 # sandbox). Any arguments go to each dotnet test, e.g. ./test.sh --filter "FullyQualifiedName~IngestTests"
 set -euo pipefail
@@ -14,6 +14,8 @@ ensure_postgres_server
 if ! command -v bwrap >/dev/null 2>&1; then
   install_packages "bubblewrap, for the sandbox tests, which are skipped without it" bubblewrap
 fi
+# The console's browser tests drive Debian's Chromium (Playwright).
+ensure_chromium
 # The OpenAPI document test lints the API's and ingest's documents with Redocly CLI (Node.js).
 ensure_openapi_linter
 if [ "$(id -u)" -ne 0 ]; then

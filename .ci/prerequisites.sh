@@ -62,3 +62,11 @@ ensure_openapi_linter() {
     npm ci --prefix tools/openapi-lint --no-audit --no-fund >/dev/null || say "could not install Redocly CLI. Going on without it."
   fi
 }
+
+# The console's end-to-end tests drive Debian's Chromium with Playwright; Playwright's own browser
+# download cannot be fetched on every network, Debian's package can.
+ensure_chromium() {
+  if ! command -v chromium >/dev/null 2>&1; then
+    install_packages "Chromium, for the console's browser tests, which fail without it" chromium
+  fi
+}

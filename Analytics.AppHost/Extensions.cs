@@ -115,6 +115,22 @@ public static class Extensions
         where TProject : IProjectMetadata, new() =>
         builder.AddAnalyticsService<TProject>(name, database, migrations, [.. settings, SettingsSections.Consumers]);
 
+    /// <summary>
+    /// The operators' console: no database of its own, only the API and the sign-in service (the
+    /// identity service's GoTrue endpoints, or those of the source in the AppHost's Console section),
+    /// healthy when <c>/health</c> says so, reachable from outside. It starts beside them rather than
+    /// after: it calls them only when someone uses a page, and a page says so if they are not up yet.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> AddConsole(
+        this IDistributedApplicationBuilder builder, IResourceBuilder<ProjectResource> api, IResourceBuilder<ProjectResource> identity) =>
+        builder.AddProject<Projects.Analytics_Console>(ResourceNames.Console)
+            .WithServiceImage()
+            .WithReference(api)
+            .WithReference(identity)
+            .WithSettingsSection(SettingsSections.Console)
+            .WithHttpHealthCheck("/health")
+            .WithExternalHttpEndpoints();
+
     /// <summary>The stages of the repository's <c>Dockerfile</c>: a web service's image, and the migrations job's.</summary>
     public const string ServiceImageStage = "service";
     public const string JobImageStage = "job";

@@ -43,10 +43,14 @@ builder.AddLogConsumer<Projects.Analytics_Fusion>(ResourceNames.Fusion, builder.
 // Its SMTP server, quota and retry settings come from the AppHost's Notifier section.
 builder.AddLogConsumer<Projects.Analytics_Notifier>(ResourceNames.Notifier, builder.AddDatabaseRole(database, migrations, DatabaseRoles.Notifier), migrations, SettingsSections.Notifier);
 
-builder.AddAnalyticsService<Projects.Analytics_Api>(ResourceNames.Api, apiDatabase, migrations, SettingsSections.Fusion, SettingsSections.RateLimits)
+var api = builder.AddAnalyticsService<Projects.Analytics_Api>(ResourceNames.Api, apiDatabase, migrations, SettingsSections.Fusion, SettingsSections.RateLimits)
     .WithDevelopmentApiKey()
     .WithUserTokensFrom(identity)
     .WithExternalHttpEndpoints();
+
+// Operators work here, in a browser: people sign in at the identity service and the console reads
+// and acts only through the API, with their token. Its address is on the dashboard.
+builder.AddConsole(api, identity);
 
 // Scripted store, warehouse and classroom scenes streamed to ingest as dev-org, so a local run
 // shows live signals within seconds. Tests start it only when they need it (Simulator:Enabled).

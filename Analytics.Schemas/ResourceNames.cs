@@ -17,9 +17,10 @@ public static class ResourceNames
     public const string Notifier = "notifier";
     public const string Api = "api";
     public const string Identity = "identity";
+    public const string Console = "console";
     public const string Simulator = "simulator";
 
     /// <summary>The web services, each of which exposes health endpoints.</summary>
     public static IReadOnlyList<string> Services { get; } =
-        [Ingest, Antitheft, Safety, Education, Fusion, Notifier, Api, Identity];
+        [Ingest, Antitheft, Safety, Education, Fusion, Notifier, Api, Identity, Console];
 }

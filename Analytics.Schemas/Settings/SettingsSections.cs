@@ -22,4 +22,7 @@ public static class SettingsSections
 
     /// <summary>Section of <c>Analytics.Tenancy.RateLimiting.RateLimitSettings</c>, read by ingest and the API.</summary>
     public const string RateLimits = "RateLimits";
+
+    /// <summary>Section of <c>Analytics.Console.ConsoleSettings</c>: where the console finds the API and sign-in.</summary>
+    public const string Console = "Console";
 }
