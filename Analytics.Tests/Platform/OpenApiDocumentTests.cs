@@ -58,6 +58,8 @@ public sealed class OpenApiDocumentTests(PlatformFixture platform)
     [InlineData(ResourceNames.Api, "GET", "/v1/sites/{siteId}", "/v1/sites/no-such-site", null, HttpStatusCode.NotFound)]
     [InlineData(ResourceNames.Api, "PUT", "/v1/sites/{siteId}", "/v1/sites/s1", "{\"name\":", HttpStatusCode.BadRequest)]
     [InlineData(ResourceNames.Api, "GET", "/v1/incidents", "/v1/incidents?limit=many", null, HttpStatusCode.BadRequest)]
+    [InlineData(ResourceNames.Api, "GET", "/v1/incidents/counts", "/v1/incidents/counts?domain=weather", null, HttpStatusCode.BadRequest)]
+    [InlineData(ResourceNames.Api, "GET", "/v1/incidents/overview", "/v1/incidents/overview?hours=169", null, HttpStatusCode.BadRequest)]
     [InlineData(ResourceNames.Api, "GET", "/v1/silences", "/v1/silences?all=perhaps", null, HttpStatusCode.BadRequest)]
     [InlineData(ResourceNames.Api, "POST", "/v1/incidents/{incidentId}/resolve", "/v1/incidents/no-such-incident/resolve", "{}", HttpStatusCode.NotFound)]
     [InlineData(ResourceNames.Api, "GET", "/v1/schemas/{name}", "/v1/schemas/no-such.schema.json", null, HttpStatusCode.NotFound)]

@@ -31,6 +31,7 @@ public sealed class PermissionTests(PlatformFixture platform)
         ["PutSite"] = (Need.Configure, OnOtherSite.AsTable),
         ["DeleteSite"] = (Need.Configure, OnOtherSite.AsTable),
         ["ListCameras"] = (Need.Read, OnOtherSite.AsTable),
+        ["ListCameraStatus"] = (Need.Read, OnOtherSite.AsTable),
         ["GetCamera"] = (Need.Read, OnOtherSite.Hidden),
         ["PutCamera"] = (Need.Configure, OnOtherSite.AsTable),
         ["DeleteCamera"] = (Need.Configure, OnOtherSite.AsTable),
@@ -40,6 +41,8 @@ public sealed class PermissionTests(PlatformFixture platform)
         ["DeleteZone"] = (Need.Configure, OnOtherSite.AsTable),
         ["ListIncidents"] = (Need.Read, OnOtherSite.AsTable),
         ["GetIncident"] = (Need.Read, OnOtherSite.Hidden),
+        ["CountIncidents"] = (Need.Read, OnOtherSite.AsTable),
+        ["GetIncidentOverview"] = (Need.Read, OnOtherSite.AsTable),
         ["AcknowledgeIncident"] = (Need.Act, OnOtherSite.Hidden),
         ["ResolveIncident"] = (Need.Act, OnOtherSite.Hidden),
         ["CommentOnIncident"] = (Need.Act, OnOtherSite.Hidden),
@@ -137,6 +140,11 @@ public sealed class PermissionTests(PlatformFixture platform)
         Assert.Equal(["site-a"], incidents!.RootElement.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("siteId").GetString()).Distinct());
         using var all = await everyone.GetFromJsonAsync<JsonDocument>("/v1/incidents");
         Assert.Equal(["site-a", "site-b"], all!.RootElement.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("siteId").GetString()).Distinct().Order());
+        Assert.Equal(["cam-a"], await IdsAsync(limited, "/v1/cameras/status", "cameraId"));
+        Assert.Equal((1L, 2L), ((await ProblemAssert.GetAsync(limited, "/v1/incidents/counts")).GetProperty("total").GetInt64(),
+            (await ProblemAssert.GetAsync(everyone, "/v1/incidents/counts")).GetProperty("total").GetInt64()));
+        Assert.Equal(["site-a"], (await ProblemAssert.GetAsync(limited, "/v1/incidents/overview")).GetProperty("series").EnumerateArray()
+            .Select(s => s.GetProperty("siteId").GetString()));
 
         // A silence of its own site is the operator's to make.
         using var own = await limited.PostAsJsonAsync("/v1/silences", new { siteId = "site-a", endsAt = DateTimeOffset.UtcNow.AddHours(1) });

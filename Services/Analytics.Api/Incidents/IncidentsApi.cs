@@ -40,7 +40,38 @@ public sealed record IncidentListQuery(
     [FromQuery(Name = "zoneId")] string? ZoneId,
     [FromQuery(Name = "minSeverity")] string? MinSeverity,
     [FromQuery(Name = "limit")] int? Limit,
-    [FromQuery(Name = "cursor")] string? Cursor);
+    [FromQuery(Name = "cursor")] string? Cursor)
+{
+    /// <summary>The filters the list shares with the counts.</summary>
+    public IncidentFilterQuery Filters() => new(Domain, Kind, SiteId, CameraId, ZoneId, MinSeverity);
+}
+
+/// <summary>
+/// The filters of the incident list without its status and page: what the counts take, read and
+/// checked by the same code as the list's, so both refuse the same values with the same 400.
+/// </summary>
+public sealed record IncidentFilterQuery(
+    [FromQuery(Name = "domain")] string? Domain,
+    [FromQuery(Name = "kind")] string? Kind,
+    [FromQuery(Name = "siteId")] string? SiteId,
+    [FromQuery(Name = "cameraId")] string? CameraId,
+    [FromQuery(Name = "zoneId")] string? ZoneId,
+    [FromQuery(Name = "minSeverity")] string? MinSeverity)
+{
+    /// <summary>
+    /// The caller's criteria: its organization, these filters and its site limit; each bad filter
+    /// is added to <paramref name="errors"/> under its name.
+    /// </summary>
+    internal IncidentCriteria Criteria(System.Security.Claims.ClaimsPrincipal caller, List<ValidationProblem> errors) => new(
+        caller.OrgId(),
+        ListQuery.Filter<Domain>(Domain, "domain", errors),
+        Kind,
+        SiteId,
+        CameraId,
+        ZoneId,
+        ListQuery.Filter<Severity>(MinSeverity, "minSeverity", errors),
+        caller.SiteLimit());
+}
 
 /// <summary>What an operator says when acknowledging, resolving or commenting.</summary>
 public sealed record OperatorNote(string? Comment = null);
@@ -81,6 +112,14 @@ public static class IncidentsApi
         incidents.MapPost("/{incidentId}/comments", CommentAsync).WithName("CommentOnIncident").WithSummary("Add a comment to the incident's history")
             .RequirePermission(Permission.Act)
             .ProducesProblem(StatusCodes.Status404NotFound);
+        incidents.MapGet("/counts", CountAsync).WithName("CountIncidents")
+            .WithSummary("How many incidents are open, acknowledged and resolved, with the list's filters: the inbox tabs")
+            .RequirePermission(Permission.Read)
+            .WithProblem(StatusCodes.Status400BadRequest, "A filter the incident list would refuse too (an unknown `domain` or `minSeverity`); `errors` names each. Nothing was counted.");
+        incidents.MapGet("/overview", OverviewAsync).WithName("GetIncidentOverview")
+            .WithSummary("Incidents opened in the last hours (default 24, at most 168), per site and kind, in hourly buckets for a chart")
+            .RequirePermission(Permission.Read)
+            .WithProblem(StatusCodes.Status400BadRequest, "`hours` is not a whole number from 1 to 168; `errors` says so under `$.hours`.");
         // Outside the group's tenant transaction: a stream lives for minutes and holds no connection.
         app.MapGet("/v1/incidents/changes", StreamChanges).WithName("StreamIncidentChanges").WithTags("Incidents")
             .WithSummary("Server-sent events: an 'incident' event for every incident opened or changed, a 'ready' event first, 'resync' when changes were lost, 'heartbeat' every 15 s")
@@ -145,8 +184,7 @@ public static class IncidentsApi
     {
         var errors = new List<ValidationProblem>();
         var statusFilter = ListQuery.Filter<IncidentStatus>(query.Status, "status", errors);
-        var domainFilter = ListQuery.Filter<Domain>(query.Domain, "domain", errors);
-        var severityFilter = ListQuery.Filter<Severity>(query.MinSeverity, "minSeverity", errors);
+        var criteria = query.Filters().Criteria(context.User, errors);
         var (pageSize, after) = ListQuery.Page(query.Limit, query.Cursor, DefaultLimit, MaxLimit, errors);
         if (errors.Count > 0)
         {
@@ -155,8 +193,7 @@ public static class IncidentsApi
 
         var orgId = context.User.OrgId();
         var states = await IncidentStore.ListAsync(tenant.Connection, new IncidentFilter(
-            orgId, statusFilter, domainFilter, query.Kind, query.SiteId, query.CameraId, query.ZoneId, severityFilter,
-            after is { } a ? (a.At, a.Id) : null, pageSize + 1, context.User.SiteLimit()), context.RequestAborted);
+            criteria, statusFilter, after is { } a ? (a.At, a.Id) : null, pageSize + 1), context.RequestAborted);
         var more = states.Count > pageSize;
         if (more)
         {
@@ -169,6 +206,42 @@ public static class IncidentsApi
         var signalIds = await IncidentStore.SignalIdsAsync(tenant.Connection, orgId, [.. states.Select(s => s.IncidentId)], context.RequestAborted);
         var items = states.Select(s => s.ToContract(signalIds.GetValueOrDefault(s.IncidentId, []))).ToList();
         return TypedResults.Ok(new IncidentPage(items, more ? KeysetCursor.Of(states[^1].OpenedAt, states[^1].IncidentId) : null));
+    }
+
+    /// <summary>
+    /// How many of the caller's incidents are in each status, matched as <see cref="ListAsync"/>
+    /// matches them (the same filters, the same site limit). Counts name no incident, so unlike a
+    /// list that shows education incidents they are not an education read for the audit trail.
+    /// </summary>
+    public static async Task<Results<Ok<IncidentCounts>, ProblemHttpResult>> CountAsync(
+        HttpContext context, TenantTransaction tenant, [AsParameters] IncidentFilterQuery query)
+    {
+        var errors = new List<ValidationProblem>();
+        var criteria = query.Criteria(context.User, errors);
+        if (errors.Count > 0)
+        {
+            return Problems.Invalid("query", errors);
+        }
+        return TypedResults.Ok(await IncidentStore.CountByStatusAsync(tenant.Connection, criteria, context.RequestAborted));
+    }
+
+    /// <summary>
+    /// The caller's incidents opened in the last <paramref name="hours"/> (<see cref="OverviewWindow"/>),
+    /// per site and kind and per hour, for a chart; a caller limited to sites sees only its sites.
+    /// </summary>
+    public static async Task<Results<Ok<IncidentOverview>, ProblemHttpResult>> OverviewAsync(
+        HttpContext context, TenantTransaction tenant, TimeProvider clock, [FromQuery(Name = "hours")] int? hours)
+    {
+        var span = hours ?? OverviewWindow.DefaultHours;
+        if (span is < OverviewWindow.MinHours or > OverviewWindow.MaxHours)
+        {
+            return Problems.Invalid("query", "$.hours", string.Create(CultureInfo.InvariantCulture,
+                $"must be between {OverviewWindow.MinHours} and {OverviewWindow.MaxHours}, was {span}"));
+        }
+        var window = OverviewWindow.Ending(clock.GetUtcNow(), span);
+        var opened = await IncidentStore.OpenedPerBucketAsync(
+            tenant.Connection, context.User.OrgId(), window.From, window.To, OverviewWindow.Bucket, context.User.SiteLimit(), context.RequestAborted);
+        return TypedResults.Ok(window.Chart(opened));
     }
 
     public static async Task<Results<Ok<IncidentDetail>, ProblemHttpResult>> GetAsync(HttpContext context, TenantTransaction tenant, string incidentId)

@@ -15,19 +15,26 @@ namespace Analytics.Data.Incidents;
 /// </summary>
 public sealed record StoredIncidentEvent(IncidentEvent? Event, string? TraceParent, string? TraceState);
 
-/// <summary>What the API's incident list asks for; null filters match everything.</summary>
-public sealed record IncidentFilter(
+/// <summary>
+/// Which of an organization's incidents the API's list and counts match; null filters match
+/// everything, and <see cref="WithinSites"/> (a caller limited to sites) keeps only those sites'.
+/// </summary>
+public sealed record IncidentCriteria(
     string OrgId,
-    IncidentStatus? Status,
-    Domain? Domain,
-    string? Kind,
-    string? SiteId,
-    string? CameraId,
-    string? ZoneId,
-    Severity? MinSeverity,
-    (DateTimeOffset OpenedAt, string IncidentId)? After,
-    int Limit,
+    Domain? Domain = null,
+    string? Kind = null,
+    string? SiteId = null,
+    string? CameraId = null,
+    string? ZoneId = null,
+    Severity? MinSeverity = null,
     IReadOnlyCollection<string>? WithinSites = null);
+
+/// <summary>What the API's incident list asks for: the incidents <see cref="Criteria"/> match, of one status or all, a page at a time.</summary>
+public sealed record IncidentFilter(
+    IncidentCriteria Criteria,
+    IncidentStatus? Status,
+    (DateTimeOffset OpenedAt, string IncidentId)? After,
+    int Limit);
 
 /// <summary>An unresolved incident of one camera, as housekeeping looks for recovered cameras.</summary>
 public sealed record CameraIncident(string OrgId, string IncidentId, string CameraId, DateTimeOffset OpenedAt);
@@ -178,38 +185,89 @@ public static class IncidentStore
     public static Task<IncidentState?> LoadAsync(NpgsqlConnection connection, string orgId, string incidentId, CancellationToken cancellationToken) =>
         OneAsync(connection, $"SELECT {StateColumns} FROM incidents WHERE org_id = @orgId AND incident_id = @incidentId", new { orgId, incidentId }, cancellationToken);
 
+    /// <summary>
+    /// The condition of <see cref="IncidentCriteria"/> on <c>incidents</c>, written once for the list
+    /// and the counts so the two cannot disagree; its parameters come from <see cref="CriteriaParameters"/>.
+    /// </summary>
+    private const string MatchesCriteria =
+        """
+        org_id = @orgId
+          AND (@domain::text IS NULL OR domain = @domain) AND (@kind::text IS NULL OR kind = @kind)
+          AND (@siteId::text IS NULL OR site_id = @siteId) AND (@cameraId::text IS NULL OR camera_id = @cameraId) AND (@zoneId::text IS NULL OR zone_id = @zoneId)
+          AND (@minSeverityRank::int IS NULL OR severity_rank >= @minSeverityRank)
+          AND (@withinSites::text[] IS NULL OR site_id = ANY (@withinSites))
+        """;
+
+    private static DynamicParameters CriteriaParameters(IncidentCriteria criteria) => new(new
+    {
+        orgId = criteria.OrgId,
+        domain = SqlWords.NameOrNull(criteria.Domain),
+        kind = criteria.Kind,
+        siteId = criteria.SiteId,
+        cameraId = criteria.CameraId,
+        zoneId = criteria.ZoneId,
+        minSeverityRank = criteria.MinSeverity is { } severity ? (int)severity : (int?)null,
+        withinSites = criteria.WithinSites?.ToArray(),
+    });
+
     /// <summary>A page of the organization's incidents, newest first, after <see cref="IncidentFilter.After"/> in that order.</summary>
     public static async Task<List<IncidentState>> ListAsync(NpgsqlConnection connection, IncidentFilter filter, CancellationToken cancellationToken)
     {
+        var parameters = CriteriaParameters(filter.Criteria);
+        parameters.AddDynamicParams(new
+        {
+            status = SqlWords.NameOrNull(filter.Status),
+            afterOpenedAt = filter.After?.OpenedAt,
+            afterId = filter.After?.IncidentId,
+            limit = filter.Limit,
+        });
         var rows = await connection.QueryAsync<IncidentRow>(new CommandDefinition(
             $"""
             SELECT {StateColumns} FROM incidents
-            WHERE org_id = @orgId
-              AND (@status::text IS NULL OR status = @status) AND (@domain::text IS NULL OR domain = @domain) AND (@kind::text IS NULL OR kind = @kind)
-              AND (@siteId::text IS NULL OR site_id = @siteId) AND (@cameraId::text IS NULL OR camera_id = @cameraId) AND (@zoneId::text IS NULL OR zone_id = @zoneId)
-              AND (@minSeverityRank::int IS NULL OR severity_rank >= @minSeverityRank)
-              AND (@withinSites::text[] IS NULL OR site_id = ANY (@withinSites))
+            WHERE {MatchesCriteria}
+              AND (@status::text IS NULL OR status = @status)
               AND (@afterOpenedAt::timestamptz IS NULL OR (opened_at, incident_id) < (@afterOpenedAt, @afterId))
             ORDER BY opened_at DESC, incident_id DESC
             LIMIT @limit
             """,
-            new
-            {
-                orgId = filter.OrgId,
-                status = SqlWords.NameOrNull(filter.Status),
-                domain = SqlWords.NameOrNull(filter.Domain),
-                kind = filter.Kind,
-                siteId = filter.SiteId,
-                cameraId = filter.CameraId,
-                zoneId = filter.ZoneId,
-                minSeverityRank = filter.MinSeverity is { } severity ? (int)severity : (int?)null,
-                afterOpenedAt = filter.After?.OpenedAt,
-                afterId = filter.After?.IncidentId,
-                limit = filter.Limit,
-                withinSites = filter.WithinSites?.ToArray(),
-            },
+            parameters,
             cancellationToken: cancellationToken));
         return [.. rows.Select(row => row.ToState())];
+    }
+
+    /// <summary>
+    /// How many of the incidents <paramref name="criteria"/> match are in each status: an
+    /// index-only scan of the covering index <c>incidents_counts</c> (migration 0025).
+    /// </summary>
+    public static async Task<IncidentCounts> CountByStatusAsync(NpgsqlConnection connection, IncidentCriteria criteria, CancellationToken cancellationToken)
+    {
+        var rows = await connection.QueryAsync<StatusCountRow>(new CommandDefinition(
+            $"SELECT status, count(*) AS count FROM incidents WHERE {MatchesCriteria} GROUP BY status",
+            CriteriaParameters(criteria),
+            cancellationToken: cancellationToken));
+        return IncidentCounts.Of(rows.ToDictionary(row => Wire.Parse<IncidentStatus>(row.Status), row => row.Count));
+    }
+
+    /// <summary>
+    /// How many incidents opened from <paramref name="from"/> until <paramref name="to"/>, per site,
+    /// kind and bucket of <paramref name="bucket"/> counted from <paramref name="from"/>; only
+    /// <paramref name="withinSites"/> when given. A range of the index <c>incidents_newest</c>.
+    /// </summary>
+    public static async Task<List<OpenedInBucket>> OpenedPerBucketAsync(
+        NpgsqlConnection connection, string orgId, DateTimeOffset from, DateTimeOffset to, TimeSpan bucket,
+        IReadOnlyCollection<string>? withinSites, CancellationToken cancellationToken)
+    {
+        var rows = await connection.QueryAsync<OpenedRow>(new CommandDefinition(
+            """
+            SELECT site_id, kind, date_bin(@bucket, opened_at, @from) AS bucket_start, count(*) AS count
+            FROM incidents
+            WHERE org_id = @orgId AND opened_at >= @from AND opened_at < @to
+              AND (@withinSites::text[] IS NULL OR site_id = ANY (@withinSites))
+            GROUP BY site_id, kind, bucket_start
+            """,
+            new { orgId, from, to, bucket, withinSites = withinSites?.ToArray() },
+            cancellationToken: cancellationToken));
+        return [.. rows.Select(row => new OpenedInBucket(row.SiteId, row.Kind, row.BucketStart, row.Count))];
     }
 
     /// <summary>The evidence chain of each incident: the ids of the signals its events brought in, in order.</summary>
@@ -512,6 +570,20 @@ public static class IncidentStore
             Annotation = Annotation,
             Version = Version,
         };
+    }
+
+    private sealed record StatusCountRow
+    {
+        public string Status { get; init; } = "";
+        public long Count { get; init; }
+    }
+
+    private sealed record OpenedRow
+    {
+        public string SiteId { get; init; } = "";
+        public string Kind { get; init; } = "";
+        public DateTimeOffset BucketStart { get; init; }
+        public long Count { get; init; }
     }
 
     private sealed record EvidenceRow

@@ -31,6 +31,13 @@ public sealed record DeleteOutcome(bool Deleted, References? BlockedBy = null);
 /// <summary>A camera that has sent nothing for longer than its threshold.</summary>
 public sealed record SilentCamera(string OrgId, string CameraId, string SiteId, DateTimeOffset LastSeenAt, int Threshold);
 
+/// <summary>
+/// A registered camera's presence: when it last delivered observations or heartbeats (null: never),
+/// the newest event time it sent, the threshold that applies to it and whether it is within it.
+/// </summary>
+public sealed record CameraPresence(
+    string CameraId, string SiteId, DateTimeOffset? LastSeenAt, DateTimeOffset? LastEventAt, bool Online, int OfflineAfterSeconds);
+
 /// <summary>A camera the idle fallback closes, with the event time its close takes.</summary>
 public sealed record IdleCamera(string OrgId, string CameraId, DateTimeOffset LastEventAt);
 
@@ -307,6 +314,19 @@ public static class RegistryStore
             cancellationToken: cancellationToken));
 
     /// <summary>
+    /// The offline threshold of camera <c>c</c>: its own <c>offline_after_seconds</c> or
+    /// <c>@defaultThresholdSeconds</c> (<c>Fusion:CameraOfflineSeconds</c>).
+    /// </summary>
+    private const string ThresholdOf = "COALESCE(c.offline_after_seconds, @defaultThresholdSeconds)";
+
+    /// <summary>
+    /// Whether camera <c>c</c>, with its activity <c>a</c>, has been silent past its threshold at
+    /// <c>@now</c>: written once, so fusion's camera-offline incidents and the API's camera status
+    /// call the same camera offline at the same moment.
+    /// </summary>
+    private const string SilentPastThreshold = $"a.last_seen_at < @now - make_interval(secs => {ThresholdOf})";
+
+    /// <summary>
     /// Registered cameras seen at least once and silent past their threshold at <paramref name="now"/>:
     /// their own <c>offline_after_seconds</c> or <paramref name="defaultThresholdSeconds"/>.
     /// </summary>
@@ -315,13 +335,33 @@ public static class RegistryStore
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<SilentCameraRow>(new CommandDefinition(
-            """
-            SELECT c.org_id, c.camera_id, c.site_id, a.last_seen_at, COALESCE(c.offline_after_seconds, @defaultThresholdSeconds) AS threshold
+            $"""
+            SELECT c.org_id, c.camera_id, c.site_id, a.last_seen_at, {ThresholdOf} AS threshold
             FROM cameras c JOIN camera_activity a ON a.org_id = c.org_id AND a.camera_id = c.camera_id
-            WHERE a.last_seen_at < @now - make_interval(secs => COALESCE(c.offline_after_seconds, @defaultThresholdSeconds))
+            WHERE {SilentPastThreshold}
             ORDER BY c.org_id, c.camera_id
             """, new { now, defaultThresholdSeconds }, cancellationToken: cancellationToken));
         return [.. rows.Select(r => new SilentCamera(r.OrgId, r.CameraId, r.SiteId, r.LastSeenAt, r.Threshold))];
+    }
+
+    /// <summary>
+    /// The organization's registered cameras, of one site when <paramref name="siteId"/> is given,
+    /// with their presence at <paramref name="now"/>: online when seen within their threshold (their
+    /// own <c>offline_after_seconds</c> or <paramref name="defaultThresholdSeconds"/>), offline when
+    /// silent past it or never seen.
+    /// </summary>
+    public static async Task<CameraPresence[]> CameraPresenceAsync(
+        NpgsqlConnection connection, string orgId, string? siteId, DateTimeOffset now, int defaultThresholdSeconds, CancellationToken cancellationToken)
+    {
+        var rows = await connection.QueryAsync<CameraPresenceRow>(new CommandDefinition(
+            $"""
+            SELECT c.camera_id, c.site_id, a.last_seen_at, a.last_event_at, {ThresholdOf} AS offline_after_seconds,
+                   (a.last_seen_at IS NOT NULL AND NOT ({SilentPastThreshold})) AS online
+            FROM cameras c LEFT JOIN camera_activity a ON a.org_id = c.org_id AND a.camera_id = c.camera_id
+            WHERE c.org_id = @orgId AND (@siteId::text IS NULL OR c.site_id = @siteId)
+            ORDER BY c.site_id, c.camera_id
+            """, new { orgId, siteId, now, defaultThresholdSeconds }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new CameraPresence(r.CameraId, r.SiteId, r.LastSeenAt, r.LastEventAt, r.Online, r.OfflineAfterSeconds))];
     }
 
     /// <summary>When each of <paramref name="cameras"/> last delivered observations; cameras never seen are left out.</summary>
@@ -404,6 +444,16 @@ public static class RegistryStore
         public string SiteId { get; init; } = "";
         public DateTimeOffset LastSeenAt { get; init; }
         public int Threshold { get; init; }
+    }
+
+    private sealed record CameraPresenceRow
+    {
+        public string CameraId { get; init; } = "";
+        public string SiteId { get; init; } = "";
+        public DateTimeOffset? LastSeenAt { get; init; }
+        public DateTimeOffset? LastEventAt { get; init; }
+        public int OfflineAfterSeconds { get; init; }
+        public bool Online { get; init; }
     }
 
     private sealed record LastSeenRow
