@@ -22,7 +22,7 @@ public enum DeliveryStatus
 
     [JsonStringEnumMemberName("sent")] Sent,
 
-    /// <summary>Every attempt failed (Notifier:MaxAttempts of them); nothing more is tried.</summary>
+    /// <summary>Every attempt of the round failed (Notifier:MaxAttempts of them); nothing more is tried unless someone redelivers it.</summary>
     [JsonStringEnumMemberName("dead_letter")] DeadLetter,
 
     [JsonStringEnumMemberName("suppressed_silence")] SuppressedSilence,
@@ -84,6 +84,9 @@ public sealed record Delivery
     [Description("A notification about one incident change, or a digest.")]
     public required DeliveryKind Kind { get; init; }
 
+    [Description("A test message someone asked for (POST /v1/notification-rules/{ruleId}/test): a notification about a sample incident that exists nowhere, sent through the rule's channel like any other; false for every real notification and digest.")]
+    public bool Test { get; init; }
+
     [Description("Where the decision stands.")]
     public required DeliveryStatus Status { get; init; }
 
@@ -137,8 +140,11 @@ public sealed record Delivery
 [Description("One attempt to send a notification.")]
 public sealed record DeliveryAttempt
 {
-    [Range(1, int.MaxValue), Description("Attempt number, from 1.")]
+    [Range(1, int.MaxValue), Description("Attempt number, from 1; a redelivery goes on counting.")]
     public required int Attempt { get; init; }
+
+    [Range(1, int.MaxValue), Description("Round of attempts it belongs to: 1, and one more for each redelivery of the dead letter (POST /v1/deliveries/{deliveryId}/redeliver).")]
+    public int Round { get; init; } = 1;
 
     [Description("How it ended.")]
     public required AttemptOutcome Outcome { get; init; }

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
 using Analytics.Schemas.Contracts.Validation;
 
 namespace Analytics.Schemas.Contracts;
@@ -15,6 +16,11 @@ public sealed record NotificationMessage
 {
     [Description("A notification about one incident change, or a digest.")]
     public required DeliveryKind Kind { get; init; }
+
+    [Description("True on a test message someone asked for: its incident is a sample (domain platform, kind notification_test) and nothing happened. Absent on every real notification and digest.")]
+    // Left out when false, so a real message's body is exactly what it was before tests existed.
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Test { get; init; }
 
     [Id, Description("Delivery id in the delivery log.")]
     public required string DeliveryId { get; init; }

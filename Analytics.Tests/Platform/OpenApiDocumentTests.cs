@@ -62,6 +62,8 @@ public sealed class OpenApiDocumentTests(PlatformFixture platform)
     [InlineData(ResourceNames.Api, "GET", "/v1/incidents/overview", "/v1/incidents/overview?hours=169", null, HttpStatusCode.BadRequest)]
     [InlineData(ResourceNames.Api, "GET", "/v1/silences", "/v1/silences?all=perhaps", null, HttpStatusCode.BadRequest)]
     [InlineData(ResourceNames.Api, "POST", "/v1/incidents/{incidentId}/resolve", "/v1/incidents/no-such-incident/resolve", "{}", HttpStatusCode.NotFound)]
+    [InlineData(ResourceNames.Api, "POST", "/v1/notification-rules/{ruleId}/test", "/v1/notification-rules/no-such-rule/test", null, HttpStatusCode.NotFound)]
+    [InlineData(ResourceNames.Api, "POST", "/v1/deliveries/{deliveryId}/redeliver", "/v1/deliveries/no-such-delivery/redeliver", null, HttpStatusCode.NotFound)]
     [InlineData(ResourceNames.Api, "GET", "/v1/schemas/{name}", "/v1/schemas/no-such.schema.json", null, HttpStatusCode.NotFound)]
     [InlineData(ResourceNames.Ingest, "POST", "/v1/observations", "/v1/observations", "[]", HttpStatusCode.BadRequest)]
     public async Task An_error_the_service_answers_is_one_its_document_declares_as_problem_json(

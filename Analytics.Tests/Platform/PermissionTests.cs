@@ -56,8 +56,10 @@ public sealed class PermissionTests(PlatformFixture platform)
         ["PutNotificationRule"] = (Need.Configure, OnOtherSite.AsTable),
         ["DeleteNotificationRule"] = (Need.Configure, OnOtherSite.AsTable),
         ["RotateNotificationRuleSecret"] = (Need.Configure, OnOtherSite.AsTable),
+        ["TestNotificationRule"] = (Need.Configure, OnOtherSite.AsTable),
         ["ListDeliveries"] = (Need.Read, OnOtherSite.Refused),
         ["GetDelivery"] = (Need.Read, OnOtherSite.Refused),
+        ["RedeliverDelivery"] = (Need.Act, OnOtherSite.Refused),
         ["ListDeadLetters"] = (Need.Read, OnOtherSite.Refused),
         ["ListUsers"] = (Need.ManageUsers, OnOtherSite.AsTable),
         ["GetUser"] = (Need.ManageUsers, OnOtherSite.AsTable),
@@ -266,7 +268,9 @@ public sealed class PermissionTests(PlatformFixture platform)
             async () => (await api.GetFromJsonAsync<JsonDocument>("/v1/incidents"))!.RootElement.GetProperty("items").EnumerateArray().Select(i => i.Clone()).ToList(),
             items => items.Count == 2, "an incident at each site");
         var incidentB = incidents.Single(i => i.GetProperty("siteId").GetString() == "site-b").GetProperty("id").GetString()!;
-        using (var rule = await api.PutAsJsonAsync("/v1/notification-rules/rule-1", new { name = "Night", channel = "webhook", url = "https://hooks.example.com/analytics", minSeverity = "critical" }))
+        // Testing the rule sends for real: to a loopback port nothing listens on, refused at once,
+        // not to a host whose lookup could hold the notifier's dispatcher for its whole timeout.
+        using (var rule = await api.PutAsJsonAsync("/v1/notification-rules/rule-1", new { name = "Night", channel = "webhook", url = "http://127.0.0.1:9/analytics", minSeverity = "critical" }))
         {
             await ProblemAssert.SucceededAsync(rule);
         }

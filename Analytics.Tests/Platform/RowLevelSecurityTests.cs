@@ -129,6 +129,16 @@ public sealed class RowLevelSecurityTests(PlatformFixture platform)
 
             await session.BecomeAsync("analytics_notifier", orgId: null);
             Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, (await session.RefusedAsync("DELETE FROM incident_events")).SqlState);
+            // People's requests: the API writes them, the notifier only marks them done.
+            Assert.Equal(["a", "b"], await session.ListAsync("SELECT org_id FROM notification_requests WHERE org_id IN ('a', 'b') ORDER BY org_id"));
+            Assert.Equal(2, await session.ExecuteAsync("UPDATE notification_requests SET done_at = now(), outcome = 'done' WHERE org_id IN ('a', 'b')"));
+            Assert.False(await session.CanAsync("notification_requests", "INSERT"));
+            Assert.False(await session.CanAsync("notification_requests", "DELETE"));
+            Assert.Equal(PostgresErrorCodes.InsufficientPrivilege,
+                (await session.RefusedAsync("UPDATE notification_requests SET requested_by = 'someone else'")).SqlState);
+            await session.BecomeAsync("analytics_api", "a");
+            Assert.False(await session.CanAsync("notification_requests", "UPDATE"));
+            Assert.False(await session.CanAsync("notification_requests", "DELETE"));
 
             await session.BecomeAsync("analytics_fusion", orgId: null);
             Assert.Equal(["a", "b"], await session.ListAsync("SELECT org_id FROM incidents WHERE org_id IN ('a', 'b') ORDER BY org_id"));
@@ -231,6 +241,8 @@ public sealed class RowLevelSecurityTests(PlatformFixture platform)
                 $"VALUES ('{o}-delivery', '{orgId}', 'notification', 'sent', 'test', '{o}-delivery', now())",
             ["delivery_attempts"] = $"INSERT INTO delivery_attempts (org_id, delivery_id, attempt, outcome, started_at) " +
                 $"VALUES ('{orgId}', '{orgId}-delivery', {(suffix == "" ? 1 : 2)}, 'sent', now())",
+            ["notification_requests"] = $"INSERT INTO notification_requests (request_id, org_id, kind, rule_id, delivery_id, requested_by) " +
+                $"VALUES (gen_random_uuid(), '{orgId}', 'test', 'rule', '{o}-requested', 'test')",
             ["memberships"] = $"WITH u AS (INSERT INTO users (user_id, email, password_hash) VALUES (md5('{o}')::uuid, '{o}@example.test', 'x') RETURNING user_id) " +
                 $"INSERT INTO memberships (org_id, user_id, org_role) SELECT '{orgId}', user_id, 'viewer' FROM u",
             ["refresh_tokens"] = $"INSERT INTO refresh_tokens (token_hash, org_id, user_id, session_id, expires_at) " +

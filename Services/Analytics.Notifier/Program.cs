@@ -19,6 +19,8 @@ builder.AddLogConsumer(
     services => NotificationConsumer.Log(services.GetRequiredService<NpgsqlDataSource>()),
     services => services.GetRequiredService<NotificationConsumer>());
 builder.Services.AddHostedService<DeliveryDispatcher>();
+// Turns people's requests (a rule's test message, a dead letter's redelivery) into delivery-log state.
+builder.Services.AddHostedService<NotificationRequestWorker>();
 
 var app = builder.Build();
 

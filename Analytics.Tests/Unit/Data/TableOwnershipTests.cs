@@ -28,6 +28,7 @@ public sealed partial class TableOwnershipTests
         ["notification_rules"] = Data + "Notifications/NotificationRuleStore.cs",
         ["deliveries"] = Data + "Notifications/DeliveryStore.cs",
         ["delivery_attempts"] = Data + "Notifications/DeliveryStore.cs",
+        ["notification_requests"] = Data + "Notifications/NotificationRequestStore.cs",
         ["subject_key_secrets"] = Data + "Privacy/SubjectKeySecretStore.cs",
         ["ingest_idempotency_keys"] = Data + "Ingest/IdempotencyKeys.cs",
         ["users"] = Data + "Identity/UserStore.cs",

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Analytics.Data.Notifications;
 using Analytics.OpenApi;
@@ -65,6 +66,11 @@ public static class NotificationRulesApi
         rules.MapPost("/{ruleId}/secret", RotateSecretAsync).WithName("RotateNotificationRuleSecret")
             .RequirePermission(Permission.Configure, Reach.Organization)
             .WithSummary("Replace the rule's signing secret and show the new one, once")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        // As much as changing the rule: it reaches the rule's receivers, on the organization's behalf.
+        rules.MapPost("/{ruleId}/test", TestAsync).WithName("TestNotificationRule")
+            .RequirePermission(Permission.Configure, Reach.Organization)
+            .WithSummary("Send a test message through the rule's channel, marked as a test; the answer names the delivery that records how it went")
             .ProducesProblem(StatusCodes.Status404NotFound);
         return app;
     }
@@ -138,6 +144,25 @@ public static class NotificationRulesApi
         // What changed is a secret, which is never recorded; that it changed, and by whom, is.
         await AuditTrail.RecordAsync(context, tenant, "notification_rule.secret_rotated", AuditTarget, ruleId);
         return TypedResults.Ok(new NotificationRuleSecret(ruleId, secret));
+    }
+
+    /// <summary>
+    /// Asks the notifier to send a test message through the rule, as it sends everything: signed,
+    /// retried and recorded in the delivery log like a real notification, and marked as a test. The
+    /// rule's filters, quiet hours and enabled flag do not apply: the test is of the channel.
+    /// </summary>
+    public static async Task<Results<Accepted<DeliveryRequested>, ProblemHttpResult>> TestAsync(HttpContext context, TenantTransaction tenant, string ruleId)
+    {
+        var orgId = context.User.OrgId();
+        if (await NotificationRuleStore.GetAsync(tenant.Connection, orgId, ruleId, context.RequestAborted) is null)
+        {
+            return Problems.NotFound(Resource, ruleId);
+        }
+        var trace = Activity.Current;
+        var deliveryId = await NotificationRequestStore.RequestTestAsync(
+            tenant.Connection, orgId, ruleId, context.User.Actor(), trace?.Id, trace?.TraceStateString, context.RequestAborted);
+        await AuditTrail.RecordAsync(context, tenant, "notification_rule.tested", AuditTarget, ruleId, after: new { deliveryId });
+        return TypedResults.Accepted(DeliveriesApi.Location(deliveryId), new DeliveryRequested(deliveryId));
     }
 
     /// <summary>256 random bits, URL-safe, with a prefix that says what it is when it turns up in a log.</summary>

@@ -6,8 +6,17 @@ namespace Analytics.Notifier.Channels;
 /// <summary>The words of a notification, the same in a Slack message and an e-mail.</summary>
 public static class MessageText
 {
-    /// <summary>One line that says what happened, e.g. <c>[HIGH] product_removal opened at site store-1, zone exit</c>.</summary>
-    public static string Title(NotificationMessage message)
+    /// <summary>
+    /// One line that says what happened, e.g. <c>[HIGH] product_removal opened at site store-1, zone exit</c>;
+    /// a test message's starts with <c>[TEST]</c>, so no one takes it for an incident.
+    /// </summary>
+    public static string Title(NotificationMessage message) =>
+        message.Test ? TestPrefix + IncidentTitle(message) : IncidentTitle(message);
+
+    /// <summary>What a test message's title and e-mail subject begin with.</summary>
+    public const string TestPrefix = "[TEST] ";
+
+    private static string IncidentTitle(NotificationMessage message)
     {
         if (message.Digest is { } digest)
         {

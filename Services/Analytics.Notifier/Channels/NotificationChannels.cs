@@ -127,6 +127,9 @@ public sealed class EmailChannel(IOptions<NotifierSettings> settings) : INotific
 {
     public const string MessageIdDomain = "notifications.analytics.local";
 
+    /// <summary>Header of a test message's e-mail.</summary>
+    public const string TestHeader = "X-Analytics-Test";
+
     public NotificationChannel Channel => NotificationChannel.Email;
 
     public async Task<SendResult> SendAsync(Outgoing outgoing, CancellationToken cancellationToken)
@@ -144,6 +147,11 @@ public sealed class EmailChannel(IOptions<NotifierSettings> settings) : INotific
         mail.MessageId = $"{message.IdempotencyKey}@{MessageIdDomain}";
         mail.Headers.Add(WebhookSignature.IdempotencyKeyHeader, message.IdempotencyKey);
         mail.Headers.Add("X-Analytics-Delivery-Id", message.DeliveryId);
+        if (message.Test)
+        {
+            // For mail rules that file tests away; the subject says it to people.
+            mail.Headers.Add(TestHeader, "true");
+        }
         var lines = MessageText.Facts(message).Select(f => $"{f.Name}: {f.Value}");
         mail.Body = new TextPart("plain")
         {

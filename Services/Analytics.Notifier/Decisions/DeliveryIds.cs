@@ -22,6 +22,13 @@ public static class DeliveryIds
     /// <summary>The delivery id belonging to an idempotency key.</summary>
     public static string DeliveryId(string idempotencyKey) => "dlv-" + idempotencyKey[3..];
 
+    /// <summary>
+    /// The key of a test message. Its delivery id is chosen when the API accepts the request (the
+    /// answer names it), so here the key derives from the id, the other way round from the others:
+    /// <c>DeliveryId(TestKey(id)) == id</c>.
+    /// </summary>
+    public static string TestKey(string deliveryId) => "nk-" + deliveryId[4..];
+
     private static string Hash(string text) =>
         "nk-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 16));
 }

@@ -15,7 +15,8 @@ namespace Analytics.Notifier.Delivery;
 /// <summary>
 /// Sends what the delivery log says is due, one attempt per delivery at a time, and records every
 /// attempt. A failure is retried after an exponential, jittered backoff stored with the delivery;
-/// after <c>Notifier:MaxAttempts</c> the delivery is a dead letter. A delivery is leased for the
+/// after <c>Notifier:MaxAttempts</c> the delivery is a dead letter. A dead letter someone redelivers
+/// gets a fresh round: the attempts and the backoff count from its start. A delivery is leased for the
 /// length of one attempt, so a notifier that stops mid-attempt leaves it to be retried, with the
 /// same idempotency key, once the lease runs out. Woken by NOTIFY when something becomes due, and
 /// by its own clock for retries and digests.
@@ -82,9 +83,9 @@ public sealed partial class DeliveryDispatcher(
         }
 
         activity?.SetStatus(ActivityStatusCode.Error, result.Error);
-        if (outcome == AttemptOutcome.Failed || delivery.Attempt >= settings.MaxAttempts)
+        if (outcome == AttemptOutcome.Failed || delivery.AttemptInRound >= settings.MaxAttempts)
         {
-            var why = outcome == AttemptOutcome.Failed ? $"not sent: {result.Error}" : $"gave up after {delivery.Attempt} attempt(s), the last: {result.Error}";
+            var why = outcome == AttemptOutcome.Failed ? $"not sent: {result.Error}" : $"gave up after {delivery.AttemptInRound} attempt(s), the last: {result.Error}";
             await DeliveryStore.CompleteAsync(dataSource, delivery.DeliveryId, delivery.Attempt, AttemptOutcome.Failed, finished,
                 result.HttpStatus, result.Error, DeliveryStatus.DeadLetter, null, why, CancellationToken.None);
             metrics.Attempted(channel, AttemptOutcome.Failed);
@@ -92,7 +93,7 @@ public sealed partial class DeliveryDispatcher(
             return;
         }
 
-        var delay = Backoff.AfterFailures(delivery.Attempt, settings.InitialBackoffSeconds, settings.MaxBackoffSeconds, Random.Shared);
+        var delay = Backoff.AfterFailures(delivery.AttemptInRound, settings.InitialBackoffSeconds, settings.MaxBackoffSeconds, Random.Shared);
         // A receiver that says when to come back is obeyed, within the same upper bound.
         if (result.RetryAfter is { } wish && wish > delay)
         {
@@ -114,6 +115,7 @@ public sealed partial class DeliveryDispatcher(
         var message = new NotificationMessage
         {
             Kind = delivery.Kind,
+            Test = delivery.Test,
             DeliveryId = delivery.DeliveryId,
             IdempotencyKey = delivery.IdempotencyKey,
             OrgId = delivery.OrgId,
@@ -154,6 +156,7 @@ public sealed partial class DeliveryDispatcher(
         activity?.SetTag("analytics.incident_id", delivery.IncidentId);
         activity?.SetTag("analytics.rule_id", delivery.RuleId);
         activity?.SetTag("analytics.attempt", delivery.Attempt);
+        activity?.SetTag("analytics.test", delivery.Test);
         return activity;
     }
 

@@ -45,17 +45,41 @@ public sealed record LastNotification(string OrgId, string RuleId, string Incide
 /// <summary>What the cooldown and the quota count, as the delivery log has it.</summary>
 public sealed record NotificationCounts(IReadOnlyList<LastNotification> LastNotified, IReadOnlyDictionary<string, int> QuotaUsed);
 
-/// <summary>A delivery the dispatcher has taken for one attempt.</summary>
+/// <summary>
+/// A test message of one rule, about to be written to the delivery log: pending with its sample
+/// incident as the payload, or, when the rule is gone, a dead letter that says so.
+/// </summary>
+public sealed record NewTestDelivery(
+    string DeliveryId,
+    string IdempotencyKey,
+    string OrgId,
+    DeliveryStatus Status,
+    string Reason,
+    string RuleId,
+    NotificationChannel? Channel,
+    string SampleIncidentId,
+    DateTimeOffset DecidedAt,
+    string? Payload,
+    string? TraceParent,
+    string? TraceState);
+
+/// <summary>
+/// A delivery the dispatcher has taken for one attempt: <c>Attempt</c> numbers it over the
+/// delivery's life (redeliveries go on counting), <c>AttemptInRound</c> from 1 in its round, which
+/// is what the retry policy counts.
+/// </summary>
 public sealed record ClaimedDelivery(
     string DeliveryId,
     string OrgId,
     DeliveryKind Kind,
+    bool Test,
     string? IncidentId,
     int? EventVersion,
     IncidentEventType? Transition,
     string RuleId,
     string IdempotencyKey,
     int Attempt,
+    int AttemptInRound,
     string? Payload,
     string? TraceParent,
     string? TraceState,
@@ -67,8 +91,8 @@ public sealed record DeliveryFilter(
 
 /// <summary>
 /// The owner of the delivery log, <c>deliveries</c> and <c>delivery_attempts</c>: the decisions
-/// the notifier writes inside its consumer's transaction, the dispatcher's claims and attempts, and
-/// the API's reads. The same rows are the outbox the dispatcher sends from. Status and kind columns
+/// the notifier writes inside its consumer's transaction, the test messages and redeliveries it
+/// carries out for people's requests, the dispatcher's claims and attempts, and the API's reads. The same rows are the outbox the dispatcher sends from. Status and kind columns
 /// hold the enums' wire names; the sets of them queries filter by are named here, once. The claim
 /// (SKIP LOCKED) and the batched decision insert are hot paths, written by hand.
 /// </summary>
@@ -92,7 +116,7 @@ public static class DeliveryStore
     private static readonly string Notification = SqlWords.Literal(DeliveryKind.Notification);
 
     private const string Columns =
-        "delivery_id, org_id, kind, status, reason, incident_id, event_version, transition, event_at, rule_id, channel, silence_id, digest_id, " +
+        "delivery_id, org_id, kind, test, status, reason, incident_id, event_version, transition, event_at, rule_id, channel, silence_id, digest_id, " +
         "idempotency_key, decided_at, next_attempt_at, sent_at, trace_parent";
 
     // ---- the notifier's decisions, inside its consumer's transaction ----
@@ -110,11 +134,11 @@ public static class DeliveryStore
             $"""
             SELECT d.org_id, d.rule_id, d.incident_id, max(d.event_at) AS event_at FROM deliveries d
             JOIN unnest(@incidentOrgIds::text[], @incidentIds::text[]) AS i (org_id, incident_id) ON d.org_id = i.org_id AND d.incident_id = i.incident_id
-            WHERE d.kind = {Notification} AND d.rule_id IS NOT NULL AND d.status IN {Notifying}
+            WHERE d.kind = {Notification} AND NOT d.test AND d.rule_id IS NOT NULL AND d.status IN {Notifying}
             GROUP BY d.org_id, d.rule_id, d.incident_id;
 
             SELECT org_id, count(*)::int AS used FROM deliveries
-            WHERE org_id = ANY(@orgIds) AND kind = {Notification} AND status IN {SqlWords.List(SentOneByOne)}
+            WHERE org_id = ANY(@orgIds) AND kind = {Notification} AND NOT test AND status IN {SqlWords.List(SentOneByOne)}
               AND decided_at >= @windowStart AND decided_at < @windowEnd
             GROUP BY org_id
             """,
@@ -222,6 +246,73 @@ public static class DeliveryStore
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    // ---- people's requests, carried out by the notifier (NotificationRequestStore) ----
+
+    /// <summary>
+    /// Writes a test message of a rule, inside the caller's transaction; one already written (same
+    /// id) is left as it is. A pending one wakes the dispatcher once the caller commits.
+    /// </summary>
+    public static async Task InsertTestAsync(NpgsqlConnection connection, NewTestDelivery test, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(
+                    $"""
+                    INSERT INTO deliveries (delivery_id, org_id, kind, test, status, reason, incident_id, event_version, transition, event_at, rule_id, channel,
+                                            idempotency_key, decided_at, next_attempt_at, payload, trace_parent, trace_state)
+                    VALUES ($1, $2, {Notification}, true, $3, $4, $5, 1, {SqlWords.Literal(IncidentEventType.Opened)}, $6, $7, $8, $9, $6, $10, $11::jsonb, $12, $13)
+                    ON CONFLICT DO NOTHING
+                    """)
+                {
+                    Parameters =
+                    {
+                        new() { Value = test.DeliveryId },
+                        new() { Value = test.OrgId },
+                        new() { Value = Wire.Name(test.Status) },
+                        new() { Value = test.Reason },
+                        new() { Value = test.SampleIncidentId },
+                        new() { Value = test.DecidedAt },
+                        new() { Value = test.RuleId },
+                        Text(SqlWords.NameOrNull(test.Channel)),
+                        new() { Value = test.IdempotencyKey },
+                        new() { Value = test.Status == DeliveryStatus.Pending ? test.DecidedAt : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                        Text(test.Payload),
+                        Text(test.TraceParent),
+                        Text(test.TraceState),
+                    },
+                },
+                new NpgsqlBatchCommand($"SELECT pg_notify('{Channel}', '')"),
+            },
+        };
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts a fresh round of attempts for a dead letter, inside the caller's transaction: pending
+    /// at once, with the same idempotency key and content, the earlier attempts kept. Only the dead
+    /// letter as it was when the redelivery was asked for (<paramref name="attemptsSeen"/>) is
+    /// revived: one that another request already sent round again is left alone.
+    /// </summary>
+    /// <returns>Whether it was redelivered; the dispatcher wakes once the caller commits.</returns>
+    public static async Task<bool> RedeliverAsync(
+        NpgsqlConnection connection, string orgId, string deliveryId, int attemptsSeen, DateTimeOffset now, string note, CancellationToken cancellationToken)
+    {
+        var revived = await connection.ExecuteAsync(new CommandDefinition(
+            $"""
+            UPDATE deliveries SET status = {SqlWords.Literal(DeliveryStatus.Pending)}, next_attempt_at = @now, sent_at = NULL,
+                                  round = round + 1, attempts_before_round = attempts, reason = reason || '; ' || @note
+            WHERE org_id = @orgId AND delivery_id = @deliveryId AND status = {SqlWords.Literal(DeliveryStatus.DeadLetter)} AND attempts = @attemptsSeen
+            """,
+            new { orgId, deliveryId, attemptsSeen, now, note }, cancellationToken: cancellationToken));
+        if (revived > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition($"SELECT pg_notify('{Channel}', '')", cancellationToken: cancellationToken));
+        }
+        return revived > 0;
+    }
+
     // ---- the dispatcher ----
 
     /// <summary>Subscribes <paramref name="listener"/> to <see cref="Channel"/>; wait with <c>WaitForNotificationAsync</c>.</summary>
@@ -240,6 +331,7 @@ public static class DeliveryStore
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var claimed = new List<ClaimedDelivery>();
+        var rounds = new List<int>();
         await using (var command = new NpgsqlCommand(
             $"""
             WITH due AS (
@@ -250,8 +342,9 @@ public static class DeliveryStore
                 FOR UPDATE SKIP LOCKED)
             UPDATE deliveries d SET attempts = d.attempts + 1, next_attempt_at = $2, sealed = true
             FROM due WHERE d.delivery_id = due.delivery_id
-            RETURNING d.delivery_id, d.org_id, d.kind, d.incident_id, d.event_version, d.transition, d.rule_id, d.idempotency_key,
-                      d.attempts, d.payload::text AS payload, d.trace_parent, d.trace_state, d.window_start
+            RETURNING d.delivery_id, d.org_id, d.kind, d.test, d.incident_id, d.event_version, d.transition, d.rule_id, d.idempotency_key,
+                      d.attempts, d.attempts - d.attempts_before_round AS attempt_in_round, d.round,
+                      d.payload::text AS payload, d.trace_parent, d.trace_state, d.window_start
             """, connection))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = now });
@@ -261,7 +354,9 @@ public static class DeliveryStore
             var parse = reader.GetRowParser<ClaimRow>();
             while (await reader.ReadAsync(cancellationToken))
             {
-                claimed.Add(parse(reader).ToClaimed());
+                var row = parse(reader);
+                claimed.Add(row.ToClaimed());
+                rounds.Add(row.Round);
             }
         }
         if (claimed.Count == 0)
@@ -288,8 +383,8 @@ public static class DeliveryStore
                 },
                 new NpgsqlBatchCommand(
                     $"""
-                    INSERT INTO delivery_attempts (org_id, delivery_id, attempt, outcome, started_at)
-                    SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::int[]), {SqlWords.Literal(AttemptOutcome.InFlight)}, $4
+                    INSERT INTO delivery_attempts (org_id, delivery_id, attempt, round, outcome, started_at)
+                    SELECT unnest($1::text[]), unnest($2::text[]), unnest($3::int[]), unnest($5::int[]), {SqlWords.Literal(AttemptOutcome.InFlight)}, $4
                     """)
                 {
                     Parameters =
@@ -298,6 +393,7 @@ public static class DeliveryStore
                         new() { Value = claimed.Select(c => c.DeliveryId).ToArray() },
                         new() { Value = claimed.Select(c => c.Attempt).ToArray() },
                         new() { Value = now },
+                        new() { Value = rounds.ToArray() },
                     },
                 },
             },
@@ -436,7 +532,7 @@ public static class DeliveryStore
         }
         var attempts = (await connection.QueryAsync<AttemptRow>(new CommandDefinition(
                 """
-                SELECT delivery_id, attempt, outcome, started_at, finished_at, http_status, error FROM delivery_attempts
+                SELECT delivery_id, attempt, round, outcome, started_at, finished_at, http_status, error FROM delivery_attempts
                 WHERE org_id = @orgId AND delivery_id = ANY(@deliveryIds) ORDER BY delivery_id, attempt
                 """,
                 new { orgId, deliveryIds = rows.Select(r => r.DeliveryId).ToArray() }, cancellationToken: cancellationToken)))
@@ -475,20 +571,23 @@ public static class DeliveryStore
         public string DeliveryId { get; init; } = "";
         public string OrgId { get; init; } = "";
         public string Kind { get; init; } = "";
+        public bool Test { get; init; }
         public string? IncidentId { get; init; }
         public int? EventVersion { get; init; }
         public string? Transition { get; init; }
         public string RuleId { get; init; } = "";
         public string IdempotencyKey { get; init; } = "";
         public int Attempts { get; init; }
+        public int AttemptInRound { get; init; }
+        public int Round { get; init; }
         public string? Payload { get; init; }
         public string? TraceParent { get; init; }
         public string? TraceState { get; init; }
         public DateTimeOffset? WindowStart { get; init; }
 
         public ClaimedDelivery ToClaimed() => new(
-            DeliveryId, OrgId, Wire.Parse<DeliveryKind>(Kind), IncidentId, EventVersion, ParseOrNull<IncidentEventType>(Transition),
-            RuleId, IdempotencyKey, Attempts, Payload, TraceParent, TraceState, WindowStart);
+            DeliveryId, OrgId, Wire.Parse<DeliveryKind>(Kind), Test, IncidentId, EventVersion, ParseOrNull<IncidentEventType>(Transition),
+            RuleId, IdempotencyKey, Attempts, AttemptInRound, Payload, TraceParent, TraceState, WindowStart);
     }
 
     private sealed record DigestItemRow
@@ -506,6 +605,7 @@ public static class DeliveryStore
         public string DeliveryId { get; init; } = "";
         public string OrgId { get; init; } = "";
         public string Kind { get; init; } = "";
+        public bool Test { get; init; }
         public string Status { get; init; } = "";
         public string Reason { get; init; } = "";
         public string? IncidentId { get; init; }
@@ -530,6 +630,7 @@ public static class DeliveryStore
                 DeliveryId = DeliveryId,
                 OrgId = OrgId,
                 Kind = Wire.Parse<DeliveryKind>(Kind),
+                Test = Test,
                 Status = status,
                 Reason = Reason,
                 IncidentId = IncidentId,
@@ -555,6 +656,7 @@ public static class DeliveryStore
     {
         public string DeliveryId { get; init; } = "";
         public int Attempt { get; init; }
+        public int Round { get; init; }
         public string Outcome { get; init; } = "";
         public DateTimeOffset StartedAt { get; init; }
         public DateTimeOffset? FinishedAt { get; init; }
@@ -564,6 +666,7 @@ public static class DeliveryStore
         public DeliveryAttempt ToContract() => new()
         {
             Attempt = Attempt,
+            Round = Round,
             Outcome = Wire.Parse<AttemptOutcome>(Outcome),
             StartedAt = StartedAt,
             FinishedAt = FinishedAt,
