@@ -24,6 +24,9 @@ public sealed class ConsoleBrowser : IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = null!;
 
+    /// <summary>Where the browser's errors are written: the running test's output.</summary>
+    public Action<string>? Log { get; set; }
+
     public async Task InitializeAsync()
     {
         Assert.True(File.Exists(ExecutablePath), $"Chromium is not at {ExecutablePath}: install Debian's chromium package (test.sh does) or set ANALYTICS_CHROMIUM");
@@ -49,7 +52,17 @@ public sealed class ConsoleBrowser : IAsyncLifetime
             ViewportSize = new ViewportSize { Width = width, Height = height },
         });
         context.SetDefaultTimeout((float)Timeout.TotalMilliseconds);
-        return await context.NewPageAsync();
+        var page = await context.NewPageAsync();
+        // What went wrong in the page shows in the test's output.
+        page.Console += (_, message) =>
+        {
+            if (message.Type is "error" or "warning")
+            {
+                Log?.Invoke($"browser {message.Type}: {message.Text}");
+            }
+        };
+        page.PageError += (_, error) => Log?.Invoke($"page error: {error}");
+        return page;
     }
 
     /// <summary>A person signed in through the sign-in page, on the inbox.</summary>

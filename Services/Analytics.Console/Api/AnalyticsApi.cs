@@ -14,10 +14,14 @@ namespace Analytics.Console.Api;
 /// </summary>
 public sealed class AnalyticsApi(HttpClient http, CurrentSession current)
 {
-    /// <summary>The contracts' wire format, and reflection for the API's own answer shapes.</summary>
+    /// <summary>
+    /// The contracts' wire format, and reflection for the API's own answer shapes. A tolerant reader:
+    /// the API leaves out null fields, which the contracts' strict settings would take for missing ones.
+    /// </summary>
     public static readonly JsonSerializerOptions Json = new(AnalyticsJson.Options)
     {
         TypeInfoResolver = JsonTypeInfoResolver.Combine(AnalyticsJsonContext.Default, new DefaultJsonTypeInfoResolver()),
+        RespectRequiredConstructorParameters = false,
     };
 
     // Incidents
@@ -61,8 +65,14 @@ public sealed class AnalyticsApi(HttpClient http, CurrentSession current)
     public Task<Camera[]> ListCamerasAsync(string? siteId, CancellationToken cancellationToken) =>
         GetAsync<Camera[]>("v1/cameras" + Query(("siteId", siteId)), cancellationToken);
 
+    public Task<CameraStatus[]> ListCameraStatusAsync(string? siteId, CancellationToken cancellationToken) =>
+        GetAsync<CameraStatus[]>("v1/cameras/status" + Query(("siteId", siteId)), cancellationToken);
+
     public Task<Camera> GetCameraAsync(string cameraId, CancellationToken cancellationToken) =>
         GetAsync<Camera>($"v1/cameras/{Uri.EscapeDataString(cameraId)}", cancellationToken);
+
+    public Task<Zone> GetZoneAsync(string zoneId, CancellationToken cancellationToken) =>
+        GetAsync<Zone>($"v1/zones/{Uri.EscapeDataString(zoneId)}", cancellationToken);
 
     public Task<Zone[]> ListZonesAsync(string? cameraId, CancellationToken cancellationToken) =>
         GetAsync<Zone[]>("v1/zones" + Query(("cameraId", cameraId)), cancellationToken);
@@ -93,6 +103,14 @@ public sealed class AnalyticsApi(HttpClient http, CurrentSession current)
 
     public Task DeleteNotificationRuleAsync(string ruleId, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Delete, $"v1/notification-rules/{Uri.EscapeDataString(ruleId)}", null, cancellationToken);
+
+    /// <summary>Asks the notifier to send the rule's channel a message marked as a test; the delivery that records it is returned.</summary>
+    public Task<DeliveryAccepted> TestNotificationRuleAsync(string ruleId, CancellationToken cancellationToken) =>
+        SendAsync<DeliveryAccepted>(HttpMethod.Post, $"v1/notification-rules/{Uri.EscapeDataString(ruleId)}/test", null, cancellationToken);
+
+    /// <summary>Asks the notifier for a fresh round of attempts at a dead letter.</summary>
+    public Task<DeliveryAccepted> RedeliverAsync(string deliveryId, CancellationToken cancellationToken) =>
+        SendAsync<DeliveryAccepted>(HttpMethod.Post, $"v1/deliveries/{Uri.EscapeDataString(deliveryId)}/redeliver", null, cancellationToken);
 
     public Task<Page<Delivery>> ListDeliveriesAsync(string? incidentId, string? ruleId, string? cursor, CancellationToken cancellationToken) =>
         GetAsync<Page<Delivery>>("v1/deliveries" + Query(("incidentId", incidentId), ("ruleId", ruleId), ("cursor", cursor)), cancellationToken);

@@ -35,6 +35,10 @@ public sealed record IncidentChange(string IncidentId, string SiteId, IncidentSt
 /// <summary>The inbox's filters, as the incident list and counts take them.</summary>
 public sealed record IncidentFilter(Severity? MinSeverity = null, Domain? Domain = null, string? Kind = null, string? SiteId = null);
 
+/// <summary>Whether a camera is sending: when ingest last heard from it, and whether that is within its offline threshold.</summary>
+public sealed record CameraStatus(
+    string CameraId, string SiteId, DateTimeOffset? LastSeenAt, DateTimeOffset? LastEventAt, bool Online, int OfflineAfterSeconds);
+
 public sealed record SilenceRequest(
     DateTimeOffset EndsAt, string? SiteId = null, string? CameraId = null, string? ZoneId = null, string? Kind = null,
     DateTimeOffset? StartsAt = null, string? Comment = null);
@@ -49,6 +53,9 @@ public sealed record NotificationRuleRequest(
     int CooldownSeconds = 300, bool NotifyOnResolved = false, bool Enabled = true);
 
 public sealed record NotificationRuleCreated(NotificationRule Rule, string SigningSecret);
+
+/// <summary>The notifier will carry out the request; this delivery records how it went.</summary>
+public sealed record DeliveryAccepted(string DeliveryId);
 
 public sealed record UserView(Guid UserId, string Email, string OrgRole, string[] Sites, bool Disabled, DateTimeOffset? DisabledAt, DateTimeOffset CreatedAt);
 

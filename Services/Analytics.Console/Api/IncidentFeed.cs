@@ -24,8 +24,20 @@ public sealed class IncidentFeed(IHttpClientFactory clients, CurrentSession curr
     /// <summary>Changes may have been missed: read the whole screen again.</summary>
     public event Func<Task>? Resync;
 
+    /// <summary>Connected or lost: the screen's "live" indicator changes.</summary>
+    public event Func<Task>? LiveChanged;
+
     /// <summary>Whether the feed is connected now, for the screen's "live" indicator.</summary>
     public bool Live { get; private set; }
+
+    private async Task SetLiveAsync(bool live)
+    {
+        if (Live != live)
+        {
+            Live = live;
+            await RaiseAsync(LiveChanged);
+        }
+    }
 
     public void Start() => _running ??= Task.Run(() => RunAsync(_stopping.Token));
 
@@ -53,7 +65,7 @@ public sealed class IncidentFeed(IHttpClientFactory clients, CurrentSession curr
                     switch (item.EventType)
                     {
                         case "ready":
-                            Live = true;
+                            await SetLiveAsync(true);
                             failures = 0;
                             // Whatever changed while the feed was down was not seen.
                             if (connectedBefore)
@@ -82,7 +94,7 @@ public sealed class IncidentFeed(IHttpClientFactory clients, CurrentSession curr
             {
                 logger.LogInformation("The incident change feed was interrupted ({Reason}); reconnecting", exception.Message);
             }
-            Live = false;
+            await SetLiveAsync(false);
             await Task.Delay(Backoff[Math.Min(failures++, Backoff.Length - 1)], cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }

@@ -40,6 +40,10 @@ public abstract class ConsolePage : ComponentBase, IDisposable
         {
             Problem = problem;
         }
+        catch (HttpRequestException unreachable)
+        {
+            Problem = new ApiProblemException(System.Net.HttpStatusCode.ServiceUnavailable, "The API cannot be reached", unreachable.Message, new Dictionary<string, string[]>());
+        }
         catch (SessionEndedException)
         {
             Navigation.NavigateTo(SignInEndpoints.SignInPath, forceLoad: true);
