@@ -52,11 +52,11 @@ public sealed class ConsoleInboxTests : IClassFixture<ConsoleBrowser>
         await ConsoleBrowser.ScreenshotAsync(page, "inbox-live-incident");
 
         await row.GetByRole(AriaRole.Link).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Loitering" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Loitering", Exact = true })).ToBeVisibleAsync();
         await Expect(page.Locator("article.signal")).ToHaveCountAsync(1);
         await page.GetByRole(AriaRole.Button, new() { Name = "Acknowledge" }).ClickAsync();
         await Expect(page.GetByTestId("incident-status")).ToHaveTextAsync("acknowledged");
-        await page.GetByLabel("Comment").FillAsync("Store detective on the way.");
+        await page.GetByLabel("Comment", new() { Exact = true }).FillAsync("Store detective on the way.");
         await page.GetByRole(AriaRole.Button, new() { Name = "Add comment" }).ClickAsync();
         await Expect(page.Locator(".timeline .note").Filter(new() { HasText = "Store detective on the way." })).ToBeVisibleAsync();
         await ConsoleBrowser.ScreenshotAsync(page, "incident-acknowledged-and-commented");
@@ -68,11 +68,11 @@ public sealed class ConsoleInboxTests : IClassFixture<ConsoleBrowser>
             && e.GetProperty("comment").GetString() == "Store detective on the way.");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Silence incidents like this" }).ClickAsync();
-        await Expect(page.GetByLabel("Kind")).ToHaveValueAsync("loitering");
-        await Expect(page.GetByLabel("Site")).ToHaveValueAsync(Site);
-        await Expect(page.GetByLabel("Camera")).ToHaveValueAsync(Camera);
-        await Expect(page.GetByLabel("Zone")).ToHaveValueAsync(Zone);
-        await page.GetByLabel("Why").FillAsync("Shelf restocking all afternoon.");
+        await Expect(page.GetByLabel("Kind", new() { Exact = true })).ToHaveValueAsync("loitering");
+        await Expect(page.GetByLabel("Site", new() { Exact = true })).ToHaveValueAsync(Site);
+        await Expect(page.GetByLabel("Camera", new() { Exact = true })).ToHaveValueAsync(Camera);
+        await Expect(page.GetByLabel("Zone", new() { Exact = true })).ToHaveValueAsync(Zone);
+        await page.GetByLabel("Why", new() { Exact = true }).FillAsync("Shelf restocking all afternoon.");
         await page.GetByRole(AriaRole.Button, new() { Name = "Create silence" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "is active until" })).ToBeVisibleAsync();
         await ConsoleBrowser.ScreenshotAsync(page, "silence-created-from-incident");
@@ -99,7 +99,7 @@ public sealed class ConsoleInboxTests : IClassFixture<ConsoleBrowser>
         await Expect(page.GetByTestId("incident-status")).ToHaveTextAsync("open");
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Acknowledge" })).ToHaveCountAsync(0);
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Resolve" })).ToHaveCountAsync(0);
-        await Expect(page.GetByLabel("Comment")).ToHaveCountAsync(0);
+        await Expect(page.GetByLabel("Comment", new() { Exact = true })).ToHaveCountAsync(0);
         await ConsoleBrowser.ScreenshotAsync(page, "viewer-incident-without-actions");
 
         using var api = platform.CreateClient(ResourceNames.Api, viewer.AccessToken);

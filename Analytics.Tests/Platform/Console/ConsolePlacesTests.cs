@@ -36,8 +36,8 @@ public sealed class ConsolePlacesTests : IClassFixture<ConsoleBrowser>
         await camera.GetByRole(AriaRole.Link).ClickAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "Draw a new zone" }).ClickAsync();
 
-        await page.GetByLabel("Zone id").FillAsync("aisle-3");
-        await page.GetByLabel("Kind").SelectOptionAsync("Restricted");
+        await page.GetByLabel("Zone id", new() { Exact = true }).FillAsync("aisle-3");
+        await page.GetByLabel("Kind", new() { Exact = true }).SelectOptionAsync("Restricted");
         var editor = page.GetByTestId("zone-editor");
         var box = (await editor.BoundingBoxAsync())!;
         // Two vertices are no zone: the API's refusal shows at the outline, and nothing is stored.
@@ -60,7 +60,7 @@ public sealed class ConsolePlacesTests : IClassFixture<ConsoleBrowser>
         await page.Mouse.MoveAsync(At(box.X, box.Width, 0.8), At(box.Y, box.Height, 0.9), new() { Steps = 4 });
         await page.Mouse.UpAsync();
         await Expect(page.Locator("circle[data-vertex='2']")).ToHaveAttributeAsync("aria-label", "Vertex 3 at 0.80, 0.90");
-        await page.GetByLabel("Name").FillAsync("Aisle 3 stock room door");
+        await page.GetByLabel("Name", new() { Exact = true }).FillAsync("Aisle 3 stock room door");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save zone" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "saved" })).ToBeVisibleAsync();
         await ConsoleBrowser.ScreenshotAsync(page, "zone-drawn-and-saved");

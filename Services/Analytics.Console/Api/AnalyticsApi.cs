@@ -35,6 +35,9 @@ public sealed class AnalyticsApi(HttpClient http, CurrentSession current)
         GetAsync<IncidentCounts>("v1/incidents/counts" + Query(
             ("minSeverity", Wire(filter.MinSeverity)), ("domain", Wire(filter.Domain)), ("kind", filter.Kind), ("siteId", filter.SiteId)), cancellationToken);
 
+    public Task<IncidentOverview> GetIncidentOverviewAsync(int hours, CancellationToken cancellationToken) =>
+        GetAsync<IncidentOverview>("v1/incidents/overview" + Query(("hours", hours.ToString(CultureInfo.InvariantCulture))), cancellationToken);
+
     public Task<IncidentDetail> GetIncidentAsync(string incidentId, CancellationToken cancellationToken) =>
         GetAsync<IncidentDetail>($"v1/incidents/{Uri.EscapeDataString(incidentId)}", cancellationToken);
 

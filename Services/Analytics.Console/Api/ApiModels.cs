@@ -29,6 +29,11 @@ public sealed record IncidentCounts(int Open, int Acknowledged, int Resolved)
     };
 }
 
+/// <summary>Incidents opened in the last hours, per site and kind, counted per bucket (oldest first).</summary>
+public sealed record IncidentOverview(DateTimeOffset From, DateTimeOffset To, int Hours, int BucketMinutes, int Total, IReadOnlyList<OverviewSeries> Series);
+
+public sealed record OverviewSeries(string SiteId, string Kind, int Total, IReadOnlyList<int> Counts);
+
 /// <summary>What the change feed says of one incident: read it again.</summary>
 public sealed record IncidentChange(string IncidentId, string SiteId, IncidentStatus Status, int Version);
 
