@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Analytics.Schemas;
 using Analytics.Schemas.Contracts;
-using Microsoft.Playwright;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
