@@ -27,6 +27,8 @@ public sealed class InvalidSettingsTests
         { "Services/Analytics.Identity", "Identity__AccessTokenMinutes", "0", "Identity:AccessTokenMinutes must be between 1 and 1440, was 0" },
         { "Services/Analytics.Antitheft", "Antitheft__LoiteringSeconds", "abc", "Antitheft:LoiteringSeconds must be a whole number, was 'abc'" },
         { "Services/Analytics.Migrations", "Supabase__CommandTimeoutSeconds", "0", "Supabase:CommandTimeoutSeconds must be between 1 and 3600, was 0" },
+        { "Services/Analytics.Console", "Console__ApiUrl", "api:8080", "Console:ApiUrl must be an absolute http or https URL, was 'api:8080'" },
+        { "Services/Analytics.Console", "Console__SessionIdleMinutes", "1", "Console:SessionIdleMinutes must be between 5 and 10080, was 1" },
         { "Services/Analytics.Simulator", "Simulator__IngestUrl", "ingest:8080", "Simulator:IngestUrl must be an absolute http or https URL, was 'ingest:8080'" },
     };
 

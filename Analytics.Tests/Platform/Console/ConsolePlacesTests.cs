@@ -50,6 +50,8 @@ public sealed class ConsolePlacesTests : IClassFixture<ConsoleBrowser>
         using var api = _platform.CreateClient(ResourceNames.Api, admin.AccessToken);
         Assert.Empty((await api.GetFromJsonAsync<JsonElement[]>("/v1/zones?cameraId=cam-1", Json))!);
 
+        // The refusal's message moved the page: where the frame is now.
+        box = (await editor.BoundingBoxAsync())!;
         await ClickAtAsync(editor, box, 0.6, 0.7);
         await ClickAtAsync(editor, box, 0.2, 0.7);
         await Expect(page.GetByTestId("vertex-count")).ToHaveTextAsync("4 vertices");

@@ -28,6 +28,14 @@ public sealed class PolygonEditingTests
     }
 
     [Fact]
+    public void A_fourth_click_below_the_first_closes_the_outline_as_a_quadrilateral()
+    {
+        IReadOnlyList<Point> triangle = [new(0.2, 0.2), new(0.6, 0.2), new(0.6, 0.7)];
+
+        Assert.Equal([new(0.2, 0.2), new(0.6, 0.2), new(0.6, 0.7), new(0.2, 0.7)], PolygonEditing.Add(triangle, new(0.2, 0.7)));
+    }
+
+    [Fact]
     public void A_later_click_bends_the_nearest_edge_instead_of_crossing_the_shape()
     {
         IReadOnlyList<Point> square = [new(0.2, 0.2), new(0.6, 0.2), new(0.6, 0.7), new(0.2, 0.7)];
