@@ -74,6 +74,34 @@ public sealed record Evidence
 
     [Description("Short human-readable explanation.")]
     public string? Summary { get; init; }
+
+    // Optional and added within version 1: signals stored before it read as null, and readers of
+    // version 1 skip a member they do not know (the schema allows additional members).
+    [MaxLength(MaxBoxes), Description("Boxes of the tracks involved, to draw over a frame of the camera: each track's last box when the signal was raised and, room permitting, its first box within the signal's stretch; at most 16, last boxes before first boxes. Omitted when no track is involved, e.g. for affect telemetry.")]
+    public IReadOnlyList<EvidenceBox>? Boxes { get; init; }
+
+    /// <summary>
+    /// At most this many boxes, so a crowd of 200 people does not make a signal 200 boxes long;
+    /// a frame with more is unreadable anyway.
+    /// </summary>
+    public const int MaxBoxes = 16;
+}
+
+/// <summary>Where one track of a signal was at one moment, in normalized image coordinates, so the console can draw it.</summary>
+[Description("Where a track involved in a signal was at one moment.")]
+public sealed record EvidenceBox
+{
+    [Id, Description("Track the box belongs to; one of the signal's trackIds.")]
+    public required string TrackId { get; init; }
+
+    [Id, Description("Lowercase object class of the track, e.g. person, product; omitted when the rule does not know it.")]
+    public string? ObjectClass { get; init; }
+
+    [Required, Description("The track's box in the observation at that time: normalized image coordinates, origin top-left.")]
+    public required BoundingBox Box { get; init; }
+
+    [NotInFuture, Description("Event time of the observation the box comes from, UTC.")]
+    public required DateTimeOffset At { get; init; }
 }
 
 /// <summary>A signal's stretch does not end before it starts.</summary>
@@ -84,6 +112,20 @@ internal sealed class SignalRule : IContractRule<Signal>
         if (context.IsValidInstant(signal.StartedAt, notInFuture: true) && context.IsValidInstant(signal.EndedAt, notInFuture: true))
         {
             IncidentRule.NotBefore(context, "endedAt", signal.EndedAt, "startedAt", signal.StartedAt);
+        }
+
+        // A box is drawn for a track of the signal; one of another track would mislead the operator.
+        if (signal.Evidence?.Boxes is { } boxes && signal.TrackIds is { } trackIds)
+        {
+            List<string>? lacked = null;
+            foreach (var box in boxes)
+            {
+                if (box?.TrackId is { } trackId && !trackIds.Contains(trackId, StringComparer.Ordinal) && !(lacked ??= []).Contains(trackId, StringComparer.Ordinal))
+                {
+                    lacked.Add(trackId);
+                    context.Report("trackIds", ContractContext.Invariant($"must contain the track of every box in evidence.boxes, lacked '{trackId}'"));
+                }
+            }
         }
     }
 }

@@ -36,6 +36,7 @@ namespace Analytics.Schemas.Serialization;
 [JsonSerializable(typeof(Signal))]
 [JsonSerializable(typeof(IReadOnlyList<Signal>))]
 [JsonSerializable(typeof(Evidence))]
+[JsonSerializable(typeof(EvidenceBox))]
 [JsonSerializable(typeof(Incident))]
 [JsonSerializable(typeof(IReadOnlyList<Incident>))]
 [JsonSerializable(typeof(TraceContext))]

@@ -43,6 +43,13 @@ public sealed class IncidentsApiTests(PlatformFixture platform)
 
         var detail = await GetAsync(api, theft.Id);
         Assert.Equal(["s-loiter", "s-removal"], detail.Evidence.Select(s => s.Id));
+        // Each signal of the chain with its boxes, for the console to draw.
+        Assert.Equal(
+            [
+                new EvidenceBox { TrackId = "p-1", ObjectClass = "person", Box = new BoundingBox(0.2, 0.3, 0.1, 0.4), At = detail.Evidence[0].StartedAt },
+                new EvidenceBox { TrackId = "p-1", ObjectClass = "person", Box = new BoundingBox(0.25, 0.3, 0.1, 0.4), At = detail.Evidence[0].EndedAt },
+            ],
+            detail.Evidence[0].Evidence.Boxes!);
         Assert.Equal([IncidentEventType.Opened, IncidentEventType.SignalAttached, IncidentEventType.SeverityChanged], detail.History.Select(e => e.Type));
         Assert.Contains("loitering and product_removal", detail.Incident.SeverityReason);
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Analytics.Schemas;
 using Analytics.Schemas.Contracts;
+using Analytics.Schemas.Serialization;
 using Npgsql;
 
 namespace Analytics.Tests.Platform;
@@ -51,6 +52,17 @@ public sealed class SignalPipelineTests(PlatformFixture platform)
         Assert.Equal(start, signal.StartedAt);
         var storedTrace = await platform.ScalarAsync<string>("SELECT DISTINCT trace_parent FROM observation_log WHERE org_id = $1", orgId);
         Assert.Equal(storedTrace, signal.TraceParent);
+        // The stored document carries p-1's boxes as its frames had them: where the dwell began and
+        // the frame that reached the threshold.
+        var document = JsonSerializer.Deserialize(
+            (await platform.ScalarAsync<string>("SELECT document::text FROM signals WHERE org_id = $1", orgId))!,
+            AnalyticsJsonContext.Default.Signal)!;
+        Assert.Equal(
+            [
+                new EvidenceBox { TrackId = "p-1", ObjectClass = "person", Box = new BoundingBox(0.2, 0.3, 0.1, 0.4), At = start },
+                new EvidenceBox { TrackId = "p-1", ObjectClass = "person", Box = new BoundingBox(0.2, 0.3, 0.1, 0.4), At = start.AddSeconds(120) },
+            ],
+            document.Evidence.Boxes!);
 
         // Nothing more arrives for the other tracks once the rules have moved past the scene.
         await PostFramesAsync(client, [(200, TestObservations.Track(start.AddSeconds(200), "p-9", 0.9, 0.3))]);

@@ -25,7 +25,15 @@ public static class TestSignals
             TrackIds = ["p-1"],
             StartedAt = start,
             EndedAt = start.AddSeconds(seconds),
-            Evidence = new Evidence { Measurements = new Dictionary<string, double> { ["seconds"] = seconds } },
+            Evidence = new Evidence
+            {
+                Measurements = new Dictionary<string, double> { ["seconds"] = seconds },
+                Boxes =
+                [
+                    new EvidenceBox { TrackId = "p-1", ObjectClass = "person", Box = new BoundingBox(0.2, 0.3, 0.1, 0.4), At = start },
+                    new EvidenceBox { TrackId = "p-1", ObjectClass = "person", Box = new BoundingBox(0.25, 0.3, 0.1, 0.4), At = start.AddSeconds(seconds) },
+                ],
+            },
             SchemaVersion = 1,
         };
     }

@@ -54,6 +54,9 @@ public sealed class CameraClockTests
         var signals = Run(cameras, Deliver(delivery, streams));
 
         Assert.Equal(live.Select(s => s.Id).Order(StringComparer.Ordinal), signals.Select(s => s.Id).Order(StringComparer.Ordinal));
+        // Not only the ids: the same documents, evidence boxes included.
+        Assert.Equal(Scene.Json(live.OrderBy(s => s.Id, StringComparer.Ordinal)), Scene.Json(signals.OrderBy(s => s.Id, StringComparer.Ordinal)));
+        Assert.Contains(signals, s => s.Evidence.Boxes is { Count: > 0 });
         var expected = cameras.SelectMany(c => c.Labels.Select(l => $"{c.CameraId}:{l.Kind}:{l.Subject}")).Order(StringComparer.Ordinal).ToList();
         var actual = signals.Select(s => $"{s.CameraId}:{s.Kind}:{Scene.SubjectOf(s)}").Order(StringComparer.Ordinal).ToList();
         Assert.True(expected.SequenceEqual(actual), $"expected [{string.Join(", ", expected)}] but got [{string.Join(", ", actual)}]");

@@ -87,6 +87,11 @@ internal static class ContractSamples
             Measurements = new Dictionary<string, double> { ["dwellSeconds"] = 125.5 },
             ObservationIds = ["obs-1", "obs-2"],
             Summary = "Person stayed 125 s near the checkout.",
+            Boxes =
+            [
+                new EvidenceBox { TrackId = "t-42", ObjectClass = "person", Box = new BoundingBox(0.1, 0.2, 0.3, 0.4), At = Now.AddMinutes(-3) },
+                new EvidenceBox { TrackId = "t-42", ObjectClass = "person", Box = new BoundingBox(0.15, 0.25, 0.3, 0.4), At = Now.AddMinutes(-1) },
+            ],
         },
         SchemaVersion = 1,
     };

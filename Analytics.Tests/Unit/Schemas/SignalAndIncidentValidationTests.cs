@@ -9,7 +9,7 @@ public sealed class SignalAndIncidentValidationTests
     public void Valid_signal_and_incident_have_no_problems()
     {
         Assert.Empty(ContractValidator.Validate(Signal(), Now));
-        Assert.Empty(ContractValidator.Validate(Signal() with { ZoneId = null, TrackIds = [] }, Now));
+        Assert.Empty(ContractValidator.Validate(Signal() with { ZoneId = null, TrackIds = [], Evidence = Signal().Evidence with { Boxes = null } }, Now));
         Assert.Empty(ContractValidator.Validate(Incident(), Now));
         Assert.Empty(ContractValidator.Validate(Incident() with { Status = IncidentStatus.Resolved, AcknowledgedAt = Now.AddMinutes(-4), ResolvedAt = Now }, Now));
     }
@@ -33,7 +33,7 @@ public sealed class SignalAndIncidentValidationTests
             "siteId" => Signal() with { SiteId = " " },
             "cameraId" => Signal() with { CameraId = " " },
             "zoneId" => Signal() with { ZoneId = " " },
-            "trackIds" => Signal() with { TrackIds = [" "] },
+            "trackIds" => Signal() with { TrackIds = [" ", "t-42"] },
             "observationIds" => Signal() with { Evidence = Signal().Evidence with { ObservationIds = [" "] } },
             _ => throw new ArgumentOutOfRangeException(nameof(field)),
         };

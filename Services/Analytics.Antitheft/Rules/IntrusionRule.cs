@@ -40,11 +40,11 @@ public sealed class IntrusionRule(AntitheftSettings settings)
             // A person who entered while the zone was in use intrudes only from the first moment
             // it was seen out of hours.
             var startedTicks = scheduled && zone.IsInUse(At(presence.StartTicks)) ? ticks : presence.StartTicks;
-            sink.Emit(Intrusion(camera, track, zone, startedTicks, ticks));
+            sink.Emit(Intrusion(camera, track, zone, presence, startedTicks, ticks));
         }
     }
 
-    private static Signal Intrusion(CameraTracks<TrackState> camera, TrackState track, ZoneShape zone, long startedTicks, long ticks)
+    private static Signal Intrusion(CameraTracks<TrackState> camera, TrackState track, ZoneShape zone, in PresenceTracker presence, long startedTicks, long ticks)
     {
         var scheduled = zone.Zone.Schedule is not null;
         return Signals.Create(
@@ -63,6 +63,8 @@ public sealed class IntrusionRule(AntitheftSettings settings)
                 ["dwellSeconds"] = Signals.Seconds(ticks - startedTicks),
                 ["outsideActiveHours"] = scheduled ? 1 : 0,
             },
-            scheduled ? $"Person in restricted zone {zone.Zone.Name} outside its active hours." : $"Person in restricted zone {zone.Zone.Name}.");
+            scheduled ? $"Person in restricted zone {zone.Zone.Name} outside its active hours." : $"Person in restricted zone {zone.Zone.Name}.",
+            // The entry box is shown only when the intrusion began with the presence.
+            [track.Evidence(presence)]);
     }
 }

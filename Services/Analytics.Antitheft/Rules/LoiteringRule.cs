@@ -59,6 +59,7 @@ public sealed class LoiteringRule(AntitheftSettings settings)
             presence.StartTicks,
             presence.LastSeenTicks,
             new Dictionary<string, double> { ["dwellSeconds"] = dwellSeconds },
-            $"Person stayed in {zone.Zone.Name} for {dwellSeconds:0} s.");
+            $"Person stayed in {zone.Zone.Name} for {dwellSeconds:0} s.",
+            [track.Evidence(presence)]);
     }
 }

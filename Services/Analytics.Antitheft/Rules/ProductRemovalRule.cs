@@ -20,6 +20,12 @@ public sealed class StoreTrack : TrackState
     /// <summary>Person: when the first carried product left its shelf.</summary>
     public long CarriedSinceTicks { get; set; }
 
+    /// <summary>Person: the box the person had when the first carried product was seen to leave with them.</summary>
+    public BoundingBox? CarriedSinceBox { get; set; }
+
+    /// <summary>Person: event time of <see cref="CarriedSinceBox"/>.</summary>
+    public long CarriedSinceBoxTicks { get; set; }
+
     /// <summary>Product: paid for, or its carrier's window ran out; not carried again until it is back on a shelf.</summary>
     public bool Settled { get; set; }
 
@@ -170,6 +176,8 @@ public sealed class ProductRemovalRule(AntitheftSettings settings)
         {
             person.Carried = [];
             person.CarriedSinceTicks = leftShelfTicks;
+            person.CarriedSinceBox = person.NewestBox;
+            person.CarriedSinceBoxTicks = person.LastSeenTicks;
         }
 
         if (!person.Carried.Contains(product))
@@ -277,9 +285,15 @@ public sealed class ProductRemovalRule(AntitheftSettings settings)
     {
         var carried = person.Carried!;
         var trackIds = new List<string>(carried.Count + 1) { person.TrackId };
+        var boxes = new List<TrackEvidence>(carried.Count + 1)
+        {
+            new(person.TrackId, person.ObjectClass, person.NewestBox, person.LastSeenTicks, person.CarriedSinceBox, person.CarriedSinceBoxTicks),
+        };
         foreach (var product in carried)
         {
             trackIds.Add(product.TrackId);
+            // Where the product was last seen: on the shelf or in the carrier's hand.
+            boxes.Add(product.Evidence());
         }
 
         var seconds = Signals.Seconds(ticks - person.CarriedSinceTicks);
@@ -299,6 +313,7 @@ public sealed class ProductRemovalRule(AntitheftSettings settings)
                 ["productCount"] = carried.Count,
                 ["secondsShelfToExit"] = seconds,
             },
-            $"Person carried {carried.Count} product(s) from a shelf to {exit.Zone.Name} in {seconds:0} s without passing a checkout.");
+            $"Person carried {carried.Count} product(s) from a shelf to {exit.Zone.Name} in {seconds:0} s without passing a checkout.",
+            boxes);
     }
 }

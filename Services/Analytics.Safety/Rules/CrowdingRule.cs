@@ -161,17 +161,23 @@ public sealed class CrowdingRule(SafetySettings settings)
     {
         var zone = camera.Context.Zones[zoneIndex];
         var trackIds = new List<string>();
+        var boxes = new List<TrackEvidence>();
         var confidence = 0.0;
         foreach (var track in camera.Tracks.Values)
         {
             if (zoneIndex < track.Zones.Length && track.Zones[zoneIndex].IsConfirmed)
             {
                 trackIds.Add(track.TrackId);
+                boxes.Add(track.Evidence(track.Zones[zoneIndex]));
                 confidence += track.Confidence;
             }
         }
 
         trackIds.Sort(StringComparer.Ordinal);
+
+        // Beyond the cap, the people seen last are the crowd as it stood when it was confirmed; the
+        // order is total (track ids are unique), so a replay keeps the same ones.
+        boxes.Sort(static (a, b) => a.LastTicks != b.LastTicks ? b.LastTicks.CompareTo(a.LastTicks) : string.CompareOrdinal(a.TrackId, b.TrackId));
         var peak = camera.PeakCounts[zoneIndex];
         return Signals.Create(
             camera.Context,
@@ -189,6 +195,7 @@ public sealed class CrowdingRule(SafetySettings settings)
                 ["peopleCount"] = peak,
                 ["crowdSeconds"] = Signals.Seconds(crowd.DurationTicks),
             },
-            $"{peak} people in {zone.Zone.Name} for {Signals.Seconds(crowd.DurationTicks):0} s.");
+            $"{peak} people in {zone.Zone.Name} for {Signals.Seconds(crowd.DurationTicks):0} s.",
+            boxes);
     }
 }

@@ -50,7 +50,7 @@ public sealed class FallRule(SafetySettings settings)
         }
 
         var turnedWide = track.UprightHeight > 0 && aspect >= _fallAspectRatio && box.Height <= track.UprightHeight * LowHeightShare;
-        var change = track.Lying.Observe(ticks, marked || turnedWide, _fallTicks, GraceTicks);
+        var change = track.Lying.Observe(ticks, marked || turnedWide, _fallTicks, GraceTicks, track.Box);
         if ((change & PresenceChange.Confirmed) != 0 && !track.Lying.Signalled)
         {
             track.Lying.Signalled = true;
@@ -87,6 +87,7 @@ public sealed class FallRule(SafetySettings settings)
             track.Lying.StartTicks,
             track.Lying.LastSeenTicks,
             measurements,
-            zone is null ? "Person fell and stayed down." : $"Person fell in {zone.Zone.Name} and stayed down.");
+            zone is null ? "Person fell and stayed down." : $"Person fell in {zone.Zone.Name} and stayed down.",
+            [track.Evidence(track.Lying)]);
     }
 }

@@ -57,7 +57,7 @@ public sealed class MissingPpeRule(SafetySettings settings)
         var wasOpen = track.Missing.IsOpen;
         var previousStart = track.Missing.StartTicks;
         var missingTicks = (workArea ?? track.WorkArea)?.Thresholds?.MissingPpeSeconds is { } seconds ? seconds * TimeSpan.TicksPerSecond : _missingTicks;
-        var change = track.Missing.Observe(ticks, noHelmet || noVest, missingTicks, GraceTicks);
+        var change = track.Missing.Observe(ticks, noHelmet || noVest, missingTicks, GraceTicks, track.Box);
         if (track.Missing.IsOpen && (!wasOpen || track.Missing.StartTicks != previousStart))
         {
             track.MissingFrames = track.NoHelmetFrames = track.NoVestFrames = 0;
@@ -109,6 +109,7 @@ public sealed class MissingPpeRule(SafetySettings settings)
                 ["noHelmetShare"] = helmetShare,
                 ["noVestShare"] = vestShare,
             },
-            $"Person without {missing} in {zone.Zone.Name}.");
+            $"Person without {missing} in {zone.Zone.Name}.",
+            [track.Evidence(track.Missing)]);
     }
 }

@@ -74,7 +74,7 @@ public sealed class RunningRule(SafetySettings settings)
         var speed = Speed(track, ticks);
         var wasOpen = track.Running.IsOpen;
         var previousStart = track.Running.StartTicks;
-        var change = track.Running.Observe(ticks, speed > _runningSpeed, _sustainTicks, GraceTicks);
+        var change = track.Running.Observe(ticks, speed > _runningSpeed, _sustainTicks, GraceTicks, track.Box);
         if (track.Running.IsOpen && (!wasOpen || track.Running.StartTicks != previousStart))
         {
             track.PeakSpeed = 0;
@@ -139,6 +139,7 @@ public sealed class RunningRule(SafetySettings settings)
                 ["speed"] = track.PeakSpeed,
                 ["runningSeconds"] = Signals.Seconds(track.Running.DurationTicks),
             },
-            zone is null ? "Person running." : $"Person running in {zone.Zone.Name}.");
+            zone is null ? "Person running." : $"Person running in {zone.Zone.Name}.",
+            [track.Evidence(track.Running)]);
     }
 }

@@ -1,3 +1,5 @@
+using Analytics.Schemas.Contracts;
+
 namespace Analytics.Rules;
 
 /// <summary>What one sample changed about a presence.</summary>
@@ -41,6 +43,13 @@ public struct PresenceTracker
     /// <summary>Whether the open presence has lasted the minimum time.</summary>
     public bool IsConfirmed { get; private set; }
 
+    /// <summary>
+    /// The box of the sample that started the current presence (at <see cref="StartTicks"/>), when
+    /// the rule passed one: where a signal's track was when its behaviour began. A reference to
+    /// the observation's own box, so keeping it allocates nothing.
+    /// </summary>
+    public BoundingBox? StartBox { get; private set; }
+
     /// <summary>Free for the rule: whether it already signalled the open presence. Cleared when a new one starts.</summary>
     public bool Signalled { get; set; }
 
@@ -52,7 +61,8 @@ public struct PresenceTracker
     /// <param name="holds">Whether the condition holds in this sample.</param>
     /// <param name="minimumTicks">How long a presence must last before it counts.</param>
     /// <param name="graceTicks">How long an absence may last without ending the presence.</param>
-    public PresenceChange Observe(long ticks, bool holds, long minimumTicks, long graceTicks)
+    /// <param name="box">The box of the sample's track, kept as <see cref="StartBox"/> when the sample starts a presence.</param>
+    public PresenceChange Observe(long ticks, bool holds, long minimumTicks, long graceTicks, BoundingBox? box = null)
     {
         var change = PresenceChange.None;
         if (IsOpen && ticks - LastSeenTicks > graceTicks)
@@ -72,6 +82,7 @@ public struct PresenceTracker
             Signalled = false;
             StartTicks = ticks;
             LastSeenTicks = ticks;
+            StartBox = box;
         }
         else if (ticks > LastSeenTicks)
         {

@@ -31,13 +31,30 @@ public class TrackState
     /// <inheritdoc cref="X"/>
     public double Y { get; private set; }
 
-    public BoundingBox Box { get; private set; } = new(0, 0, 1, 1);
+    // Until the first update; boxes are immutable, so every track can share it.
+    private static readonly BoundingBox WholeImage = new(0, 0, 1, 1);
+
+    /// <summary>The box of the update fed last, which the rules reason on.</summary>
+    public BoundingBox Box { get; private set; } = WholeImage;
+
+    /// <summary>
+    /// The box of the newest update, the one at <see cref="LastSeenTicks"/>: what a signal shows as
+    /// the track's last box. The same as <see cref="Box"/> unless an update arrived slightly out of order.
+    /// </summary>
+    public BoundingBox NewestBox { get; private set; } = WholeImage;
 
     /// <summary>Detector confidence, smoothed over recent frames.</summary>
     public double Confidence { get; private set; }
 
     /// <summary>Presence in each zone of the camera, indexed like <see cref="RuleContext.Zones"/>.</summary>
     public PresenceTracker[] Zones { get; internal set; } = [];
+
+    /// <summary>The track's boxes for a signal: its last box, and <paramref name="presence"/>'s first one.</summary>
+    public TrackEvidence Evidence(in PresenceTracker presence) =>
+        new(TrackId, ObjectClass, NewestBox, LastSeenTicks, presence.StartBox, presence.StartTicks);
+
+    /// <summary>The track's last box for a signal, alone.</summary>
+    public TrackEvidence Evidence() => new(TrackId, ObjectClass, NewestBox, LastSeenTicks);
 
     internal void Start(TrackUpdate update, long ticks, int zoneCount)
     {
@@ -61,12 +78,13 @@ public class TrackState
             FirstSeenTicks = ticks;
         }
 
-        if (ticks > LastSeenTicks)
+        var box = update.Box;
+        if (ticks >= LastSeenTicks)
         {
             LastSeenTicks = ticks;
+            NewestBox = box;
         }
 
-        var box = update.Box;
         Box = box;
         X = box.X + (box.Width / 2);
         Y = box.Y + box.Height;
@@ -248,7 +266,7 @@ public abstract class TrackRule<TCamera, TTrack> : IRule
     /// <summary>Feeds one zone sample to a track's presence and reports what changed.</summary>
     protected void ObserveZone(TCamera camera, TTrack track, int zoneIndex, bool inside, long minimumTicks, long ticks, ISignalSink sink)
     {
-        var change = track.Zones[zoneIndex].Observe(ticks, inside, minimumTicks, GraceTicks);
+        var change = track.Zones[zoneIndex].Observe(ticks, inside, minimumTicks, GraceTicks, track.Box);
         if (change != PresenceChange.None)
         {
             OnZoneChange(camera, track, zoneIndex, change, ticks, sink);
