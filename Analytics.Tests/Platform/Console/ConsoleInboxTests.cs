@@ -54,6 +54,15 @@ public sealed class ConsoleInboxTests : IClassFixture<ConsoleBrowser>
         await row.GetByRole(AriaRole.Link).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Loitering", Exact = true })).ToBeVisibleAsync();
         await Expect(page.Locator("article.signal")).ToHaveCountAsync(1);
+        // p-1's box as posted, (0.2, 0.3) 0.1 × 0.4, in the frame's 1600 × 900 drawing units; its
+        // first and last box of the stretch are the same place.
+        var boxes = page.Locator("article.signal rect.box");
+        await Expect(boxes).ToHaveCountAsync(2);
+        foreach (var box in await boxes.AllAsync())
+        {
+            string?[] drawn = [await box.GetAttributeAsync("x"), await box.GetAttributeAsync("y"), await box.GetAttributeAsync("width"), await box.GetAttributeAsync("height")];
+            Assert.Equal(["320", "270", "160", "360"], drawn);
+        }
         await page.GetByRole(AriaRole.Button, new() { Name = "Acknowledge" }).ClickAsync();
         await Expect(page.GetByTestId("incident-status")).ToHaveTextAsync("acknowledged");
         await page.GetByLabel("Comment", new() { Exact = true }).FillAsync("Store detective on the way.");
