@@ -60,7 +60,7 @@ public sealed class ConsoleInboxTests : IClassFixture<ConsoleBrowser>
         await Expect(boxes).ToHaveCountAsync(2);
         foreach (var box in await boxes.AllAsync())
         {
-            string?[] drawn = [await box.GetAttributeAsync("x"), await box.GetAttributeAsync("y"), await box.GetAttributeAsync("width"), await box.GetAttributeAsync("height")];
+            string[] drawn = [.. await Task.WhenAll(new[] { "x", "y", "width", "height" }.Select(async name => await box.GetAttributeAsync(name) ?? ""))];
             Assert.Equal(["320", "270", "160", "360"], drawn);
         }
         await page.GetByRole(AriaRole.Button, new() { Name = "Acknowledge" }).ClickAsync();
