@@ -219,7 +219,8 @@ public sealed class SandboxTests(PlatformFixture platform, SandboxedPlatform san
     public async Task Every_service_bounds_its_connection_pool_to_the_configured_size()
     {
         Sandbox.SkipUnlessAvailable();
-        foreach (var service in SandboxedPlatform.Services)
+        // The console has no database: it reaches data only through the API.
+        foreach (var service in SandboxedPlatform.Services.Where(s => s != ResourceNames.Console))
         {
             using var client = sandboxed.Client(service);
             var metrics = await client.GetStringAsync("/metrics");
