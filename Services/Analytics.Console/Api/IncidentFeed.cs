@@ -78,10 +78,7 @@ public sealed class IncidentFeed(IHttpClientFactory clients, CurrentSession curr
                             await RaiseAsync(Resync);
                             break;
                         case "incident" when JsonSerializer.Deserialize<IncidentChange>(item.Data, AnalyticsApi.Json) is { } change:
-                            if (Changed is { } changed)
-                            {
-                                await changed(change);
-                            }
+                            await RaiseAsync(Changed is { } changed ? () => changed(change) : null);
                             break;
                     }
                 }
@@ -90,7 +87,7 @@ public sealed class IncidentFeed(IHttpClientFactory clients, CurrentSession curr
             {
                 return;
             }
-            catch (Exception exception) when (exception is HttpRequestException or IOException or JsonException)
+            catch (Exception exception)
             {
                 logger.LogInformation("The incident change feed was interrupted ({Reason}); reconnecting", exception.Message);
             }
@@ -99,11 +96,20 @@ public sealed class IncidentFeed(IHttpClientFactory clients, CurrentSession curr
         }
     }
 
-    private static async Task RaiseAsync(Func<Task>? handler)
+    // A screen's handler failing must not stop the feed for the other screens of the tab.
+    private async Task RaiseAsync(Func<Task>? handler)
     {
-        if (handler is not null)
+        if (handler is null)
+        {
+            return;
+        }
+        try
         {
             await handler();
+        }
+        catch (Exception exception) when (!_stopping.IsCancellationRequested)
+        {
+            logger.LogWarning(exception, "A screen failed to apply an incident change");
         }
     }
 

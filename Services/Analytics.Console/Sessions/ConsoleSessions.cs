@@ -15,6 +15,8 @@ public sealed class ConsoleSessions(IdentityClient identity, TimeProvider clock,
     /// <summary>A token this close to expiry is refreshed before use, so a request never carries one that lapses on the way.</summary>
     private static readonly TimeSpan RefreshMargin = TimeSpan.FromSeconds(60);
 
+    private static readonly TimeSpan RefreshTimeout = TimeSpan.FromSeconds(15);
+
     private readonly ConcurrentDictionary<string, ConsoleSession> _sessions = new(StringComparer.Ordinal);
 
     public async Task<ConsoleSession> SignInAsync(string email, string password, CancellationToken cancellationToken)
@@ -56,7 +58,10 @@ public sealed class ConsoleSessions(IdentityClient identity, TimeProvider clock,
             {
                 return session.Tokens.AccessToken;
             }
-            session.Tokens = await identity.RefreshAsync(session.Tokens.RefreshToken, cancellationToken);
+            // Not the caller's token: a refresh abandoned after the identity service rotated the
+            // token would leave the spent one here, and its reuse would end the session.
+            using var timeout = new CancellationTokenSource(RefreshTimeout);
+            session.Tokens = await identity.RefreshAsync(session.Tokens.RefreshToken, timeout.Token);
             return session.Tokens.AccessToken;
         }
         catch (SignInRefusedException refused)
@@ -74,9 +79,25 @@ public sealed class ConsoleSessions(IdentityClient identity, TimeProvider clock,
 
     public async Task SignOutAsync(string? id, CancellationToken cancellationToken)
     {
-        if (id is not null && _sessions.TryRemove(id, out var session))
+        if (id is null || Find(id) is not { } session)
         {
-            await identity.SignOutAsync(session.Tokens.AccessToken, cancellationToken);
+            return;
+        }
+        try
+        {
+            // A fresh token, so the identity service accepts the sign-out and revokes the refresh token.
+            if (await AccessTokenAsync(session, cancellationToken) is { } token)
+            {
+                await identity.SignOutAsync(token, cancellationToken);
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+        {
+            logger.LogWarning("Sign-out of {UserId} could not reach the identity service ({Reason}); its session ends here anyway", session.User.UserId, e.Message);
+        }
+        finally
+        {
+            _sessions.TryRemove(id, out _);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -33,7 +34,21 @@ public sealed class IdentityClient(HttpClient http, TimeProvider clock)
     private async Task<IssuedSession> TokenAsync(string grant, TokenRequest body, CancellationToken cancellationToken)
     {
         using var response = await http.PostAsJsonAsync($"token?grant_type={grant}", body, cancellationToken);
-        var json = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        // Only a refusal ends a session; the service being down, busy or behind a failing proxy is
+        // an outage, which the caller reports without signing anyone out.
+        if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.BadRequest or HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden))
+        {
+            throw new HttpRequestException($"The sign-in service answered {(int)response.StatusCode}.", null, response.StatusCode);
+        }
+        JsonElement json;
+        try
+        {
+            json = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        }
+        catch (JsonException e)
+        {
+            throw new HttpRequestException("The sign-in service's answer was not JSON.", e, response.StatusCode);
+        }
         if (!response.IsSuccessStatusCode)
         {
             var reason = json.ValueKind == JsonValueKind.Object && json.TryGetProperty("detail", out var detail) ? detail.GetString()

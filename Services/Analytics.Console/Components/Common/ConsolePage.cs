@@ -11,6 +11,9 @@ namespace Analytics.Console.Components.Common;
 public abstract class ConsolePage : ComponentBase, IDisposable
 {
     private readonly CancellationTokenSource _closing = new();
+    private readonly CancellationToken _closingToken;
+
+    protected ConsolePage() => _closingToken = _closing.Token;
 
     [CascadingParameter]
     protected ConsoleUser User { get; set; } = default!;
@@ -25,23 +28,33 @@ public abstract class ConsolePage : ComponentBase, IDisposable
     protected ApiProblemException? Problem { get; set; }
 
     /// <summary>Cancelled when the screen closes, so its requests stop with it.</summary>
-    protected CancellationToken Closing => _closing.Token;
+    protected CancellationToken Closing => _closingToken;
 
-    /// <summary>Runs a call to the API; true if it succeeded. A refusal lands in <see cref="Problem"/>.</summary>
-    protected async Task<bool> RunAsync(Func<CancellationToken, Task> call)
+    /// <summary>
+    /// Runs a call to the API; true if it succeeded. A refusal, or the API out of reach, lands in
+    /// <see cref="Problem"/>; a success clears it unless <paramref name="keepProblem"/> (calls made
+    /// side by side, where one's success must not hide another's failure).
+    /// </summary>
+    protected async Task<bool> RunAsync(Func<CancellationToken, Task> call, bool keepProblem = false)
     {
         try
         {
             await call(Closing);
-            Problem = null;
+            if (!keepProblem)
+            {
+                Problem = null;
+            }
             return true;
         }
         catch (ApiProblemException problem)
         {
             Problem = problem;
         }
-        catch (HttpRequestException unreachable)
+        catch (Exception unreachable) when (unreachable is HttpRequestException or Polly.ExecutionRejectedException or System.Text.Json.JsonException
+            || (unreachable is OperationCanceledException && !Closing.IsCancellationRequested))
         {
+            // Down, timed out, its circuit open, or an answer that is not the API's (a proxy's page):
+            // said on the page, which stays live.
             Problem = new ApiProblemException(System.Net.HttpStatusCode.ServiceUnavailable, "The API cannot be reached", unreachable.Message, new Dictionary<string, string[]>());
         }
         catch (SessionEndedException)
@@ -54,10 +67,10 @@ public abstract class ConsolePage : ComponentBase, IDisposable
         return false;
     }
 
+    // Cancelled, not disposed: a call still finishing reads Closing after the screen has gone.
     public virtual void Dispose()
     {
         _closing.Cancel();
-        _closing.Dispose();
         GC.SuppressFinalize(this);
     }
 }
