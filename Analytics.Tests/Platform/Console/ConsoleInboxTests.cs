@@ -94,6 +94,48 @@ public sealed class ConsoleInboxTests : IClassFixture<ConsoleBrowser>
     }
 
     [Fact]
+    public async Task At_tablet_width_an_operator_selects_two_incidents_by_keyboard_and_acknowledges_both_at_once()
+    {
+        var (orgId, _) = await platform.CreateOrganizationAsync();
+        var first = await OpenIncidentAsync(orgId);
+        await platform.InsertSignalsAsync(TestSignals.Of(orgId, $"s-{Guid.NewGuid():N}", "intrusion", "vault-2", DateTimeOffset.UtcNow.AddMinutes(-1)));
+        var ids = await Eventually.Until(
+            () => platform.QueryAsync("SELECT incident_id FROM incidents WHERE org_id = $1", orgId, r => r.GetString(0)),
+            found => found.Count == 2, "two incidents");
+        var operatorUser = await platform.AddAsync(orgId, OrgRoles.Operator);
+        var page = await browser.OpenAsync(platform, width: 820, height: 1180);
+        await page.GotoAsync("/");
+        await page.GetByLabel("E-mail").FillAsync(operatorUser.Email);
+        await page.GetByLabel("Password").FillAsync(TestUsers.Password);
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator("tr[data-incident-id]")).ToHaveCountAsync(2);
+
+        // Only the keyboard from here: focus each row's checkbox, Space ticks it, then the bulk button.
+        foreach (var id in ids)
+        {
+            await page.Locator($"tr[data-incident-id='{id}'] input[type=checkbox]").FocusAsync();
+            await page.Keyboard.PressAsync("Space");
+        }
+        var acknowledge = page.GetByRole(AriaRole.Button, new() { Name = "Acknowledge selected (2)" });
+        await acknowledge.FocusAsync();
+        await Expect(acknowledge).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Acknowledged 2." })).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("count-acknowledged")).ToHaveTextAsync("2");
+        await Expect(page.Locator("tr[data-incident-id]")).ToHaveCountAsync(0);
+        // The navigation sits above the content at this width, and nothing is wider than the screen.
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"));
+        await ConsoleBrowser.ScreenshotAsync(page, "tablet-bulk-acknowledged");
+
+        using var api = platform.CreateClient(ResourceNames.Api, operatorUser.AccessToken);
+        foreach (var id in ids.Append(first).Distinct())
+        {
+            var incident = (await api.GetFromJsonAsync<JsonElement>($"/v1/incidents/{id}", Json)).GetProperty("incident");
+            Assert.Equal("acknowledged", incident.GetProperty("status").GetString());
+        }
+    }
+
+    [Fact]
     public async Task A_viewer_sees_the_incident_but_no_action_and_the_API_refuses_one()
     {
         var (orgId, _) = await platform.CreateOrganizationAsync();
