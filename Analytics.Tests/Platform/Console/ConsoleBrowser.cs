@@ -66,9 +66,9 @@ public sealed class ConsoleBrowser : IAsyncLifetime
     }
 
     /// <summary>A person signed in through the sign-in page, on the inbox.</summary>
-    public async Task<IPage> SignInAsync(PlatformFixture platform, string email, string password = TestUsers.Password)
+    public async Task<IPage> SignInAsync(PlatformFixture platform, string email, string password = TestUsers.Password, int width = 1366, int height = 768)
     {
-        var page = await OpenAsync(platform);
+        var page = await OpenAsync(platform, width, height);
         await page.GotoAsync("/");
         await page.GetByLabel("E-mail").FillAsync(email);
         await page.GetByLabel("Password").FillAsync(password);

@@ -103,11 +103,7 @@ public sealed class ConsoleInboxTests : IClassFixture<ConsoleBrowser>
             () => platform.QueryAsync("SELECT incident_id FROM incidents WHERE org_id = $1", orgId, r => r.GetString(0)),
             found => found.Count == 2, "two incidents");
         var operatorUser = await platform.AddAsync(orgId, OrgRoles.Operator);
-        var page = await browser.OpenAsync(platform, width: 820, height: 1180);
-        await page.GotoAsync("/");
-        await page.GetByLabel("E-mail").FillAsync(operatorUser.Email);
-        await page.GetByLabel("Password").FillAsync(TestUsers.Password);
-        await page.Keyboard.PressAsync("Enter");
+        var page = await browser.SignInAsync(platform, operatorUser.Email, width: 820, height: 1180);
         await Expect(page.Locator("tr[data-incident-id]")).ToHaveCountAsync(2);
 
         // Only the keyboard from here: focus each row's checkbox, Space ticks it, then the bulk button.

@@ -65,6 +65,19 @@ public sealed class AnalyticsApi(HttpClient http, CurrentSession current)
 
     public Task<Site[]> ListSitesAsync(CancellationToken cancellationToken) => GetAsync<Site[]>("v1/sites", cancellationToken);
 
+    /// <summary>The site, or null when the organization has not registered it (incidents may name sites it never registered).</summary>
+    public async Task<Site?> FindSiteAsync(string siteId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await GetAsync<Site>($"v1/sites/{Uri.EscapeDataString(siteId)}", cancellationToken);
+        }
+        catch (ApiProblemException problem) when (problem.Status == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
     public Task<Camera[]> ListCamerasAsync(string? siteId, CancellationToken cancellationToken) =>
         GetAsync<Camera[]>("v1/cameras" + Query(("siteId", siteId)), cancellationToken);
 
@@ -90,6 +103,9 @@ public sealed class AnalyticsApi(HttpClient http, CurrentSession current)
 
     public Task<NotificationRule[]> ListNotificationRulesAsync(CancellationToken cancellationToken) =>
         GetAsync<NotificationRule[]>("v1/notification-rules", cancellationToken);
+
+    public Task<NotificationRule> GetNotificationRuleAsync(string ruleId, CancellationToken cancellationToken) =>
+        GetAsync<NotificationRule>($"v1/notification-rules/{Uri.EscapeDataString(ruleId)}", cancellationToken);
 
     public async Task<(NotificationRule Rule, string? SigningSecret)> PutNotificationRuleAsync(
         string ruleId, NotificationRuleRequest rule, CancellationToken cancellationToken)

@@ -18,6 +18,14 @@ public sealed class ApiProblemException(HttpStatusCode status, string title, str
 
     public IReadOnlyDictionary<string, string[]> Errors { get; } = errors;
 
+    /// <summary>A refusal the console itself makes before asking the API, shown at the field like the API's own.</summary>
+    public static ApiProblemException AtField(string path, string title, string message) =>
+        new(HttpStatusCode.BadRequest, title, null, new Dictionary<string, string[]> { [path] = [message] });
+
+    /// <summary>The API is down, timed out, or answered with something that is not its own.</summary>
+    public static ApiProblemException Unreachable(string detail) =>
+        new(HttpStatusCode.ServiceUnavailable, "The API cannot be reached", detail, new Dictionary<string, string[]>());
+
     /// <summary>The messages for one field and what lies under it (<c>$.polygon</c> also gives <c>$.polygon[2].x</c>'s).</summary>
     public IEnumerable<string> For(string path) => Errors
         .Where(e => e.Key == path || e.Key.StartsWith(path + ".", StringComparison.Ordinal) || e.Key.StartsWith(path + "[", StringComparison.Ordinal))

@@ -55,7 +55,7 @@ public abstract class ConsolePage : ComponentBase, IDisposable
         {
             // Down, timed out, its circuit open, or an answer that is not the API's (a proxy's page):
             // said on the page, which stays live.
-            Problem = new ApiProblemException(System.Net.HttpStatusCode.ServiceUnavailable, "The API cannot be reached", unreachable.Message, new Dictionary<string, string[]>());
+            Problem = ApiProblemException.Unreachable(unreachable.Message);
         }
         catch (SessionEndedException)
         {
