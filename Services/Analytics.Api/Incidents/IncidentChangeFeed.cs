@@ -65,13 +65,19 @@ public sealed partial class IncidentChangeFeed(NpgsqlDataSource dataSource, ILog
             {
                 LogListenLost(logger, e);
                 lost = true;
-                await Task.Delay(ReconnectDelay, stoppingToken);
+                // A stop during the pause ends the loop above, not with an exception out of the service.
+                await Task.Delay(ReconnectDelay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
     }
 
     private void Announce(string payload)
     {
+        // Every signal attached to an incident is announced; with no screen open there is nothing to do.
+        if (_subscriptions.IsEmpty)
+        {
+            return;
+        }
         var change = JsonSerializer.Deserialize<AnnouncedChange>(payload, JsonSerializerOptions.Web);
         if (change is null)
         {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Analytics.Data.Notifications;
 
 namespace Analytics.Notifier.Decisions;
 
@@ -27,7 +28,7 @@ public static class DeliveryIds
     /// answer names it), so here the key derives from the id, the other way round from the others:
     /// <c>DeliveryId(TestKey(id)) == id</c>.
     /// </summary>
-    public static string TestKey(string deliveryId) => "nk-" + deliveryId[4..];
+    public static string TestKey(string deliveryId) => "nk-" + deliveryId[NotificationRequestStore.TestDeliveryIdPrefix.Length..];
 
     private static string Hash(string text) =>
         "nk-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 16));

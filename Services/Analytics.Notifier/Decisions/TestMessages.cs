@@ -37,13 +37,13 @@ public static class TestMessages
     };
 
     /// <summary>One sample incident per test, named after its delivery.</summary>
-    public static string SampleIncidentId(string deliveryId) => "test-" + deliveryId[4..];
+    public static string SampleIncidentId(string deliveryId) => "test-" + deliveryId[NotificationRequestStore.TestDeliveryIdPrefix.Length..];
 
     /// <summary>The delivery-log row of a test: pending with its sample incident, or a dead letter when the rule is gone.</summary>
     public static NewTestDelivery Delivery(ClaimedRequest request, NotificationRule? rule, DateTimeOffset now)
     {
         var ruleId = request.RuleId!;
-        var asked = $"test message of rule {ruleId}, asked for by {request.RequestedBy}";
+        var asked = NotificationRequestStore.TestReason(ruleId, request.RequestedBy);
         // Fixed now, like a real notification's incident, so every attempt sends the same.
         var payload = rule is null
             ? null

@@ -47,7 +47,7 @@ public sealed record RequestedTest(string DeliveryId, string RuleId, string Requ
         Kind = DeliveryKind.Notification,
         Test = true,
         Status = DeliveryStatus.Pending,
-        Reason = $"test message of rule {RuleId}, asked for by {RequestedBy}; the notifier has not taken it yet",
+        Reason = NotificationRequestStore.TestReason(RuleId, RequestedBy) + "; the notifier has not taken it yet",
         RuleId = RuleId,
         Channel = channel,
         DecidedAt = RequestedAt,
@@ -67,7 +67,10 @@ public static class NotificationRequestStore
     public const string Channel = "notification_requests";
 
     /// <summary>Delivery ids of tests: chosen by the API, so its answer can name the delivery before the notifier writes it.</summary>
-    private const string TestDeliveryIdPrefix = "dlv-";
+    public const string TestDeliveryIdPrefix = "dlv-";
+
+    /// <summary>Why a test's delivery exists, the same in the API's pending view and in the notifier's row.</summary>
+    public static string TestReason(string ruleId, string requestedBy) => $"test message of rule {ruleId}, asked for by {requestedBy}";
 
     // ---- the API, in the caller's transaction ----
 
